@@ -1,0 +1,44 @@
+# Two commands set up a machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
+
+.PHONY: run test venv browser-deps db demo-data bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# bpmn-js for the diagram pages, and Debian's chromium for the browser tests. Best effort:
+# without them the browser tests skip and say why.
+browser-deps:
+	@if [ -f web/package.json ] && command -v npm >/dev/null; then \
+	  (cd web && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed; diagram rendering tests will skip"; fi
+	@if ! [ -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed; browser tests will skip"; fi
+
+db: venv
+	$(BIN)/bpmn-complaints init-db
+	$(BIN)/bpmn-complaints deploy processes/
+
+demo-data: db
+	$(BIN)/bpmn-complaints demo
+
+run: demo-data browser-deps
+	$(BIN)/bpmn-complaints serve --host 127.0.0.1 --port 5000
+
+test: venv browser-deps
+	$(BIN)/python -m pytest -q
+
+bench: venv
+	$(BIN)/python bench/lifecycle.py
+
+clean:
+	rm -rf $(VENV) instance web/node_modules

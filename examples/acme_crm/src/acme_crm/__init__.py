@@ -1,0 +1,1 @@
+"""ACME's bpmn-complaints handlers (an example integrator package)."""

@@ -1,0 +1,9 @@
+"""The REST API under ``/api``; the OpenAPI document is ``/api/openapi.json``."""
+
+from . import complaints, definitions, incidents, messages, outbox, tasks
+
+
+def register(api) -> None:
+    for module in (complaints, tasks, definitions, messages, incidents, outbox):
+        api.register_blueprint(module.bp)
+    api.spec.options["security"] = [{"bearerAuth": []}]

@@ -1,0 +1,83 @@
+"""Complaints: public submission and status, staff list, detail and history."""
+
+from flask import current_app
+
+from ..exceptions import Forbidden
+from ..services import complaints as service
+from ..services.tasks import list_tasks_for_complaint
+from ..services.transaction import run_change
+from .auth import STAFF_ROLES, current_user, require
+from .blueprint import Blueprint
+from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
+                      ComplaintQuery, History, TokenQuery)
+
+bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(ComplaintIn)
+@bp.response(201, ComplaintCreated)
+def submit(data):
+    """Submit a complaint (public). Staff entering a phone or letter complaint send their
+    token too, and the complaint records who entered it."""
+    user = current_user(optional=True)
+    complaint, token = run_change(service.submit, data, user.name if user else None)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "reference": complaint.reference,
+        "status_token": token,
+        "status": complaint.status,
+        "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
+    }
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(ComplaintQuery, location="query")
+@bp.response(200, ComplaintList)
+@require(*STAFF_ROLES)
+def list_complaints(query):
+    """Complaints the caller may see, newest first."""
+    items, total = service.list_complaints(current_user(), **query)
+    return {"items": items, "total": total}
+
+
+@bp.route("/<reference>", methods=["GET"])
+@bp.arguments(TokenQuery(partial=True), location="query")
+@bp.alt_response(200, schema=ComplaintPublic, description="The complainant's view (with ?token=)")
+@bp.alt_response(200, schema=ComplaintDetail, description="The staff view (with a bearer token)")
+def detail(query, reference):
+    """The complainant's view with ``?token=``; the staff view with a bearer token."""
+    if query.get("token") is not None:
+        return ComplaintPublic().dump(_public(reference, query["token"]))
+    user = current_user()
+    if not user.has_role(*STAFF_ROLES):
+        raise Forbidden("this needs a staff role")
+    complaint = service.get_by_reference(reference)
+    service.check_visible(user, complaint)
+    return ComplaintDetail().dump(_detail(complaint))
+
+
+@bp.route("/<reference>/history", methods=["GET"])
+@bp.response(200, History)
+@require(*STAFF_ROLES)
+def history(reference):
+    """The complaint's audit trail, with a check that its hash chain is intact."""
+    complaint = service.get_by_reference(reference)
+    service.check_visible(current_user(), complaint)
+    events, problems = service.history(complaint)
+    return {"reference": reference, "events": events, "chain_intact": not problems, "chain_problems": problems}
+
+
+def _public(reference, token):
+    return service.public_status(reference, token)
+
+
+def _detail(complaint):
+    instance = service.instance_of(complaint)
+    result = {c: getattr(complaint, c) for c in ComplaintDetail().fields if hasattr(complaint, c)}
+    result.update(
+        instance_status=instance.status, definition_key=instance.definition.key,
+        definition_version=instance.definition.version, tasks=list_tasks_for_complaint(complaint),
+        incidents=service.incidents(complaint), comments=complaint.comments,
+    )
+    return result

@@ -1,0 +1,65 @@
+"""Process definitions: list, deploy, download."""
+
+from flask import Response, current_app, request
+
+from ..exceptions import BadRequest, PayloadTooLarge
+from ..services import definitions as service
+from ..services.transaction import run_change
+from .auth import current_user, require
+from .blueprint import Blueprint
+from .schemas import DefinitionList, DeployJson, DeployOut
+
+bp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="Process definitions")
+
+
+@bp.route("", methods=["GET"])
+@bp.response(200, DefinitionList)
+@require("process_owner", "supervisor", "auditor")
+def list_definitions():
+    """Every deployed version, newest first per key."""
+    items = service.list_definitions()
+    return {"items": items, "total": len(items)}
+
+
+def _uploaded_files() -> dict[str, str]:
+    limit = current_app.config["MAX_DEFINITION_BYTES"]
+    files = {}
+    if request.files:
+        for upload in request.files.getlist("file") + request.files.getlist("files"):
+            raw = upload.read(limit + 1)
+            if len(raw) > limit:
+                raise PayloadTooLarge(f"{upload.filename} is larger than {limit:,} bytes")
+            try:
+                files[upload.filename] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadRequest(f"{upload.filename} is not UTF-8 text") from None
+        return files
+    body = DeployJson().load(request.get_json(silent=True) or {})
+    return body["files"]
+
+
+@bp.route("", methods=["POST"])
+@bp.response(201, DeployOut)
+@bp.alt_response(200, schema=DeployOut, description="The same content is already the latest version")
+@bp.alt_response(400, description="Every problem found, each naming its file and element")
+@require("process_owner")
+def deploy():
+    """Deploy a bundle: multipart files (``-F file=@x.bpmn``) or JSON
+    ``{"files": {"name": "content"}}``. Nothing is stored if any problem is found."""
+    files = _uploaded_files()
+    if not files:
+        raise BadRequest("send the files to deploy: multipart 'file' fields or JSON {'files': {...}}")
+    key = request.args.get("key")
+    definition, created = run_change(service.deploy, files, current_user().name, key)
+    out = {name: getattr(definition, name) for name in DeployOut().fields if name != "created"}
+    out["created"] = created
+    return out, 201 if created else 200
+
+
+@bp.route("/<key>/<version>/bpmn", methods=["GET"])
+@require("process_owner", "supervisor", "auditor", "staff")
+def bpmn(key, version):
+    """The BPMN XML of a version (``latest`` works as a version)."""
+    name, text = service.main_bpmn(service.get_definition(key, version))
+    return Response(text, mimetype="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})

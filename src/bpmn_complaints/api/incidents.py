@@ -1,0 +1,25 @@
+"""Incidents: failed service tasks and jobs, and retrying them."""
+
+from ..services import instances as service
+from ..services.transaction import run_change
+from .auth import current_user, require
+from .blueprint import Blueprint
+from .schemas import IncidentOut
+
+bp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="Incidents")
+
+
+@bp.route("", methods=["GET"])
+@bp.response(200, IncidentOut(many=True))
+@require("supervisor", "auditor")
+def list_incidents():
+    """Open incidents."""
+    return service.list_incidents()
+
+
+@bp.route("/<int:incident_id>/retry", methods=["POST"])
+@bp.response(200, IncidentOut)
+@require("supervisor")
+def retry(incident_id):
+    """Run the failed task again."""
+    return run_change(service.retry_incident, incident_id, current_user().name)

@@ -1,0 +1,34 @@
+"""Messages to a running complaint, correlated by its reference."""
+
+from ..exceptions import Forbidden
+from ..services import complaints
+from ..services import instances as service
+from ..services.transaction import run_change
+from .auth import STAFF_ROLES, current_user
+from .blueprint import Blueprint
+from .schemas import MessageIn, MessageOut
+
+bp = Blueprint("messages", __name__, url_prefix="/api/messages", description="Messages")
+
+
+@bp.route("/<name>", methods=["POST"])
+@bp.arguments(MessageIn)
+@bp.response(200, MessageOut)
+def send(body, name):
+    """Send message ``name`` (e.g. ``complainant_reply``) to the complaint with
+    ``reference``. Complainants authenticate with their status token and may send only
+    ``complainant_*`` messages; staff use their bearer token."""
+    if body.get("token"):
+        complaints.get_for_complainant(body["reference"], body["token"])
+        if not name.startswith("complainant_"):
+            raise Forbidden("complainants may only send complainant_* messages")
+        actor = "complainant"
+    else:
+        user = current_user()
+        if not user.has_role(*STAFF_ROLES):
+            raise Forbidden("this needs a staff role or the complaint's status token")
+        complaints.check_visible(user, complaints.get_by_reference(body["reference"]))
+        actor = user.name
+    run_change(service.send_message, body["reference"], name, body["payload"], actor)
+    complaint = complaints.get_by_reference(body["reference"])
+    return {"reference": complaint.reference, "message": name, "status": complaint.status}

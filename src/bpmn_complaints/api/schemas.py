@@ -1,0 +1,224 @@
+"""marshmallow schemas of the REST API."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+PRIORITIES = ("urgent", "high", "normal", "low")
+
+
+class ComplaintIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    phone = fields.String(load_default=None, validate=validate.Length(max=40))
+    product = fields.String(load_default=None, validate=validate.Length(max=200))
+    category = fields.String(load_default=None, validate=validate.Length(max=100))
+    remedy_sought = fields.String(load_default=None, validate=validate.Length(max=5000))
+    channel = fields.String(load_default=None, validate=validate.OneOf(("web", "api", "email", "phone", "letter",
+                                                                        "in_person", "social_media")))
+    preferred_contact = fields.String(load_default=None, validate=validate.OneOf(("email", "phone", "letter")))
+
+
+class ComplaintCreated(Schema):
+    reference = fields.String()
+    status_token = fields.String()
+    status = fields.String()
+    status_url = fields.String()
+
+
+class Step(Schema):
+    at = fields.DateTime()
+    status = fields.String()
+
+
+class ComplaintPublic(Schema):
+    """What the complainant sees: no internal notes, no staff names."""
+
+    reference = fields.String()
+    status = fields.String()
+    state = fields.String()
+    received_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closure_reason = fields.String(allow_none=True)
+    steps = fields.List(fields.Nested(Step))
+
+
+class TokenQuery(Schema):
+    token = fields.String(required=True)
+
+
+class ComplaintSummary(Schema):
+    reference = fields.String()
+    name = fields.String()
+    email = fields.String()
+    product = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    channel = fields.String()
+    status = fields.String()
+    state = fields.String()
+    priority = fields.String(allow_none=True)
+    received_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closure_reason = fields.String(allow_none=True)
+
+
+class CommentOut(Schema):
+    id = fields.Integer()
+    task_id = fields.String(allow_none=True)
+    author = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    task_id = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    handler = fields.String(allow_none=True)
+    message = fields.String()
+    attempts = fields.Integer()
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+
+
+class Task(Schema):
+    id = fields.String()
+    name = fields.String()
+    bpmn_id = fields.String()
+    lane = fields.String(allow_none=True)
+    candidate_group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    complaint_reference = fields.String(allow_none=True)
+    priority = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    state = fields.String()
+    created_at = fields.DateTime()
+    claimed_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskDetail(Task):
+    instructions = fields.String(allow_none=True)
+    form_schema = fields.Dict(allow_none=True)
+    form_ui_schema = fields.Dict(allow_none=True)
+    data = fields.Dict(allow_none=True)
+    excluded_users = fields.List(fields.String())
+
+
+class ComplaintDetail(ComplaintSummary):
+    phone = fields.String(allow_none=True)
+    description = fields.String()
+    remedy_sought = fields.String(allow_none=True)
+    preferred_contact = fields.String(allow_none=True)
+    entered_by = fields.String(allow_none=True)
+    instance_status = fields.String()
+    definition_key = fields.String()
+    definition_version = fields.Integer()
+    tasks = fields.List(fields.Nested(Task))
+    incidents = fields.List(fields.Nested(IncidentOut))
+    comments = fields.List(fields.Nested(CommentOut))
+
+
+class Page(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ComplaintQuery(Page):
+    state = fields.String(load_default=None, validate=validate.OneOf(("open", "closed")))
+    priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
+    category = fields.String(load_default=None)
+
+
+class ComplaintList(Schema):
+    items = fields.List(fields.Nested(ComplaintSummary))
+    total = fields.Integer()
+
+
+class TaskQuery(Page):
+    scope = fields.String(load_default="mine", validate=validate.OneOf(("mine", "group", "all")))
+    priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
+    overdue = fields.Boolean(load_default=None)
+    lane = fields.String(load_default=None)
+    reference = fields.String(load_default=None)
+    state = fields.String(load_default="ready", validate=validate.OneOf(("ready", "completed", "cancelled")))
+    sort = fields.String(load_default="due", validate=validate.OneOf(("due", "priority", "created", "-created")))
+
+
+class TaskList(Schema):
+    items = fields.List(fields.Nested(Task))
+    total = fields.Integer()
+
+
+class CompleteIn(Schema):
+    data = fields.Dict(load_default=dict)
+
+
+class AssignIn(Schema):
+    assignee = fields.String(required=True)
+
+
+class CommentIn(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+
+
+class HistoryEvent(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    details = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class History(Schema):
+    reference = fields.String()
+    chain_intact = fields.Boolean()
+    chain_problems = fields.List(fields.String())
+    events = fields.List(fields.Nested(HistoryEvent))
+
+
+class DefinitionOut(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    sha256 = fields.String()
+    files = fields.Method("file_names")
+    deployed_by = fields.String()
+    deployed_at = fields.DateTime()
+
+    def file_names(self, obj):
+        return sorted(obj["files"] if isinstance(obj, dict) else obj.files)
+
+
+class DeployOut(DefinitionOut):
+    created = fields.Boolean()
+
+
+class DeployJson(Schema):
+    files = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    key = fields.String(load_default=None)
+
+
+class DefinitionList(Schema):
+    items = fields.List(fields.Nested(DefinitionOut))
+    total = fields.Integer()
+
+
+class MessageIn(Schema):
+    reference = fields.String(required=True)
+    token = fields.String(load_default=None)
+    payload = fields.Dict(load_default=dict)
+
+
+class MessageOut(Schema):
+    reference = fields.String()
+    message = fields.String()
+    status = fields.String()

@@ -1,0 +1,83 @@
+"""The inbox: list, read, claim, unclaim, assign, comment, complete."""
+
+from ..services import forms
+from ..services import tasks as service
+from ..services.transaction import run_change
+from .auth import current_user, require
+from .blueprint import Blueprint
+from .schemas import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
+
+bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
+WORKERS = ("staff", "supervisor")
+
+
+def _detail(task):
+    schema, ui_schema = forms.schemas_for(task)
+    out = {name: getattr(task, name) for name in Task().fields}
+    out.update(instructions=task.instructions, form_schema=schema, form_ui_schema=ui_schema,
+               data=task.submitted_data, excluded_users=task.excluded_users or [])
+    return out
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(TaskQuery, location="query")
+@bp.response(200, TaskList)
+@require(*WORKERS)
+def list_tasks(query):
+    """``scope=mine`` (assigned to me), ``group`` (unclaimed in my groups) or ``all``
+    (supervisors), with filters and sorting."""
+    items, total = service.list_tasks(current_user(), **query)
+    return {"items": items, "total": total}
+
+
+@bp.route("/<task_id>", methods=["GET"])
+@bp.response(200, TaskDetail)
+@require(*WORKERS)
+def get_task(task_id):
+    """A task with its form schema (JSON Schema) and any submitted data."""
+    return _detail(service.get_task(task_id, current_user()))
+
+
+@bp.route("/<task_id>/claim", methods=["POST"])
+@bp.response(200, TaskDetail)
+@require(*WORKERS)
+def claim(task_id):
+    """Claim a task. 409 names the holder if someone else has it; claiming your own again
+    is a no-op."""
+    return _detail(run_change(service.claim, task_id, current_user()))
+
+
+@bp.route("/<task_id>/unclaim", methods=["POST"])
+@bp.response(200, TaskDetail)
+@require(*WORKERS)
+def unclaim(task_id):
+    """Hand a task back to its group."""
+    return _detail(run_change(service.unclaim, task_id, current_user()))
+
+
+@bp.route("/<task_id>/assign", methods=["POST"])
+@bp.arguments(AssignIn)
+@bp.response(200, TaskDetail)
+@require("supervisor")
+def assign(body, task_id):
+    """A supervisor assigns the task to someone."""
+    return _detail(run_change(service.assign, task_id, current_user(), body["assignee"]))
+
+
+@bp.route("/<task_id>/comments", methods=["POST"])
+@bp.arguments(CommentIn)
+@bp.response(201, CommentOut)
+@require(*WORKERS)
+def add_comment(body, task_id):
+    """Comment on the task's complaint."""
+    return run_change(service.comment, task_id, current_user(), body["body"])
+
+
+@bp.route("/<task_id>/complete", methods=["POST"])
+@bp.arguments(CompleteIn)
+@bp.response(200, TaskDetail)
+@require(*WORKERS)
+def complete(body, task_id):
+    """Complete a task you hold. 400 with per-field errors if the data does not match the
+    form; 409 if you are not the assignee."""
+    return _detail(run_change(service.complete, task_id, current_user(), body["data"]))

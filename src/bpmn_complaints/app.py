@@ -1,0 +1,64 @@
+"""The application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_smorest import Api
+
+from . import clock, errors
+from .config import DEFAULTS
+from .extensions import init_db
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _web_folder() -> Path:
+    """``web/`` beside the package in a checkout, or packaged inside it in a wheel."""
+    for candidate in (ROOT / "web", ROOT.parents[1] / "web"):
+        if candidate.is_dir():
+            return candidate
+    return ROOT / "web"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application.
+
+    Configuration comes from the defaults in :mod:`.config`, then ``COMPLAINTS_*``
+    environment variables, then ``config``.
+    """
+    web = _web_folder()
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(web / "templates"),
+                static_folder=str(web / "static"))
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("COMPLAINTS")
+    if config:
+        app.config.from_mapping(config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'complaints.sqlite'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    clock.init_app(app)
+    init_db(app)
+    _init_handlers(app)
+    from .api import register as register_api
+    register_api(Api(app))
+    from . import views
+    views.init_app(app)
+    # After Api(app), which installs its own HTTPException handler: ours must win.
+    errors.init_app(app)
+    from . import cli
+    cli.init_app(app)
+    return app
+
+
+def _init_handlers(app: Flask) -> None:
+    from .handlers.registry import build_registry
+    from .services.host import HostServices
+
+    app.extensions["complaints_handlers"] = build_registry()
+    app.extensions["complaints_host"] = HostServices

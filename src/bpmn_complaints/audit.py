@@ -1,0 +1,99 @@
+"""Append events to the hash-chained audit trail, and verify a chain."""
+
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .clock import utcnow
+from .extensions import db
+from .models import AuditEvent, Complaint
+
+GENESIS = "0" * 64
+
+
+def stream_for(complaint: Complaint | None) -> str:
+    return f"complaint:{complaint.reference}" if complaint is not None else "system"
+
+
+def _digest(stream: str, seq: int, at: datetime, actor: str, action: str, task_id, bpmn_id,
+            details: dict, prev_hash: str) -> str:
+    body = json.dumps(
+        [stream, seq, at.isoformat(), actor, action, task_id, bpmn_id, details, prev_hash],
+        sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def record(action: str, actor: str, complaint: Complaint | None = None, *, task_id: str | None = None,
+           bpmn_id: str | None = None, **details) -> AuditEvent:
+    """Append one event to the complaint's chain (or the system chain).
+
+    It is added to the current transaction: it commits or rolls back with the change it
+    describes. Two writers racing for the same position violate the (stream, seq) unique
+    constraint at commit, and the service layer retries the loser.
+    """
+    stream = stream_for(complaint)
+    seq, prev_hash = _chain_head(stream)
+    at = utcnow()
+    details = json.loads(json.dumps(details, default=str))
+    event = AuditEvent(
+        stream=stream, seq=seq, at=at, actor=actor, action=action,
+        complaint_id=complaint.id if complaint is not None else None,
+        task_id=task_id, bpmn_id=bpmn_id, details=details, prev_hash=prev_hash,
+        hash=_digest(stream, seq, at, actor, action, task_id, bpmn_id, details, prev_hash),
+    )
+    db.session.add(event)
+    _heads()[stream] = (seq, event.hash)
+    return event
+
+
+def _heads() -> dict:
+    """Chain heads written in the current transaction, so appending needs one query per
+    stream per transaction. A new transaction starts with an empty cache."""
+    session = db.session()
+    session.connection()  # begins the transaction if none is active yet
+    info, transaction = session.info, session.get_transaction()
+    if info.get("audit_transaction") is not transaction:
+        info["audit_transaction"], info["audit_heads"] = transaction, {}
+    return info["audit_heads"]
+
+
+def _chain_head(stream: str) -> tuple[int, str]:
+    """The next position in ``stream`` and the hash it must follow."""
+    heads = _heads()
+    if stream not in heads:
+        last = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.stream == stream)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        heads[stream] = (last.seq, last.hash) if last else (0, GENESIS)
+    seq, prev_hash = heads[stream]
+    return seq + 1, prev_hash
+
+
+def verify(stream: str) -> list[str]:
+    """Recompute a chain; return a description of every break (empty if intact)."""
+    problems, prev = [], GENESIS
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq))
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            problems.append(f"event {expected_seq} is missing")
+        if event.prev_hash != prev:
+            problems.append(f"event {event.seq} does not follow the event before it")
+        digest = _digest(event.stream, event.seq, event.at, event.actor, event.action, event.task_id,
+                         event.bpmn_id, event.details, event.prev_hash)
+        if digest != event.hash:
+            problems.append(f"event {event.seq} was changed after it was written")
+        prev = event.hash
+    return problems
+
+
+def change_status(complaint: Complaint, status: str, actor: str = "engine") -> None:
+    """Set the complainant-facing status (ISO 10002 7.3), recording the change."""
+    if complaint.status != status:
+        record("status_changed", actor, complaint, before=complaint.status, after=status)
+        complaint.status = status

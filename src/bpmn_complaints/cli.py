@@ -1,0 +1,159 @@
+"""The ``bpmn-complaints`` command (a Flask CLI group: ``flask --app bpmn_complaints``
+works too)."""
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .exceptions import AppError
+from .extensions import db
+
+
+def _fail(err: AppError) -> None:
+    click.echo(f"error: {err.message}", err=True)
+    for problem in err.details.get("problems", []):
+        where = ":".join(p for p in (problem.get("file"), problem.get("element")) if p)
+        click.echo(f"  {where + ': ' if where else ''}{problem['message']}", err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database tables (safe to run again)."""
+    db.create_all()
+    click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("deploy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--key", default=None, help="The process id to deploy, if the files hold several.")
+@click.option("--as", "actor", default="cli", help="Who is deploying (recorded in the audit trail).")
+@with_appcontext
+def deploy_command(paths, key, actor):
+    """Validate and deploy BPMN/DMN/form files or folders as a new version."""
+    from .engine.definitions import read_bundle
+    from .services.definitions import deploy
+    from .services.transaction import run_change
+
+    try:
+        files = read_bundle(list(paths))
+        definition, created = run_change(deploy, files, actor, key)
+    except AppError as err:
+        _fail(err)
+    state = "deployed" if created else "unchanged (same content as the latest version)"
+    click.echo(f"{definition.key} version {definition.version} {state}")
+
+
+@click.group("users")
+def users_group():
+    """Manage staff users."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--group", "groups", multiple=True, help="A group (lane) the user belongs to; repeatable.")
+@click.option("--role", "roles", multiple=True, help="staff, supervisor, process_owner, auditor or admin; repeatable.")
+@click.option("--password", default=None, help="A password for the web pages.")
+@click.option("--email", default=None)
+@click.option("--skill", "skills", multiple=True, help="A complaint category the user is skilled in; repeatable.")
+@with_appcontext
+def users_add(name, groups, roles, password, email, skills):
+    """Create a user, or add groups and roles to an existing one."""
+    from .services.transaction import run_change
+    from .services.users import add_user
+
+    try:
+        user = run_change(add_user, name, groups, roles or ("staff",), password, email=email, skills=skills)
+    except AppError as err:
+        _fail(err)
+    click.echo(f"user {user.name}: groups {', '.join(user.groups) or '-'}; roles {', '.join(user.roles)}")
+
+
+@click.command("token")
+@click.argument("name")
+@with_appcontext
+def token_command(name):
+    """Print a new API token for NAME (the token is the last line)."""
+    from .services.transaction import run_change
+    from .services.users import issue_token
+
+    try:
+        token = run_change(issue_token, name)
+    except AppError as err:
+        _fail(err)
+    click.echo(f"API token for {name} (keep it secret; it is shown once):")
+    click.echo(token)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs that are due, then exit.")
+@with_appcontext
+def worker_command(once):
+    """Fire due timers and retries."""
+    from .engine.jobs import Worker
+
+    worker = Worker()
+    if once:
+        done = worker.run_once()
+        click.echo(f"{done} job(s) run")
+    else:
+        worker.run_forever(echo=click.echo)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Serve the application with the development server."""
+    current_app.run(host=host, port=port, use_reloader=False)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Create demo users (password = name) and a few demo complaints."""
+    from .demo import seed
+
+    for line in seed():
+        click.echo(line)
+
+
+@click.command("config")
+@with_appcontext
+def config_command():
+    """Show the effective configuration (secrets hidden)."""
+    from .config import DEFAULTS
+
+    for key in sorted(DEFAULTS):
+        value = current_app.config.get(key)
+        if key in ("SECRET_KEY", "SMTP_PASSWORD") and value:
+            value = "***"
+        click.echo(f"{key} = {json.dumps(value, default=str)}")
+
+
+COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
+            demo_command, config_command)
+
+
+def init_app(app) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, add_default_commands=True,
+                 help="ISO 10002 complaints handling on SpiffWorkflow.")
+
+
+def main() -> None:
+    cli(prog_name="bpmn-complaints")

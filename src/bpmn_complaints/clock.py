@@ -1,0 +1,48 @@
+"""The application's clock. Everything that asks "what time is it" goes through here, so
+tests (and the demo) can move time forward without sleeping. Times are aware UTC."""
+
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+
+
+class Clock:
+    """A clock that is the system clock until :meth:`set` freezes it."""
+
+    def __init__(self):
+        self._frozen: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._frozen if self._frozen is not None else datetime.now(timezone.utc)
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        self._frozen = moment.astimezone(timezone.utc)
+
+    def advance(self, **delta) -> datetime:
+        self.set(self.now() + timedelta(**delta))
+        return self.now()
+
+    def reset(self) -> None:
+        self._frozen = None
+
+
+def init_app(app) -> None:
+    app.extensions["complaints_clock"] = Clock()
+
+
+def get_clock() -> Clock:
+    return current_app.extensions["complaints_clock"]
+
+
+def utcnow() -> datetime:
+    """The current time of the current app's clock."""
+    return get_clock().now()
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Databases without time zones hand back naive datetimes; they are UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)

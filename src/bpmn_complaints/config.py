@@ -1,0 +1,74 @@
+"""Configuration defaults. Every key can be overridden by a ``COMPLAINTS_<KEY>`` environment
+variable (values are parsed as JSON when they look like JSON) or by the mapping passed to
+:func:`bpmn_complaints.create_app`."""
+
+DEFAULTS = {
+    # Database; ``None`` means an SQLite file in the Flask instance folder.
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SECRET_KEY": "dev-only-change-me",
+    # The process that ``POST /api/complaints`` starts (latest deployed version).
+    "PROCESS_KEY": "complaint_handling",
+    # Outgoing mail (used by the outbox worker).
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "complaints@localhost",
+    "SMTP_TIMEOUT": 30,
+    # The outbox: attempts before a message is marked failed, and the first retry delay
+    # in seconds (doubled after each failure).
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF_SECONDS": 60,
+    # A folder searched before web/templates/email, to override any email template.
+    "EMAIL_TEMPLATE_FOLDER": None,
+    # Where the satisfaction survey lives; {reference} and {signature} are filled in.
+    # None means PUBLIC_BASE_URL/feedback/<reference>?sig=<signature>.
+    "FEEDBACK_SURVEY_URL": None,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Business calendar for SLA timers: a `holidays` country and subdivision code, plus
+    # the organisation's own closure days as ISO dates.
+    "CALENDAR_COUNTRY": "GB",
+    "CALENDAR_SUBDIVISION": "ENG",
+    "CALENDAR_CLOSURES": [],
+    # Largest BPMN/DMN/form upload accepted, in bytes (each file and the whole request).
+    "MAX_DEFINITION_BYTES": 2 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # How often a service retries a change that lost an optimistic-version race.
+    "CONFLICT_RETRIES": 5,
+    # Handler failures: attempts before an incident when the diagram sets no retry policy.
+    "HANDLER_DEFAULT_RETRIES": 0,
+    # Worker: how long a worker holds a job before others may take it over (seconds).
+    "JOB_LOCK_SECONDS": 60,
+    "JOB_MAX_ATTEMPTS": 5,
+    # Web pages. SESSION_COOKIE_SECURE None means: Secure unless PUBLIC_BASE_URL is plain
+    # http on this machine (127.0.0.1, localhost, [::1]), so production cookies never
+    # travel without TLS. Set it to true or false to decide yourself.
+    "SESSION_COOKIE_SECURE": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # Complaint form submissions per client IP (Flask-Limiter syntax), and where the
+    # counters live: memory:// for one process, redis://... when several share the load.
+    "SUBMIT_RATE_LIMIT": "5 per minute;50 per day",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # What the public "How to complain" page promises (working days, ISO 10002 7.1).
+    # Keep them in line with the timers of the deployed process.
+    "TARGET_ASSESSMENT_DAYS": 2,
+    "TARGET_RESPONSE_DAYS": 20,
+    # Rows per page in the staff inbox.
+    "INBOX_PAGE_SIZE": 25,
+    # flask-smorest / OpenAPI
+    "API_TITLE": "bpmn-complaints",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+        }
+    },
+    "JSON_SORT_KEYS": False,
+}

@@ -1,0 +1,95 @@
+"""How a service task names its handler, in each modeler's dialect.
+
+* SpiffArena: ``<spiffworkflow:serviceTaskOperator id="name" resultVariable="..">`` with
+  ``<spiffworkflow:parameter id=".." value="<expression>"/>`` and an optional
+  ``<spiffworkflow:retry retries=".." backoff_base=".."/>``.
+* Camunda 7 Modeler: ``camunda:type="external" camunda:topic="name"``, parameters from
+  ``camunda:inputParameter`` (``${expr}`` is an expression, anything else a literal).
+* Camunda 8 Modeler: ``<zeebe:taskDefinition type="name" retries="3"/>``, parameters
+  from ``<zeebe:input source=".." target=".."/>`` (``=expr`` is an expression).
+"""
+
+from dataclasses import dataclass, field
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    "camunda": "http://camunda.org/schema/1.0/bpmn",
+    "zeebe": "http://camunda.org/schema/zeebe/1.0",
+}
+CAMUNDA = "{%s}" % NS["camunda"]
+
+
+@dataclass
+class ServiceBinding:
+    handler: str
+    dialect: str
+    params: dict[str, str] = field(default_factory=dict)  # name -> expression
+    result_variable: str | None = None
+    retries: int | None = None
+    backoff_base: int | None = None
+
+
+class BindingError(ValueError):
+    """The service task names a handler in a way we cannot run."""
+
+
+def _literal(text: str | None) -> str:
+    return repr(text or "")
+
+
+def _int(value: str | None, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BindingError(f"{what} must be a whole number, not {value!r}") from None
+
+
+def read_binding(node) -> ServiceBinding | None:
+    """The handler binding of a ``bpmn:serviceTask`` element, or ``None`` if it has none.
+
+    :raises BindingError: for a binding we recognise but cannot run (a Java class).
+    """
+    operator = node.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+    if operator is not None:
+        params = {
+            p.get("id"): p.get("value", "")
+            for p in operator.findall(".//spiffworkflow:parameter", NS)
+            if p.get("id")
+        }
+        retry = operator.find(".//spiffworkflow:retry", NS)
+        return ServiceBinding(
+            handler=operator.get("id", ""),
+            dialect="spiffworkflow",
+            params=params,
+            result_variable=operator.get("resultVariable") or None,
+            retries=_int(retry.get("retries") if retry is not None else None, "retries"),
+            backoff_base=_int(retry.get("backoff_base") if retry is not None else None, "backoff_base"),
+        )
+    if node.get(CAMUNDA + "type") == "external":
+        params = {}
+        for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS):
+            text = (p.text or "").strip()
+            params[p.get("name")] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
+        return ServiceBinding(handler=node.get(CAMUNDA + "topic", ""), dialect="camunda", params=params)
+    for attr in ("class", "expression", "delegateExpression"):
+        if node.get(CAMUNDA + attr):
+            raise BindingError(
+                f"camunda:{attr} binds a Java delegate, which this engine cannot run; "
+                "use an external task (camunda:type=\"external\") with camunda:topic set to a handler name"
+            )
+    definition = node.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
+    if definition is not None:
+        params = {}
+        for p in node.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:input", NS):
+            source = (p.get("source") or "").strip()
+            params[p.get("target")] = source[1:].strip() if source.startswith("=") else _literal(source)
+        return ServiceBinding(
+            handler=definition.get("type", ""),
+            dialect="zeebe",
+            params=params,
+            retries=_int(definition.get("retries"), "retries"),
+        )
+    return None

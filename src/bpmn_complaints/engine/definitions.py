@@ -1,0 +1,180 @@
+"""Validate and deploy definition bundles (BPMN, DMN and form files) as versions.
+
+A bundle is a mapping of relative file names to text. Deployment runs three stages and
+reports every problem of every stage at once, storing nothing when any is found:
+
+1. the hardened XML parse (:mod:`.xml_safety`): size, DOCTYPE/entities, well-formedness;
+2. our own checks (:mod:`.lint`): handlers, lanes, forms, safe expressions, timers;
+3. SpiffWorkflow's parser, for what only it knows (unsupported elements, references).
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from sqlalchemy import select
+
+from ..exceptions import DeployFailed
+from ..extensions import db
+from ..models import Definition
+from .bindings import NS
+from .lint import Linter, Problem
+from .parser import ComplaintsBpmnParser
+from .xml_safety import UnsafeXml, parse_xml
+
+SUFFIXES = (".bpmn", ".dmn", ".json")
+
+
+def read_bundle(paths: list[str | os.PathLike]) -> dict[str, str]:
+    """Read files and folders into a bundle. Folders contribute their ``*.bpmn``,
+    ``*.dmn`` and ``*.json`` files (recursively) under names relative to the folder;
+    single files keep their own name (a JSON file in a ``forms`` folder keeps ``forms/``).
+
+    :raises DeployFailed: if a path does not exist or the bundle is empty.
+    """
+    bundle: dict[str, str] = {}
+    problems = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                if file.is_file() and file.suffix in SUFFIXES:
+                    bundle[file.relative_to(path).as_posix()] = file.read_text(encoding="utf-8")
+        elif path.is_file():
+            name = f"forms/{path.name}" if path.parent.name == "forms" and path.suffix == ".json" else path.name
+            bundle[name] = path.read_text(encoding="utf-8")
+        else:
+            problems.append(Problem(str(path), None, "no such file or folder"))
+    if not problems and not any(n.endswith(".bpmn") for n in bundle):
+        problems.append(Problem(None, None, "no .bpmn file to deploy"))
+    if problems:
+        raise DeployFailed("nothing was deployed", {"problems": [p.as_dict() for p in problems]})
+    return bundle
+
+
+def bundle_sha256(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    return digest.hexdigest()
+
+
+@dataclass
+class Parsed:
+    key: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+
+
+def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
+                 key: str | None = None) -> tuple[Parsed | None, list[Problem]]:
+    """Validate a bundle; return the parsed specs (``None`` on failure) and all problems."""
+    linter = Linter(files, handler_names)
+    bpmn_roots, dmn_roots = {}, {}
+    for name, text in sorted(files.items()):
+        if not name.endswith((".bpmn", ".dmn")):
+            if len(text.encode()) > max_bytes:
+                linter.add(name, None, f"the file is larger than the {max_bytes:,}-byte limit")
+            continue
+        try:
+            root = parse_xml(text, max_bytes)
+        except UnsafeXml as err:
+            linter.add(name, None, str(err))
+            continue
+        (bpmn_roots if name.endswith(".bpmn") else dmn_roots)[name] = root
+    for name, root in bpmn_roots.items():
+        linter.bpmn(name, root)
+    for name, root in dmn_roots.items():
+        linter.dmn(name, root)
+    if not bpmn_roots:
+        if not linter.problems:
+            linter.add(None, None, "no .bpmn file to deploy")
+        return None, linter.problems
+
+    parsed, spiff_problems = _spiff_parse(bpmn_roots, dmn_roots, key)
+    # Report SpiffWorkflow's view too, unless our check already named the same element.
+    seen = {(p.file, p.element) for p in linter.problems}
+    problems = linter.problems + [p for p in spiff_problems if (p.file, p.element) not in seen]
+    return (parsed if not problems else None), problems
+
+
+def _executable_processes(bpmn_roots) -> list[tuple[str, str]]:
+    found = []
+    for root in bpmn_roots.values():
+        for process in root.iterfind(".//bpmn:process", NS):
+            if process.get("isExecutable", "false").lower() == "true":
+                found.append((process.get("id"), process.get("name") or process.get("id")))
+    return found
+
+
+def _spiff_parse(bpmn_roots, dmn_roots, key) -> tuple[Parsed | None, list[Problem]]:
+    parser = ComplaintsBpmnParser()
+    problems: list[Problem] = []
+
+    def record(err, file=None):
+        if isinstance(err, ValidationException):
+            problems.append(Problem(err.file_name or file, err.id or None, str(err).rstrip(". ")))
+        else:
+            problems.append(Problem(file, None, f"{type(err).__name__}: {err}".rstrip(". ")))
+
+    for name, root in dmn_roots.items():
+        try:
+            parser.add_dmn_xml(root, filename=name)
+        except Exception as err:  # report every parser failure, never a traceback
+            record(err, name)
+    for name, root in bpmn_roots.items():
+        try:
+            parser.add_bpmn_xml(root, filename=name)
+        except Exception as err:
+            record(err, name)
+    executable = _executable_processes(bpmn_roots)
+    if not executable:
+        problems.append(Problem(None, None, "there is no executable process: set isExecutable=\"true\" "
+                                            "on the process to run"))
+        return None, problems
+    names = dict(executable)
+    if key is None:
+        key = executable[0][0]
+    elif key not in names:
+        problems.append(Problem(None, key, f"no executable process has the id {key!r}"))
+        return None, problems
+    try:
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except Exception as err:  # SpiffWorkflowException or not, it becomes a reported problem
+        record(err)
+        return None, problems
+    return Parsed(key, names[key], spec, subprocess_specs), problems
+
+
+def latest_definition(key: str) -> Definition | None:
+    return db.session.scalar(
+        select(Definition).where(Definition.key == key).order_by(Definition.version.desc()).limit(1)
+    )
+
+
+_spec_cache: dict[tuple[int, str], Parsed] = {}
+
+
+def load_specs(definition: Definition, max_bytes: int) -> Parsed:
+    """The parsed specs of a deployed version, parsed once per process and cached."""
+    cache_key = (definition.id, definition.sha256)
+    parsed = _spec_cache.get(cache_key)
+    if parsed is None:
+        # Handlers were checked at deploy; a handler missing now surfaces as an incident.
+        parsed, problems = parse_bundle(definition.files, _AnyName(), max_bytes, key=definition.key)
+        if parsed is None:
+            raise DeployFailed(f"definition {definition.key} v{definition.version} no longer parses",
+                               {"problems": [p.as_dict() for p in problems]})
+        _spec_cache[cache_key] = parsed
+    return parsed
+
+
+class _AnyName(set):
+    """A handler-name set that contains everything (used when re-parsing a stored version)."""
+
+    def __contains__(self, item):
+        return True

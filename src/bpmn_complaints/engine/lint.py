@@ -1,0 +1,226 @@
+"""Our own checks on a BPMN/DMN bundle, run on the XML next to SpiffWorkflow's parser.
+
+Each check appends :class:`Problem` objects rather than raising, so a process owner sees
+every problem at once, each naming its file and element id.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+
+import jsonschema
+
+from . import expressions
+from .bindings import NS, BindingError, read_binding
+from .script_engine import normalize
+
+# Ids SpiffWorkflow uses for its own task specs (trap 10).
+RESERVED_IDS = {"Start", "End"}
+KNOWN_FUNCTIONS = set(expressions.DEFAULT_FUNCTIONS) | {
+    "now", "today", "business_days", "add_business_days", "add_days",
+}
+EXPRESSION_PROPERTIES = ("assignee", "excludedUsers", "dueDate")
+FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+
+
+@dataclass
+class Problem:
+    file: str | None
+    element: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = ":".join(p for p in (self.file, self.element) if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class Linter:
+    """Collects problems for one bundle of files (name -> text)."""
+
+    def __init__(self, files: dict[str, str], handler_names: set[str]):
+        self.files = files
+        self.handler_names = handler_names
+        self.problems: list[Problem] = []
+
+    def add(self, file, element, message) -> None:
+        self.problems.append(Problem(file, element, message))
+
+    # -- expressions ---------------------------------------------------------------
+
+    def expression(self, file, element, text, what, allow_timer_literal=False) -> None:
+        source = normalize(text or "")
+        if not source:
+            self.add(file, element, f"{what} is empty")
+            return
+        if allow_timer_literal and expressions.parse_timer_literal(source) is not None:
+            return
+        try:
+            compiled = expressions.compile_expression(source)
+        except expressions.ExpressionError as err:
+            self.add(file, element, f"{what} {text!r} is not allowed: {err}")
+            return
+        unknown = expressions.check_functions(compiled, KNOWN_FUNCTIONS)
+        if unknown:
+            self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
+
+    def script(self, file, element, text, what) -> None:
+        try:
+            expressions.compile_script(text or "")
+        except expressions.ExpressionError as err:
+            self.add(file, element, f"{what} is not allowed: {err}. Scripts may only assign "
+                                    "safe expressions to names, one `name = expression` per line")
+
+    # -- BPMN ------------------------------------------------------------------------
+
+    def bpmn(self, file: str, root) -> None:
+        bpmn_ns = "{%s}" % NS["bpmn"]
+        ids = {el.get("id") for el in root.iter() if el.get("id") and str(el.tag).startswith(bpmn_ns)}
+        for process in root.iterfind(".//bpmn:process", NS):
+            pid = process.get("id", "")
+            if pid in RESERVED_IDS or pid.endswith(".EndJoin"):
+                self.add(file, pid, f"the process id {pid!r} is reserved by SpiffWorkflow; rename it")
+            for el in process.iter():
+                eid = el.get("id")
+                if eid and (eid in RESERVED_IDS or eid == f"{pid}.EndJoin"):
+                    self.add(file, eid, f"the id {eid!r} collides with a SpiffWorkflow internal task; "
+                                        "rename it (e.g. StartEvent_1)")
+            self._process(file, process, ids)
+
+    def _process(self, file, process, ids) -> None:
+        lanes = {ref.text for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if ref.text}
+        for task in process.iterfind(".//bpmn:serviceTask", NS):
+            self._service_task(file, task, ids)
+        for tag in ("userTask", "manualTask"):
+            for task in process.iterfind(f".//bpmn:{tag}", NS):
+                self._human_task(file, task, lanes)
+        for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
+            cond = flow.find("bpmn:conditionExpression", NS)
+            if cond is not None:
+                self.expression(file, flow.get("id"), cond.text, "the condition")
+        for tag in ("exclusiveGateway", "inclusiveGateway"):
+            for gateway in process.iterfind(f".//bpmn:{tag}", NS):
+                self._gateway(file, process, gateway)
+        for timer in process.iterfind(".//bpmn:timerEventDefinition", NS):
+            owner = timer.getparent().get("id")
+            for kind in ("timeDate", "timeDuration", "timeCycle"):
+                node = timer.find(f"bpmn:{kind}", NS)
+                if node is not None:
+                    self.expression(file, owner, node.text, f"the timer {kind}", allow_timer_literal=True)
+        for task in process.iterfind(".//bpmn:scriptTask", NS):
+            script = task.find("bpmn:script", NS)
+            self.script(file, task.get("id"), script.text if script is not None else "", "the script")
+        for tag in ("preScript", "postScript"):
+            for node in process.iterfind(f".//spiffworkflow:{tag}", NS):
+                owner = node.getparent().getparent().get("id")
+                self.script(file, owner, node.text, f"the {tag}")
+        for payload in process.iterfind(".//spiffworkflow:messagePayload", NS):
+            owner = payload.getparent().getparent().get("id")
+            self.expression(file, owner, payload.text, "the message payload")
+
+    def _service_task(self, file, task, ids) -> None:
+        tid = task.get("id")
+        try:
+            binding = read_binding(task)
+        except BindingError as err:
+            self.add(file, tid, str(err))
+            return
+        if binding is None or not binding.handler:
+            self.add(file, tid, "the service task names no handler (set a SpiffArena operator, "
+                                "a Camunda external topic or a Zeebe task type)")
+            return
+        if binding.handler not in self.handler_names:
+            known = ", ".join(sorted(self.handler_names)) or "none"
+            self.add(file, tid, f"unknown handler {binding.handler!r} (known handlers: {known})")
+        if binding.dialect == "spiffworkflow" and binding.handler in ids:
+            self.add(file, tid, f"the handler name {binding.handler!r} is also the id of a BPMN element; "
+                                "SpiffWorkflow cannot parse that: rename the element")
+        for name, value in binding.params.items():
+            self.expression(file, tid, value, f"the parameter {name!r}")
+
+    def _human_task(self, file, task, lanes) -> None:
+        tid = task.get("id")
+        props = {
+            p.get("name"): p.get("value")
+            for p in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+        }
+        if tid not in lanes and not props.get("assignee"):
+            self.add(file, tid, "the task has no lane and no assignee, so nobody would ever see it: "
+                                "put it in a lane (the lane name is the group) or set an assignee")
+        for name in EXPRESSION_PROPERTIES:
+            if props.get(name):
+                self.expression(file, tid, props[name], f"the {name} property")
+        for name in FORM_PROPERTIES:
+            if props.get(name):
+                self._form(file, tid, props[name], is_schema=name == "formJsonSchemaFilename")
+
+    def _form(self, file, tid, filename, is_schema) -> None:
+        path = find_form(self.files, file, filename)
+        if path is None:
+            self.add(file, tid, f"the form file {filename!r} is not in the bundle "
+                                "(looked beside the BPMN file and in forms/)")
+            return
+        try:
+            schema = json.loads(self.files[path])
+        except json.JSONDecodeError as err:
+            self.add(path, tid, f"the form file is not valid JSON: {err}")
+            return
+        if not is_schema:
+            return
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as err:
+            self.add(path, tid, f"the form file is not a valid JSON Schema: {err.message}")
+
+    def _gateway(self, file, process, gateway) -> None:
+        gid = gateway.get("id")
+        default = gateway.get("default")
+        outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS) if f.get("sourceRef") == gid]
+        if len(outgoing) < 2:
+            return
+        for flow in outgoing:
+            if flow.get("id") != default and flow.find("bpmn:conditionExpression", NS) is None:
+                self.add(file, flow.get("id"), f"this flow leaves gateway {gid!r} without a condition "
+                                               "and is not its default flow: add a condition or make it the default")
+
+    # -- DMN -------------------------------------------------------------------------
+
+    def dmn(self, file: str, root) -> None:
+        for rule in root.iter("{*}rule"):
+            rid = rule.get("id")
+            for entry in rule.iter("{*}inputEntry"):
+                text = "".join(entry.itertext()).strip()
+                if text in ("", "-"):
+                    continue
+                self._dmn_cell(file, rid, text, partial=True)
+            for entry in rule.iter("{*}outputEntry"):
+                text = "".join(entry.itertext()).strip()
+                if text:
+                    self._dmn_cell(file, rid, text, partial=False)
+        for node in root.iter("{*}inputExpression"):
+            text = "".join(node.itertext()).strip()
+            if text:
+                self._dmn_cell(file, node.get("id"), text, partial=False)
+
+    def _dmn_cell(self, file, element, text, partial) -> None:
+        source = text.replace("?", "dmninputexpr")
+        candidates = [source, f"dmninputexpr {source}"] if partial else [source]
+        errors = []
+        for candidate in candidates:
+            try:
+                expressions.compile_expression(candidate)
+                return
+            except expressions.ExpressionError as err:
+                errors.append(str(err))
+        self.add(file, element, f"the DMN cell {text!r} is not allowed: {errors[-1]}")
+
+
+def find_form(files: dict[str, str], bpmn_file: str, filename: str) -> str | None:
+    """The bundle path of a form referenced from ``bpmn_file``: beside it, then in
+    ``forms/`` beside it."""
+    folder = bpmn_file.rsplit("/", 1)[0] + "/" if "/" in bpmn_file else ""
+    for candidate in (f"{folder}{filename}", f"{folder}forms/{filename}"):
+        if candidate in files:
+            return candidate
+    return None

@@ -1,0 +1,102 @@
+"""SpiffWorkflow's parser, taught our conventions.
+
+* Service tasks bind to handlers through any of the three dialects in :mod:`.bindings`
+  (the spiff parser alone rejects Camunda diagrams: trap 5).
+* Timer definitions are swapped for clocked ones (:mod:`.specs`).
+"""
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
+from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
+
+from .bindings import BindingError, read_binding
+from .specs import ServiceTask, clocked_timer
+
+
+class BoundServiceTaskParser(SpiffTaskParser):
+    def create_task(self):
+        try:
+            binding = read_binding(self.node)
+        except BindingError as err:
+            raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
+        if binding is None or not binding.handler:
+            raise ValidationException(
+                "This service task names no handler: set a SpiffArena service task operator, "
+                "a Camunda external-task topic or a Zeebe task type",
+                node=self.node, file_name=self.filename,
+            )
+        extensions = self.parse_extensions()
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            operation_name=binding.handler,
+            operation_params={k: {"value": v, "type": "any"} for k, v in binding.params.items()},
+            result_variable=binding.result_variable,
+            retries=binding.retries,
+            retry_backoff_base=binding.backoff_base,
+            prescript=extensions.get("preScript"),
+            postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
+
+
+class EventSubprocessParser(SubWorkflowParser):
+    """Event sub-processes, as SpiffWorkflow 3.2.0 fails to see them: it looks for a
+    namespaced ``triggeredByEvent`` attribute that modelers never write, and it ignores the
+    start event's ``isInterrupting`` (BPMN's default is true). We read both; the runtime
+    does the interrupting."""
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        triggered = self.node.get("triggeredByEvent") == "true"
+        spec_class = self.EVENT_SUBPROCESS_CLASS if triggered else self.spec_class
+        task = spec_class(
+            self.spec, self.bpmn_id,
+            subworkflow_spec=SubprocessParser.get_subprocess_spec(self),
+            prescript=extensions.get("preScript"), postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
+        if triggered:
+            start = self.node.find(full_tag("startEvent"))
+            task.interrupting = start is None or start.get("isInterrupting", "true") != "false"
+        return task
+
+
+class ComplaintsBpmnParser(SpiffBpmnParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (BoundServiceTaskParser, ServiceTask),
+        full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
+    }
+
+    def get_spec(self, process_id, required=True):
+        spec = super().get_spec(process_id, required)
+        if spec is not None:
+            clock_timers(spec)
+        return spec
+
+    def get_subprocess_specs(self, name, specs=None, require_call_activity_specs=True):
+        specs = super().get_subprocess_specs(name, specs, require_call_activity_specs)
+        for spec in specs.values():
+            clock_timers(spec)
+        return specs
+
+
+def clock_timers(process_spec) -> None:
+    """Replace every timer definition in ``process_spec`` with its clocked twin."""
+    for task_spec in process_spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if definition is None:
+            continue
+        if isinstance(definition, MultipleEventDefinition):
+            definition.event_definitions = [
+                clocked_timer(d) or d for d in definition.event_definitions
+            ]
+        else:
+            replacement = clocked_timer(definition)
+            if replacement is not None:
+                task_spec.event_definition = replacement

@@ -1,0 +1,129 @@
+"""Keep the human-task table in step with the workflow, in the same transaction."""
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from .. import audit
+from ..clock import utcnow
+from ..models import HumanTask
+from ..models.task import PRIORITY_RANK
+from ..extensions import db
+from .expressions import ExpressionError
+from .lint import find_form
+
+
+def _properties(spec) -> dict:
+    return (getattr(spec, "extensions", None) or {}).get("properties") or {}
+
+
+def _evaluate(task, expression):
+    return task.workflow.script_engine.environment.evaluate(expression, task.data)
+
+
+def _boundary_due(task):
+    """The earliest interrupting timer attached to ``task``: its due date."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    earliest = None
+    for sibling in parent.children:
+        spec = sibling.task_spec
+        definition = getattr(spec, "event_definition", None)
+        if sibling is task or not isinstance(definition, TimerEventDefinition):
+            continue
+        if not getattr(spec, "cancel_activity", True):
+            continue
+        value = sibling._get_internal_data("event_value")
+        if isinstance(value, str):
+            due = TimerEventDefinition.get_datetime(value)
+            earliest = due if earliest is None or due < earliest else earliest
+    return earliest
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [str(v) for v in value if v]
+    return [str(value)] if value else []
+
+
+def _new_row(session, task) -> HumanTask:
+    spec = task.task_spec
+    props = _properties(spec)
+    complaint = session.complaint
+    row = HumanTask(
+        id=str(task.id), instance_id=session.instance.id,
+        complaint_id=complaint.id if complaint else None,
+        complaint_reference=complaint.reference if complaint else None,
+        bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
+        candidate_group=spec.lane, state="ready", created_at=utcnow(),
+        instructions=spec.documentation,
+    )
+    problems = []
+    values = {}
+    for name in ("assignee", "excludedUsers", "dueDate"):
+        if props.get(name):
+            try:
+                values[name] = _evaluate(task, props[name])
+            except ExpressionError as err:
+                problems.append(f"{name}: {err}")
+    assignee = values.get("assignee")
+    row.assignee = str(assignee) if assignee else None
+    if row.assignee:
+        row.claimed_at = row.created_at
+    row.excluded_users = _as_list(values.get("excludedUsers"))
+    due = values.get("dueDate")
+    row.due_at = _parse_due(due) if due else _boundary_due(task)
+    priority = task.data.get("priority")
+    row.priority = priority if priority in PRIORITY_RANK else "normal"
+    row.priority_rank = PRIORITY_RANK[row.priority]
+    bpmn_file = getattr(task.workflow.spec, "file", None) or ""
+    files = session.definition.files
+    if props.get("formJsonSchemaFilename"):
+        row.form_schema = find_form(files, bpmn_file, props["formJsonSchemaFilename"])
+    if props.get("formUiSchemaFilename"):
+        row.form_ui_schema = find_form(files, bpmn_file, props["formUiSchemaFilename"])
+    if problems:
+        audit.record("task_property_failed", "engine", complaint, task_id=row.id, bpmn_id=row.bpmn_id,
+                     problems=problems)
+    return row
+
+
+def _parse_due(value):
+    try:
+        return TimerEventDefinition.get_datetime(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def sync_projection(session) -> int:
+    """Insert rows for newly ready human tasks and cancel rows whose task went away
+    (an interrupting timer, a withdrawal). Returns how many human tasks are ready."""
+    ready = {}
+    for wf in (session.workflow, *session.workflow.subprocesses.values()):
+        for task in wf.get_tasks(state=TaskState.READY, manual=True):
+            ready[str(task.id)] = task
+    rows = {
+        row.id: row
+        for row in db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == session.instance.id, HumanTask.state == "ready")
+        )
+    }
+    for task_id, task in ready.items():
+        if task_id in rows:
+            continue
+        row = _new_row(session, task)
+        db.session.add(row)
+        audit.record("task_created", "engine", session.complaint, task_id=row.id, bpmn_id=row.bpmn_id,
+                     name=row.name, group=row.candidate_group, assignee=row.assignee,
+                     due_at=row.due_at.isoformat() if row.due_at else None)
+    for task_id, row in rows.items():
+        if task_id not in ready:
+            row.state = "cancelled"
+            row.completed_at = utcnow()
+            audit.record("task_cancelled", "engine", session.complaint, task_id=row.id, bpmn_id=row.bpmn_id,
+                         name=row.name)
+    return len(ready)

@@ -1,0 +1,139 @@
+"""Our replacement for SpiffWorkflow's ``PythonScriptEngine``.
+
+SpiffWorkflow 3.2.0 evaluates gateway conditions, DMN cells, timer values and service
+parameters with plain ``eval``/``exec`` (trap 9). This engine sends every one of them to
+the safe evaluator in :mod:`.expressions` instead, so a diagram never runs arbitrary
+Python. Script tasks run as restricted scripts: lines of ``name = expression`` only.
+
+It also carries the clock (timers ask it for "now") and the service caller (trap 1: the
+base ``call_service`` hides a handler's real error behind a NameError, so it is never
+called).
+"""
+
+import ast
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from . import expressions
+from .calendar import BusinessCalendar
+
+
+_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
+
+
+def normalize(expression: str) -> str:
+    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
+    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
+    ``=``. What is inside must still be our expression language."""
+    text = (expression or "").strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1].strip()
+        for pattern, replacement in _JUEL:
+            text = pattern.sub(replacement, text)
+        return text.strip()
+    if text.startswith("=") and not text.startswith("=="):
+        return text[1:].strip()
+    return text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _parse_moment(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> dict[str, Callable]:
+    """The clock- and calendar-bound functions the expression language offers."""
+
+    def add_business_days(start, n):
+        return _iso(calendar.add_business_days(_parse_moment(start), int(n)))
+
+    def add_days(start, n):
+        return _iso(_parse_moment(start) + timedelta(days=float(n)))
+
+    return {
+        "now": lambda: _iso(now()),
+        "today": lambda: now().date().isoformat(),
+        "business_days": lambda n: _iso(calendar.add_business_days(now(), int(n))),
+        "add_business_days": add_business_days,
+        "add_days": add_days,
+    }
+
+
+class SafeEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates with :mod:`.expressions`; never reaches ``eval`` or ``exec``."""
+
+    def __init__(self, functions: dict[str, Callable]):
+        super().__init__({})
+        self.functions = {**expressions.DEFAULT_FUNCTIONS, **functions}
+
+    def evaluate(self, expression, context, external_context=None):
+        names = {**context, **(external_context or {})}
+        return expressions.evaluate(normalize(expression), names, self.functions)
+
+    def execute(self, script, context, external_context=None):
+        compiled = expressions.compile_script(script or "")
+        names = {**(external_context or {}), **context}
+        assigned = compiled.execute(names, self.functions)
+        context.update(assigned)
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise RuntimeError("service calls go through ComplaintScriptEngine.call_service")
+
+
+class ComplaintScriptEngine(PythonScriptEngine):
+    """The script engine attached to every workflow we create or restore (trap 2)."""
+
+    def __init__(self, now: Callable[[], datetime], calendar: BusinessCalendar,
+                 service_caller: Callable[..., Any] | None = None):
+        self.now = now
+        self.calendar = calendar
+        self.service_caller = service_caller
+        super().__init__(environment=SafeEnvironment(time_functions(now, calendar)))
+
+    def validate(self, expression):
+        # DMN relies on SyntaxError here to tell "== value" cells from "> 3" cells.
+        ast.parse(normalize(expression), mode="eval")
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except expressions.ExpressionError as err:
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {err}", task=task, exception=err
+            ) from err
+
+    def execute(self, task, script, external_context=None):
+        try:
+            return self.environment.execute(script, task.data, external_context)
+        except expressions.ExpressionError as err:
+            raise WorkflowTaskException(f"Script failed: {err}", task=task, exception=err) from err
+
+    def evaluate_timer(self, task, expression: str) -> str:
+        """A timer value: a bare ISO 8601 literal as typed in a modeler (trap 4), or an
+        expression that yields one (or a datetime)."""
+        literal = expressions.parse_timer_literal(normalize(expression))
+        if literal is not None:
+            return literal
+        value = self.evaluate(task, expression)
+        return _iso(value) if isinstance(value, datetime) else str(value)
+
+    def call_service(self, task, **kwargs):
+        # Never call the base method: it raises NameError('script') and hides the cause.
+        if self.service_caller is None:
+            raise RuntimeError("this script engine has no service caller")
+        return self.service_caller(task, **kwargs)

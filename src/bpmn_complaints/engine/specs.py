@@ -1,0 +1,126 @@
+"""Task specs and event definitions that replace SpiffWorkflow's where it falls short.
+
+* :class:`ServiceTask` evaluates parameters with the safe evaluator, calls our handler
+  registry (through the script engine's service caller) and stores the handler's return
+  value as-is (the base class expects a JSON string).
+* The timer definitions ask the script engine's clock for "now" instead of the system
+  clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
+
+
+class ServiceTask(SpiffServiceTask):
+    """A service task bound to a handler by name, whatever modeler wrote the binding."""
+
+    def _execute(self, task):
+        engine = task.workflow.script_engine
+        params = {
+            name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()
+        }
+        result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
+        task.data[self.result_variable] = result
+        return True
+
+
+def _now(my_task) -> datetime:
+    return my_task.workflow.script_engine.now()
+
+
+def _utc_moment(value: str) -> datetime:
+    """An ISO date/time; without an offset it is UTC (SpiffWorkflow would use server time)."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return TimerEventDefinition.parse_time_or_duration(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class ClockTimeDate(TimeDateEventDefinition):
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            event_value = _utc_moment(event_value).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockDuration(DurationTimerEventDefinition):
+    def has_fired(self, my_task):
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            start = _now(my_task)
+            event_value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockCycle(CycleTimerEventDefinition):
+    def cycle_complete(self, my_task):
+        now = _now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            event_value = _parse_cycle(expression, now)
+        ready = False
+        if event_value["cycles"] != 0:
+            next_event = datetime.fromisoformat(event_value["next"])
+            if next_event <= now:
+                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                event_value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+        my_task._set_internal_data(event_value=event_value)
+        return ready
+
+
+def _parse_cycle(expression: str, now: datetime) -> dict:
+    """``R[n]/<start>/<duration>``, ``R[n]/<duration>/<end>`` or ``R[n]/<duration>`` with
+    "now" taken from our clock (SpiffWorkflow's own parser reads the system clock)."""
+    components = expression.upper().replace("--", "/").strip("R").split("/")
+    cycles = int(components[0]) if components[0] else -1
+    first = TimerEventDefinition.parse_time_or_duration(components[1])
+    second = TimerEventDefinition.parse_time_or_duration(components[2]) if len(components) == 3 else None
+    if isinstance(first, datetime):
+        start, duration = first, TimerEventDefinition.get_timedelta_from_start(second, first)
+    elif isinstance(second, datetime):
+        duration = TimerEventDefinition.get_timedelta_from_end(first, second)
+        start = second - duration
+    elif second is None:
+        duration = TimerEventDefinition.get_timedelta_from_start(first, now)
+        start = now + duration
+    else:
+        raise ValueError(f"invalid repeating interval {expression!r}")
+    return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+
+
+_TIMER_CLASSES = {
+    TimeDateEventDefinition: ClockTimeDate,
+    DurationTimerEventDefinition: ClockDuration,
+    CycleTimerEventDefinition: ClockCycle,
+}
+
+
+def clocked_timer(definition):
+    """Return a clocked copy of a parsed timer definition, or ``None`` if it isn't one."""
+    cls = _TIMER_CLASSES.get(type(definition))
+    if cls is None:
+        return None
+    return cls(definition.name, definition.expression, description=definition.description)

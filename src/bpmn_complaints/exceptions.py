@@ -1,0 +1,64 @@
+"""The one family of errors the application raises on purpose.
+
+Each error carries the HTTP ``status_code`` and a stable machine ``code``; the central
+handler in :mod:`bpmn_complaints.errors` turns it into the API's error shape
+``{"error": {"code", "message", "details"}}``. Views never catch and format errors.
+"""
+
+
+class AppError(Exception):
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class ValidationFailed(AppError):
+    """Input failed validation; ``details`` maps field names to lists of messages."""
+
+    status_code = 400
+    code = "validation_failed"
+
+
+class DeployFailed(AppError):
+    """A definition did not pass validation; ``details["problems"]`` lists every problem."""
+
+    status_code = 400
+    code = "deploy_failed"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class StaleState(Exception):
+    """An optimistic version check failed; the service layer retries the whole change."""

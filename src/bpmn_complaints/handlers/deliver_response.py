@@ -1,0 +1,39 @@
+"""``deliver_response``: communicate the decision to the complainant (ISO 10002 7.8).
+
+Parameters (each also read from the task data field of the same name when the diagram
+does not set it):
+
+* ``kind``: ``decision`` (default), ``final_response`` (after a review; names external
+  recourse), ``out_of_scope`` or ``summary_resolution``; it is the email template's name.
+* ``decision``, ``explanation``, ``remedy``, ``recourse``: the text of the response.
+* ``reply_days``: business days the complainant has to reply or ask for a review
+  (default 10).
+
+Exactly what was sent is kept: the outbox row holds the rendered subject and both parts,
+and the audit trail records its Message-ID and their SHA-256.
+"""
+
+from .mailing import complaint_of, field, sent_record
+from .registry import handler
+from .spec import HandlerContext, HandlerIncident
+
+KINDS = ("decision", "final_response", "out_of_scope", "summary_resolution")
+
+
+@handler("deliver_response")
+def deliver_response(ctx: HandlerContext):
+    complaint = complaint_of(ctx, "deliver_response")
+    kind = ctx.params.get("kind") or "decision"
+    if kind not in KINDS:
+        raise HandlerIncident(f"deliver_response: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    now = ctx.services.now()
+    reply_by = ctx.services.calendar().add_business_days(now, int(field(ctx, "reply_days", 10)))
+    message = ctx.services.email(
+        complaint.email, kind, reference=complaint.reference, reply_by=reply_by,
+        status_link=ctx.services.status_link(),
+        **{name: field(ctx, name) for name in ("decision", "explanation", "remedy", "recourse")},
+    )
+    sent = sent_record(message)
+    ctx.services.record("response_delivered", kind=kind, task=ctx.task.bpmn_id, **sent)
+    return {"kind": kind, "delivered_at": now.isoformat(), "message_id": message.message_id,
+            "sha256": sent["sha256"], "reply_by": reply_by.isoformat()}

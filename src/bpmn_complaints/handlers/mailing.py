@@ -1,0 +1,36 @@
+"""Helpers the built-in email handlers share."""
+
+import hashlib
+
+from .spec import HandlerContext, HandlerIncident
+
+
+def complaint_of(ctx: HandlerContext, handler: str):
+    """The complaint, or an incident if the instance has none."""
+    if ctx.complaint is None:
+        raise HandlerIncident(f"{handler} needs a complaint, and this process instance has none")
+    return ctx.complaint
+
+
+def field(ctx: HandlerContext, name: str, default=None):
+    """A parameter from the diagram, else the task-data field of the same name."""
+    value = ctx.params.get(name)
+    if value in (None, ""):
+        value = ctx.task.data.get(name)
+    return default if value in (None, "") else value
+
+
+def group_addresses(ctx: HandlerContext, group: str) -> list[str]:
+    return sorted({m.email for m in ctx.services.group_members(group) if m.email})
+
+
+def sent_record(message) -> dict:
+    """What an audit event or a task result says about a queued email: enough to prove
+    later exactly what was sent (the full text stays in the outbox row)."""
+    digest = hashlib.sha256()
+    for part in (message.subject, message.body_text, message.body_html or ""):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    # No address here: the trail must stay free of personal data (it cannot be erased).
+    return {"message_id": message.message_id, "template": message.template, "subject": message.subject,
+            "sha256": digest.hexdigest()}

@@ -1,0 +1,49 @@
+"""Links put in emails: the complainant's status page and the satisfaction survey."""
+
+from urllib.parse import quote, urlencode
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+_FEEDBACK_SALT = "bpmn-complaints feedback"
+
+
+def _base() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def status_link(reference: str, token: str | None = None) -> str:
+    """``PUBLIC_BASE_URL/status/<reference>``, with ``?token=`` when the plain token is known."""
+    link = f"{_base()}/status/{quote(reference)}"
+    return f"{link}?{urlencode({'token': token})}" if token else link
+
+
+def staff_link(reference: str) -> str:
+    """The complaint's page for staff."""
+    return f"{_base()}/complaints/{quote(reference)}"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_FEEDBACK_SALT)
+
+
+def feedback_signature(reference: str) -> str:
+    """A signature that lets the survey page accept feedback for ``reference`` only."""
+    return _serializer().dumps(reference)
+
+
+def verify_feedback_signature(reference: str, signature: str) -> bool:
+    try:
+        return _serializer().loads(signature) == reference
+    except BadSignature:
+        return False
+
+
+def feedback_link(reference: str) -> str:
+    """``FEEDBACK_SURVEY_URL`` with ``{reference}`` and ``{signature}`` filled in, or
+    ``PUBLIC_BASE_URL/feedback/<reference>?sig=<signature>``."""
+    signature = feedback_signature(reference)
+    template = current_app.config.get("FEEDBACK_SURVEY_URL")
+    if template:
+        return template.format(reference=quote(reference), signature=quote(signature))
+    return f"{_base()}/feedback/{quote(reference)}?{urlencode({'sig': signature})}"

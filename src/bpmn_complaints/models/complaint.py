@@ -1,0 +1,52 @@
+"""A complaint's content lives here, never in workflow task data."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    status_token_hash: Mapped[str] = mapped_column(String(64))
+    # Receipt (ISO 10002 7.2)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    product: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    remedy_sought: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(40), default="web")
+    preferred_contact: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    entered_by: Mapped[str | None] = mapped_column(String(80))
+    # Tracking (7.3): the plain-language status the complainant sees, and the outcome.
+    status: Mapped[str] = mapped_column(String(200), default="Received")
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    priority: Mapped[str | None] = mapped_column(String(20))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closure_reason: Mapped[str | None] = mapped_column(String(100))
+
+    comments: Mapped[list["Comment"]] = relationship(
+        back_populates="complaint", order_by="Comment.id", cascade="all, delete-orphan"
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="comments")

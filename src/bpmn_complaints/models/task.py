@@ -1,0 +1,49 @@
+"""The human-task projection: one row per user or manual task that became ready.
+
+The inbox reads only this table; it never deserializes a workflow. Rows are written in
+the same transaction as the workflow state they mirror.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+class HumanTask(db.Model):
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        Index("ix_human_tasks_state_group", "state", "candidate_group"),
+        Index("ix_human_tasks_state_assignee", "state", "assignee"),
+        Index("ix_human_tasks_state_due", "state", "due_at"),
+    )
+
+    # SpiffWorkflow's task UUID.
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    complaint_reference: Mapped[str | None] = mapped_column(String(32))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(400))
+    lane: Mapped[str | None] = mapped_column(String(80))
+    candidate_group: Mapped[str | None] = mapped_column(String(80))
+    # "ready", "completed" or "cancelled" (e.g. an interrupting timer or a withdrawal).
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    excluded_users: Mapped[list] = mapped_column(JSON, default=list)
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    priority_rank: Mapped[int] = mapped_column(default=2)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    form_schema: Mapped[str | None] = mapped_column(String(400))
+    form_ui_schema: Mapped[str | None] = mapped_column(String(400))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(80))
+    submitted_data: Mapped[dict | None] = mapped_column(JSON)

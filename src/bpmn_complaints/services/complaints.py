@@ -1,0 +1,237 @@
+"""Receiving complaints (ISO 10002 7.2) and reading them back."""
+
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from .. import audit
+from ..clock import utcnow
+from ..engine import runtime
+from ..engine.definitions import latest_definition
+from ..exceptions import AppError, BadRequest, Conflict, NotFound
+from ..extensions import db
+from ..mail.links import verify_feedback_signature
+from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
+from .host import plain_status_token
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
+
+
+class NotDeployed(AppError):
+    status_code = 503
+    code = "not_deployed"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_reference() -> str:
+    year = utcnow().year
+    while True:
+        reference = f"C-{year}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        if not db.session.scalar(select(Complaint.id).where(Complaint.reference == reference)):
+            return reference
+
+
+def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
+    """Record a complaint, start its process, and return it with its status token
+    (shown once; only its hash is kept).
+
+    :raises NotDeployed: when no version of the configured process is deployed.
+    """
+    key = current_app.config["PROCESS_KEY"]
+    definition = latest_definition(key)
+    if definition is None:
+        raise NotDeployed(f"the complaint process {key!r} is not deployed yet")
+    token = secrets.token_urlsafe(24)
+    complaint = Complaint(
+        reference=_new_reference(), status_token_hash=_hash(token), received_at=utcnow(),
+        entered_by=entered_by, status="Received", state="open",
+        channel=data.get("channel") or ("web" if entered_by is None else "phone"),
+        **{k: data.get(k) for k in ("name", "email", "phone", "product", "category", "description",
+                                    "remedy_sought", "preferred_contact")},
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    content = "\x1f".join(str(getattr(complaint, k) or "") for k in ("name", "email", "description"))
+    # Personal data stays out of the trail (it must be erasable); its hash proves integrity.
+    audit.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
+                 category=complaint.category, product=complaint.product,
+                 content_sha256=hashlib.sha256(content.encode()).hexdigest())
+    start_data = {
+        "complaint_reference": complaint.reference,
+        "received_at": complaint.received_at.isoformat(),
+        "channel": complaint.channel,
+        "category": complaint.category,
+        "product": complaint.product,
+    }
+    # The acknowledgement (first step) may put the plain token in its status link.
+    with plain_status_token(complaint, token):
+        runtime.start_instance(definition, complaint, start_data, entered_by or "complainant")
+    return complaint, token
+
+
+def get_by_reference(reference: str) -> Complaint:
+    complaint = db.session.scalar(select(Complaint).where(Complaint.reference == reference))
+    if complaint is None:
+        raise NotFound(f"no complaint has the reference {reference!r}")
+    return complaint
+
+
+def get_for_complainant(reference: str, token: str) -> Complaint:
+    """:raises NotFound: for an unknown reference or a wrong token (the same answer, so
+    references cannot be probed)."""
+    complaint = db.session.scalar(select(Complaint).where(Complaint.reference == reference))
+    if complaint is None or not hmac.compare_digest(complaint.status_token_hash, _hash(token or "")):
+        raise NotFound("no complaint matches that reference and token")
+    return complaint
+
+
+def instance_of(complaint: Complaint) -> ProcessInstance:
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id))
+    if instance is None:
+        raise NotFound(f"complaint {complaint.reference} has no process instance")
+    return instance
+
+
+def visible_to(user: User):
+    """A filter for the complaints ``user`` may see (ISO 10002 4.10): supervisors,
+    auditors and admins see all; other staff see those they work on or could claim."""
+    if user.has_role("supervisor", "auditor"):
+        return None
+    worked = select(HumanTask.complaint_id).where(
+        or_(HumanTask.assignee == user.name, HumanTask.completed_by == user.name,
+            (HumanTask.state == "ready") & HumanTask.candidate_group.in_(user.groups or [""]))
+    )
+    return Complaint.id.in_(worked)
+
+
+def check_visible(user: User, complaint: Complaint) -> None:
+    condition = visible_to(user)
+    if condition is not None and not db.session.scalar(
+            select(Complaint.id).where(Complaint.id == complaint.id, condition)):
+        raise NotFound(f"no complaint has the reference {complaint.reference!r}")
+
+
+def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0):
+    query = select(Complaint)
+    condition = visible_to(user)
+    if condition is not None:
+        query = query.where(condition)
+    if state:
+        query = query.where(Complaint.state == state)
+    if priority:
+        query = query.where(Complaint.priority == priority)
+    if category:
+        query = query.where(Complaint.category == category)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                               .limit(limit).offset(offset)).all()
+    return items, total
+
+
+def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.stream == audit.stream_for(complaint)).order_by(AuditEvent.seq)
+    ).all()
+    return events, audit.verify(audit.stream_for(complaint))
+
+
+def incidents(complaint: Complaint) -> list[Incident]:
+    instance = instance_of(complaint)
+    return list(db.session.scalars(select(Incident).where(Incident.instance_id == instance.id)
+                                   .order_by(Incident.id)))
+
+
+def public_timeline(complaint: Complaint) -> list[dict]:
+    """What the complainant sees: receipt and each status change. No internal notes."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.stream == audit.stream_for(complaint),
+                                 AuditEvent.action.in_(("complaint_received", "status_changed")))
+        .order_by(AuditEvent.seq)
+    )
+    steps = []
+    for event in events:
+        if event.action == "complaint_received":
+            steps.append({"at": event.at, "status": "Received"})
+        else:
+            steps.append({"at": event.at, "status": event.details.get("after")})
+    return steps
+
+
+def public_status(reference: str, token: str) -> dict:
+    """The complainant's view, reached with their reference and token: the status, the
+    steps so far in plain words, and what they may do now. No internal notes, no staff.
+
+    ``may_reply`` (accept the decision or say they are dissatisfied) is true while the
+    process waits on something outside it; ``may_withdraw`` while the complaint is open.
+    Sending a message the process is not waiting for still answers Conflict.
+
+    :raises NotFound: for an unknown reference or a wrong token.
+    """
+    complaint = get_for_complainant(reference, token)
+    instance = instance_of(complaint)
+    is_open = complaint.state == "open" and instance.status != "completed"
+    return {
+        "reference": complaint.reference, "status": complaint.status, "state": complaint.state,
+        "received_at": complaint.received_at, "closed_at": complaint.closed_at,
+        "closure_reason": complaint.closure_reason, "steps": public_timeline(complaint),
+        "may_reply": is_open and instance.status == "waiting", "may_withdraw": is_open,
+    }
+
+
+SATISFACTION = range(1, 6)  # 1 very dissatisfied ... 5 very satisfied
+RESOLVED_ANSWERS = ("yes", "partly", "no")
+
+
+def _for_survey(reference: str, signature: str) -> Complaint:
+    complaint = db.session.scalar(select(Complaint).where(Complaint.reference == reference))
+    if complaint is None or not verify_feedback_signature(reference, signature or ""):
+        raise NotFound("this survey link is not valid; copy the whole link from our email")
+    return complaint
+
+
+def _feedback_given(complaint: Complaint) -> bool:
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.stream == audit.stream_for(complaint), AuditEvent.action == "feedback_received").limit(1)
+    ) is not None
+
+
+def feedback_status(reference: str, signature: str) -> dict:
+    """What the survey page needs: whether the complaint is closed and already answered.
+
+    :raises NotFound: for a wrong reference or signature (the survey link's ``sig``).
+    """
+    complaint = _for_survey(reference, signature)
+    return {"reference": complaint.reference, "closed": complaint.state == "closed",
+            "answered": _feedback_given(complaint)}
+
+
+def record_feedback(reference: str, signature: str, satisfaction: int, resolved: str,
+                    comment: str | None = None) -> Complaint:
+    """The complainant's answer to the satisfaction survey (ISO 10002 8.3), once per
+    closed complaint. The scores go into the audit trail for the KPIs; a comment, which
+    may hold personal data, becomes a comment on the complaint (erasable with it).
+
+    :raises NotFound: for a wrong reference or signature.
+    :raises BadRequest: for a score outside 1-5 or an unknown ``resolved`` answer.
+    :raises Conflict: before closure, or when the survey was already answered.
+    """
+    complaint = _for_survey(reference, signature)
+    if satisfaction not in SATISFACTION or resolved not in RESOLVED_ANSWERS:
+        raise BadRequest("satisfaction is 1 to 5 and resolved is yes, partly or no")
+    if complaint.state != "closed":
+        raise Conflict("the survey opens when the complaint is closed")
+    if _feedback_given(complaint):
+        raise Conflict("this survey has already been answered")
+    comment = (comment or "").strip()
+    if comment:
+        db.session.add(Comment(complaint_id=complaint.id, author="complainant (survey)", body=comment,
+                               created_at=utcnow()))
+    audit.record("feedback_received", "complainant", complaint, satisfaction=satisfaction, resolved=resolved,
+                 commented=bool(comment))
+    return complaint

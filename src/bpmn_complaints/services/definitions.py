@@ -1,0 +1,77 @@
+"""Deploy definition bundles as new versions, and read them back."""
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .. import audit
+from ..clock import utcnow
+from ..exceptions import DeployFailed, NotFound
+from ..extensions import db
+from ..models import Definition
+from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
+
+
+def validate(files: dict[str, str], key: str | None = None):
+    """Parse and check a bundle. :raises DeployFailed: listing every problem."""
+    registry = current_app.extensions["complaints_handlers"]
+    parsed, problems = parse_bundle(files, registry.names(), current_app.config["MAX_DEFINITION_BYTES"], key)
+    if problems:
+        raise DeployFailed(
+            f"the definition has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was deployed",
+            {"problems": [p.as_dict() for p in problems]},
+        )
+    return parsed
+
+
+def deploy(files: dict[str, str], actor: str, key: str | None = None) -> tuple[Definition, bool]:
+    """Deploy a bundle. Returns the version and whether it is new: deploying the same
+    content as the latest version is a no-op.
+
+    :raises DeployFailed: listing every problem; nothing is stored.
+    """
+    parsed = validate(files, key)
+    sha = bundle_sha256(files)
+    latest = latest_definition(parsed.key)
+    if latest is not None and latest.sha256 == sha:
+        return latest, False
+    definition = Definition(
+        key=parsed.key, version=(latest.version + 1) if latest else 1, name=parsed.name, sha256=sha,
+        files=dict(files), deployed_by=actor, deployed_at=utcnow(),
+    )
+    db.session.add(definition)
+    db.session.flush()
+    audit.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
+                 files=sorted(files))
+    return definition, True
+
+
+def list_definitions() -> list[Definition]:
+    return list(db.session.scalars(select(Definition).order_by(Definition.key, Definition.version.desc())))
+
+
+def get_definition(key: str, version: int | str) -> Definition:
+    query = select(Definition).where(Definition.key == key)
+    if version == "latest":
+        query = query.order_by(Definition.version.desc()).limit(1)
+    else:
+        query = query.where(Definition.version == int(version))
+    definition = db.session.scalar(query)
+    if definition is None:
+        raise NotFound(f"no definition {key} version {version}")
+    return definition
+
+
+def main_bpmn(definition: Definition) -> tuple[str, str]:
+    """The BPMN file that holds the definition's process."""
+    for name, text in sorted(definition.files.items()):
+        if name.endswith(".bpmn") and f'id="{definition.key}"' in text:
+            return name, text
+    name = min(n for n in definition.files if n.endswith(".bpmn"))
+    return name, definition.files[name]
+
+
+def count_versions() -> int:
+    return db.session.scalar(select(func.count(Definition.id))) or 0
+
+
+__all__ = ["DeployFailed", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate"]

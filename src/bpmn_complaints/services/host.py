@@ -1,0 +1,128 @@
+"""What the host offers built-in handlers through ``ctx.services``."""
+
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import current_app
+from jinja2 import TemplateError
+from sqlalchemy import func, select
+
+from .. import audit
+from ..clock import utcnow
+from ..extensions import db
+from ..handlers.spec import HandlerIncident
+from ..mail import enqueue, links
+from ..models import HumanTask, OutboxMessage, User
+from .users import group_members
+
+# The complaint id and plain status token of the complaint being submitted right now.
+_submitted: ContextVar[tuple[int, str] | None] = ContextVar("complaints_submitted_token", default=None)
+
+
+@contextmanager
+def plain_status_token(complaint, token: str):
+    """Let the handlers of a new complaint's first engine step see its plain status token.
+
+    Only the token's hash is stored; the acknowledgement email is the one place the plain
+    token is written down, and it is written in the submission's own transaction. Later
+    steps (and retries) never see it.
+    """
+    reset = _submitted.set((complaint.id, token))
+    try:
+        yield
+    finally:
+        _submitted.reset(reset)
+
+
+class HostServices:
+    def __init__(self, session):
+        self._session = session
+
+    @property
+    def complaint(self):
+        return self._session.complaint
+
+    def now(self):
+        return utcnow()
+
+    def calendar(self):
+        return self._session.workflow.script_engine.calendar
+
+    def setting(self, key: str):
+        """A configuration value (e.g. ``PUBLIC_BASE_URL``)."""
+        return current_app.config.get(key)
+
+    def record(self, action: str, **details) -> None:
+        """Append an event to the complaint's audit trail."""
+        audit.record(action, "engine", self.complaint, **details)
+
+    def email(self, to, template: str, **context) -> OutboxMessage:
+        """Queue an email in the outbox, in this step's transaction (see :func:`..mail.enqueue`).
+
+        :raises HandlerIncident: if the template is missing or broken, or an address is bad.
+        """
+        try:
+            return enqueue(to, template, self.complaint, **context)
+        except (TemplateError, ValueError) as err:
+            raise HandlerIncident(f"the {template!r} email could not be written: {type(err).__name__}: {err}") from err
+
+    def status_token(self) -> str | None:
+        """The complaint's plain status token during its first engine step, else ``None``."""
+        submitted = _submitted.get()
+        complaint = self.complaint
+        if submitted is None or complaint is None or submitted[0] != complaint.id:
+            return None
+        return submitted[1]
+
+    def status_link(self) -> str:
+        return links.status_link(self.complaint.reference, self.status_token())
+
+    def staff_link(self) -> str:
+        return links.staff_link(self.complaint.reference)
+
+    def feedback_link(self) -> str:
+        return links.feedback_link(self.complaint.reference)
+
+    def group_members(self, group: str) -> list[User]:
+        return group_members(group)
+
+    def task_performers(self, group: str) -> set[str]:
+        """Who completed a task of this complaint that was offered to ``group``."""
+        complaint = self.complaint
+        if complaint is None:
+            return set()
+        return set(db.session.scalars(
+            select(HumanTask.completed_by).where(HumanTask.complaint_id == complaint.id,
+                                                 HumanTask.candidate_group == group,
+                                                 HumanTask.completed_by.is_not(None))))
+
+    def named_in_complaint(self, user: User) -> bool:
+        """Whether ``user`` is the complainant or is named in the complaint's text."""
+        complaint = self.complaint
+        if complaint is None:
+            return False
+        if user.email and complaint.email and user.email.lower() == complaint.email.lower():
+            return True
+        text = " ".join(filter(None, (complaint.name, complaint.description, complaint.remedy_sought)))
+        names = {n for n in (user.name, user.display_name) if n and len(n) > 2}
+        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, re.IGNORECASE) for n in names)
+
+    def open_workload(self, names: list[str]) -> dict[str, int]:
+        """How many ready tasks each named user holds."""
+        rows = db.session.execute(
+            select(HumanTask.assignee, func.count()).where(HumanTask.state == "ready",
+                                                           HumanTask.assignee.in_(names))
+            .group_by(HumanTask.assignee)
+        )
+        counts = {name: 0 for name in names}
+        counts.update({name: n for name, n in rows})
+        return counts
+
+    def close_complaint(self, reason: str) -> None:
+        complaint = self.complaint
+        if complaint is None or complaint.state != "open":
+            return
+        complaint.state, complaint.closed_at, complaint.closure_reason = "closed", utcnow(), reason
+        audit.record("complaint_closed", "engine", complaint, reason=reason)
+        audit.change_status(complaint, "Closed")

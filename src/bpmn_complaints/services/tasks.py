@@ -1,0 +1,185 @@
+"""The inbox and what staff do with a task: claim, unclaim, assign, comment, complete.
+
+Claiming is one conditional UPDATE on the projection row, so of any number of people
+claiming at once exactly one wins; the others get 409 naming the holder.
+"""
+
+from sqlalchemy import func, or_, select, update
+
+from .. import audit
+from ..clock import utcnow
+from ..engine import runtime
+from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
+from . import forms
+from .users import get_user
+
+SORTS = {
+    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority_rank),
+    "priority": (HumanTask.priority_rank, HumanTask.due_at.is_(None), HumanTask.due_at),
+    "created": (HumanTask.created_at,),
+    "-created": (HumanTask.created_at.desc(),),
+}
+
+
+def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None, reference=None,
+               state="ready", sort="due", limit=50, offset=0):
+    query = select(HumanTask).where(HumanTask.state == state)
+    if scope == "mine":
+        query = query.where(HumanTask.assignee == user.name)
+    elif scope == "group":
+        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]))
+    elif scope == "all":
+        if not user.has_role("supervisor"):
+            raise Forbidden("only supervisors see every task")
+    else:
+        raise BadRequest("scope must be mine, group or all")
+    if priority:
+        query = query.where(HumanTask.priority == priority)
+    if overdue is not None:
+        now = utcnow()
+        query = query.where(HumanTask.due_at < now) if overdue else query.where(
+            or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now))
+    if lane:
+        query = query.where(HumanTask.candidate_group == lane)
+    if reference:
+        query = query.where(HumanTask.complaint_reference == reference)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(*SORTS[sort], HumanTask.id).limit(limit).offset(offset)).all()
+    return items, total
+
+
+def get_task(task_id: str, user: User) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not _may_see(user, task):
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def _may_see(user: User, task: HumanTask) -> bool:
+    return (user.has_role("supervisor") or task.assignee == user.name or task.completed_by == user.name
+            or task.candidate_group in user.groups)
+
+
+def _check_may_work(user: User, task: HumanTask) -> None:
+    if user.name in (task.excluded_users or []):
+        raise Forbidden("you may not work on this task (a conflict of interest: ISO 10002 4.7)")
+    if task.candidate_group and task.candidate_group not in user.groups and not user.has_role("supervisor") \
+            and task.assignee != user.name:
+        raise Forbidden(f"this task is for the {task.candidate_group!r} group")
+
+
+def _complaint(task: HumanTask) -> Complaint | None:
+    return db.session.get(Complaint, task.complaint_id) if task.complaint_id else None
+
+
+def _holder_conflict(task_id: str) -> Conflict:
+    db.session.expire_all()
+    task = db.session.get(HumanTask, task_id)
+    if task.state != "ready":
+        return Conflict(f"this task is already {task.state}", {"state": task.state})
+    return Conflict(f"{task.assignee} has already claimed this task", {"assignee": task.assignee})
+
+
+def claim(task_id: str, user: User) -> HumanTask:
+    """Claim a task. Claiming your own task again changes nothing.
+
+    :raises Conflict: if someone else holds it, or it is no longer ready.
+    """
+    task = get_task(task_id, user)
+    if task.state == "ready" and task.assignee == user.name:
+        return task
+    _check_may_work(user, task)
+    now = utcnow()
+    result = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
+        .values(assignee=user.name, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _holder_conflict(task_id)
+    db.session.refresh(task)
+    audit.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 name=task.name)
+    return task
+
+
+def unclaim(task_id: str, user: User) -> HumanTask:
+    task = get_task(task_id, user)
+    if task.state != "ready":
+        raise Conflict(f"this task is already {task.state}")
+    if task.assignee is None:
+        return task
+    if task.assignee != user.name and not user.has_role("supervisor"):
+        raise Conflict(f"{task.assignee} holds this task; only they or a supervisor can hand it back",
+                       {"assignee": task.assignee})
+    before = task.assignee
+    task.assignee, task.claimed_at = None, None
+    audit.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 before=before)
+    return task
+
+
+def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
+    """A supervisor gives a task to someone (or takes it)."""
+    if not user.has_role("supervisor"):
+        raise Forbidden("only supervisors assign tasks")
+    task = get_task(task_id, user)
+    if task.state != "ready":
+        raise Conflict(f"this task is already {task.state}")
+    assignee = get_user(assignee_name)
+    _check_may_work(assignee, task)
+    before = task.assignee
+    task.assignee, task.claimed_at = assignee.name, utcnow()
+    audit.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 before=before, after=assignee.name)
+    return task
+
+
+def comment(task_id: str, user: User, body: str) -> Comment:
+    task = get_task(task_id, user)
+    if not body or not body.strip():
+        raise BadRequest("a comment needs some text")
+    if task.complaint_id is None:
+        raise Conflict("this task belongs to no complaint")
+    note = Comment(complaint_id=task.complaint_id, task_id=task.id, author=user.name, body=body.strip(),
+                   created_at=utcnow())
+    db.session.add(note)
+    db.session.flush()
+    audit.record("comment_added", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 comment_id=note.id)
+    return note
+
+
+def complete(task_id: str, user: User, data: dict) -> HumanTask:
+    """Complete a task you hold, with form data validated against its JSON Schema.
+
+    :raises Conflict: if you are not the assignee or the task is no longer ready.
+    :raises ValidationFailed: with per-field messages.
+    """
+    task = get_task(task_id, user)
+    if task.state != "ready":
+        raise Conflict(f"this task is already {task.state}", {"state": task.state})
+    if task.assignee != user.name:
+        holder = f"{task.assignee} holds it" if task.assignee else "claim it first"
+        raise Conflict(f"only the assignee may complete this task ({holder})", {"assignee": task.assignee})
+    if user.name in (task.excluded_users or []):
+        raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
+    schema, _ui = forms.schemas_for(task)
+    forms.validate_submission(schema, data)
+    now = utcnow()
+    task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
+    audit.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 name=task.name, data=data)
+    db.session.flush()
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    runtime.complete_task(instance, task.id, data, user.name)
+    return task
+
+
+def list_tasks_for_complaint(complaint: Complaint) -> list[HumanTask]:
+    return list(db.session.scalars(
+        select(HumanTask).where(HumanTask.complaint_id == complaint.id).order_by(HumanTask.created_at)
+    ))

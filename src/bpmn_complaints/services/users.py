@@ -1,0 +1,91 @@
+"""Staff accounts, group memberships and API tokens."""
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit
+from ..clock import utcnow
+from ..exceptions import BadRequest, Conflict, NotFound, Unauthorized
+from ..extensions import db
+from ..models import ApiToken, Membership, User
+from ..models.user import ROLES
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user(name: str) -> User:
+    user = db.session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"no user is called {name!r}")
+    return user
+
+
+def add_user(name: str, groups=(), roles=("staff",), password: str | None = None, display_name: str = "",
+             email: str | None = None, skills=(), actor: str = "admin") -> User:
+    """Create a user (or add groups and roles to an existing one).
+
+    :raises BadRequest: for an unknown role or an empty name.
+    """
+    name = name.strip()
+    if not name:
+        raise BadRequest("a user needs a name")
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise BadRequest(f"unknown role(s) {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
+    user = db.session.scalar(select(User).where(User.name == name))
+    created = user is None
+    if created:
+        user = User(name=name, display_name=display_name or name, email=email, roles=[], skills=[],
+                    created_at=utcnow())
+        db.session.add(user)
+    user.roles = sorted(set(user.roles) | set(roles))
+    user.skills = sorted(set(user.skills) | set(skills))
+    if password:
+        user.password_hash = generate_password_hash(password)
+    for group in groups:
+        if group not in user.groups:
+            user.memberships.append(Membership(group=group))
+    db.session.flush()
+    audit.record("user_added" if created else "user_updated", actor, user=name, groups=user.groups,
+                 roles=user.roles)
+    return user
+
+
+def check_password(name: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.name == name, User.active.is_(True)))
+    if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(name: str) -> str:
+    """A new API token for ``name``; only its hash is stored."""
+    user = get_user(name)
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
+    audit.record("token_issued", "admin", user=name)
+    return token
+
+
+def user_for_token(token: str) -> User:
+    """:raises Unauthorized: for an unknown token or an inactive user."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or not row.user.active:
+        raise Unauthorized("the API token is not valid")
+    return row.user
+
+
+def group_members(group: str) -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(Membership).where(Membership.group == group, User.active.is_(True)).order_by(User.name)
+    ))
+
+
+def ensure_unique(name: str) -> None:
+    if db.session.scalar(select(User.id).where(User.name == name)):
+        raise Conflict(f"a user called {name!r} already exists")

@@ -1,0 +1,142 @@
+"""The public complainant portal: how to complain, the complaint form, the confirmation,
+and the status page reached with the reference and the secret token."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..api.schemas import ComplaintIn
+from ..exceptions import Conflict
+from ..extensions import limiter
+from ..services import complaints as service
+from ..services import instances
+from ..services.transaction import run_change
+
+bp = Blueprint("portal", __name__)
+
+FIELDS = ("name", "email", "phone", "product", "description", "remedy_sought", "preferred_contact")
+# Plain-language messages (what to do, not what went wrong), in the order of the form.
+MESSAGES = {
+    "name": "Enter your name.",
+    "email": "Enter your email address, like name@example.com.",
+    "phone": "Enter a phone number of up to 40 characters.",
+    "product": "Enter the product or service in up to 200 characters.",
+    "description": "Tell us what went wrong.",
+    "remedy_sought": "Shorten what you would like us to do to 5,000 characters or fewer.",
+    "preferred_contact": "Choose how you would like us to contact you.",
+}
+CONTACT_CHOICES = (("email", "Email"), ("phone", "Phone"), ("letter", "Letter"))
+REPLIES = {
+    "accept": ("complainant_reply", True, "Thank you. We have recorded that you accept our decision."),
+    "dissatisfied": ("complainant_reply", False,
+                     "Thank you. We have recorded that you are not satisfied, and we will review your complaint."),
+    "withdraw": ("complainant_withdrew", None, "Your complaint has been withdrawn. We will not take it further."),
+}
+
+
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+@bp.route("/")
+def home():
+    return render_template("portal/home.html", assessment_days=current_app.config["TARGET_ASSESSMENT_DAYS"],
+                           response_days=current_app.config["TARGET_RESPONSE_DAYS"])
+
+
+@bp.route("/complain", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def complain():
+    values = {name: request.form.get(name, "") for name in FIELDS}
+    errors = {}
+    if request.method == "POST":
+        try:
+            data = ComplaintIn().load({k: v.strip() for k, v in values.items() if v.strip()})
+        except ValidationError as err:
+            errors = {name: MESSAGES.get(name, "Check this answer.") for name in FIELDS if name in err.messages}
+        else:
+            complaint, token = run_change(service.submit, {**data, "channel": "web"})
+            session["submitted"] = {"reference": complaint.reference, "token": token}
+            return redirect(url_for("portal.received"))
+    return render_template("portal/complain.html", values=values, errors=errors, fields=FIELDS,
+                           contact_choices=CONTACT_CHOICES), (400 if errors else 200)
+
+
+@bp.route("/complain/received")
+def received():
+    submitted = session.get("submitted")
+    if not submitted:
+        return redirect(url_for("portal.home"))
+    status_url = url_for("portal.status", reference=submitted["reference"], token=submitted["token"])
+    return render_template("portal/received.html", reference=submitted["reference"], status_url=status_url)
+
+
+@bp.route("/status", methods=["GET"])
+def find_status():
+    reference = request.args.get("reference", "").strip().upper()
+    token = request.args.get("token", "").strip()
+    if reference and token:
+        return redirect(url_for("portal.status", reference=reference, token=token))
+    return render_template("portal/find_status.html", reference=reference)
+
+
+@bp.route("/status/<reference>")
+def status(reference):
+    token = request.args.get("token", "")
+    return render_template("portal/status.html", complaint=service.public_status(reference, token), token=token)
+
+
+@bp.route("/status/<reference>/reply", methods=["POST"])
+@limiter.limit(_submit_limit)
+def reply(reference):
+    token = request.form.get("token", "")
+    service.get_for_complainant(reference, token)
+    choice = REPLIES.get(request.form.get("choice", ""))
+    if choice is None:
+        flash("Choose one of the buttons.", "error")
+        return redirect(url_for("portal.status", reference=reference, token=token))
+    name, accepted, thanks = choice
+    comment = request.form.get("comment", "").strip()[:5000]
+    payload = {"comment": comment} if accepted is None else {"accepted": accepted, "comment": comment}
+    try:
+        run_change(instances.send_message, reference, name, payload, "complainant")
+    except Conflict:
+        flash("We could not record that just now, because your complaint is not at a stage where it applies. "
+              "The page below shows where it is. If you need help, reply to our last email.", "error")
+    else:
+        flash(thanks, "success")
+    return redirect(url_for("portal.status", reference=reference, token=token))
+
+
+class FeedbackIn(Schema):
+    satisfaction = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    resolved = fields.String(required=True, validate=validate.OneOf(service.RESOLVED_ANSWERS))
+    comment = fields.String(load_default=None, validate=validate.Length(max=5000))
+
+
+SATISFACTION_CHOICES = ((5, "Very satisfied"), (4, "Satisfied"), (3, "Neither satisfied nor dissatisfied"),
+                        (2, "Dissatisfied"), (1, "Very dissatisfied"))
+RESOLVED_CHOICES = (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
+FEEDBACK_MESSAGES = {"satisfaction": "Choose how satisfied you are.", "resolved": "Choose whether we resolved it.",
+                     "comment": "Shorten your comment to 5,000 characters or fewer."}
+
+
+@bp.route("/feedback/<reference>", methods=["GET", "POST"])
+@limiter.limit(_submit_limit, methods=["POST"])
+def feedback(reference):
+    """The satisfaction survey (ISO 10002 8.3), reached from the link in our email."""
+    signature = request.values.get("sig", "")
+    state = service.feedback_status(reference, signature)
+    values = {name: request.form.get(name, "") for name in ("satisfaction", "resolved", "comment")}
+    errors = {}
+    if request.method == "POST" and state["closed"] and not state["answered"]:
+        try:
+            data = FeedbackIn().load({k: v for k, v in values.items() if v.strip()})
+        except ValidationError as err:
+            errors = {name: FEEDBACK_MESSAGES[name] for name in FEEDBACK_MESSAGES if name in err.messages}
+        else:
+            run_change(service.record_feedback, reference, signature, **data)
+            state["answered"] = True
+            flash("Thank you for your feedback. It helps us improve.", "success")
+    return render_template("portal/feedback.html", state=state, signature=signature, values=values,
+                           errors=errors, satisfaction_choices=SATISFACTION_CHOICES,
+                           resolved_choices=RESOLVED_CHOICES), (400 if errors else 200)

@@ -1,0 +1,25 @@
+"""Browser libraries that ``make browser-deps`` installs with npm into web/node_modules,
+served from there so no bundle is ever copied into the repository."""
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_from_directory
+
+bp = Blueprint("vendor", __name__, url_prefix="/vendor")
+# Only the built bundles and their CSS/fonts, never the whole node_modules tree.
+PACKAGES = {"bpmn-js": ("bpmn-js", "dist")}
+
+
+def package_dir(package: str) -> Path:
+    return Path(current_app.static_folder).parent.joinpath("node_modules", *PACKAGES[package])
+
+
+def available(package: str) -> bool:
+    return package_dir(package).is_dir()
+
+
+@bp.route("/<package>/<path:filename>")
+def asset(package, filename):
+    if package not in PACKAGES or not available(package):
+        abort(404)
+    return send_from_directory(package_dir(package), filename, max_age=86400)

@@ -1,0 +1,140 @@
+"""Fixtures: an app on SQLite (and on PostgreSQL when COMPLAINTS_TEST_DATABASE_URL is
+set), a client, and helpers that act through the public API."""
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bpmn_complaints import create_app
+from bpmn_complaints.extensions import db
+
+HERE = Path(__file__).parent
+DIAGRAMS = HERE / "diagrams"
+PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    if backend == "postgresql":
+        _reset_postgres(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Api:
+    """Acts through the HTTP API the way a script or a person would."""
+
+    def __init__(self, app, client, runner):
+        self.app, self.client, self.runner = app, client, runner
+        self.tokens: dict[str, str] = {}
+
+    def user(self, name, groups=(), roles=("staff",), skills=(), email="example.com"):
+        """Add a user through the CLI and keep their API token. ``email`` is a domain
+        (name@domain), or None for a user without an email address."""
+        args = ["users", "add", name] + (["--email", f"{name}@{email}"] if email else [])
+        for skill in skills:
+            args += ["--skill", skill]
+        for g in groups:
+            args += ["--group", g]
+        for r in roles:
+            args += ["--role", r]
+        result = self.runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        result = self.runner.invoke(args=["token", name])
+        assert result.exit_code == 0, result.output
+        self.tokens[name] = result.output.strip().splitlines()[-1]
+        return self.tokens[name]
+
+    def headers(self, who):
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+
+    def get(self, path, who=None, **kw):
+        return self.client.get(path, headers=self.headers(who), **kw)
+
+    def post(self, path, who=None, json=None, **kw):
+        return self.client.post(path, headers=self.headers(who), json=json, **kw)
+
+    def deploy(self, path, who="owner"):
+        if who not in self.tokens:
+            self.user(who, roles=("process_owner",))
+        result = self.runner.invoke(args=["deploy", str(path)])
+        return result
+
+    def submit(self, **overrides):
+        body = {"name": "Dana Example", "email": "dana@example.com", "description": "Charged twice.",
+                "category": "billing", "product": "Broadband"}
+        body.update(overrides)
+        response = self.post("/api/complaints", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def tasks(self, who, scope="mine", **params):
+        response = self.get("/api/tasks", who, query_string={"scope": scope, **params})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def task_for(self, who, reference, scope="group"):
+        items = [t for t in self.tasks(who, scope)["items"] if t["complaint_reference"] == reference]
+        assert len(items) == 1, items
+        return items[0]
+
+    def claim(self, who, task_id):
+        return self.post(f"/api/tasks/{task_id}/claim", who)
+
+    def complete(self, who, task_id, data):
+        return self.post(f"/api/tasks/{task_id}/complete", who, json={"data": data})
+
+    def work(self, who, reference, data, scope="group"):
+        """Claim the complaint's task in ``who``'s inbox and complete it with ``data``."""
+        task = self.task_for(who, reference, scope)
+        response = self.claim(who, task["id"])
+        assert response.status_code == 200, response.get_json()
+        response = self.complete(who, task["id"], data)
+        assert response.status_code == 200, response.get_json()
+        return task
+
+    def history(self, reference, who):
+        response = self.get(f"/api/complaints/{reference}/history", who)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def api(app, client, runner):
+    return Api(app, client, runner)

@@ -1,0 +1,18 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", () => {
+  // Move focus to an error summary so keyboard and screen-reader users hear it first.
+  const summary = document.querySelector("[data-autofocus]");
+  if (summary) summary.focus();
+
+  // An error-summary link puts the cursor in its field (a bare #fragment only scrolls).
+  document.querySelectorAll(".error-summary a[href^='#']").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      const control = target.matches("input, select, textarea") ? target : target.querySelector("input, select, textarea");
+      target.scrollIntoView({ block: "center" });
+      (control || target).focus();
+    });
+  });
+});
