@@ -212,3 +212,16 @@ def test_withdrawal_during_investigation(process):
     assert process.get(f"/api/tasks/{task['id']}", "sam").get_json()["state"] == "cancelled"
     events = closed_with(process, ref, "withdrawn")
     assert "Task_close_withdrawn" in steps(events)
+
+
+def test_withdrawal_leaves_later_complaints_alone(process):
+    """All instances of a version share its parsed spec; one complaint's withdrawal must
+    not start the withdrawal sub-process in the complaints that come after it."""
+    first = process.submit()
+    process.post("/api/messages/complainant_withdrew", json={
+        "reference": first["reference"], "token": first["status_token"], "payload": {}})
+    closed_with(process, first["reference"], "withdrawn")
+    later = process.submit()["reference"]
+    assert process.task_for("alice", later)["bpmn_id"] == "Task_intake_assessment"
+    events = trail(process, later)
+    assert "process_interrupted" not in [e["action"] for e in events]

@@ -2,7 +2,8 @@
 
 * Service tasks bind to handlers through any of the three dialects in :mod:`.bindings`
   (the spiff parser alone rejects Camunda diagrams: trap 5).
-* Timer definitions are swapped for clocked ones (:mod:`.specs`).
+* Timer definitions are swapped for clocked ones, and the start task for one that leaves
+  the spec alone at run time (:mod:`.specs`).
 """
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -14,7 +15,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowPar
 from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
 
 from .bindings import BindingError, read_binding
-from .specs import ServiceTask, clocked_timer
+from .specs import ServiceTask, clocked_timer, freeze_start
 
 
 class BoundServiceTaskParser(SpiffTaskParser):
@@ -76,14 +77,19 @@ class ComplaintsBpmnParser(SpiffBpmnParser):
     def get_spec(self, process_id, required=True):
         spec = super().get_spec(process_id, required)
         if spec is not None:
-            clock_timers(spec)
+            _finish(spec)
         return spec
 
     def get_subprocess_specs(self, name, specs=None, require_call_activity_specs=True):
         specs = super().get_subprocess_specs(name, specs, require_call_activity_specs)
         for spec in specs.values():
-            clock_timers(spec)
+            _finish(spec)
         return specs
+
+
+def _finish(process_spec) -> None:
+    clock_timers(process_spec)
+    freeze_start(process_spec)
 
 
 def clock_timers(process_spec) -> None:

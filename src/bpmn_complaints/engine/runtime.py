@@ -16,6 +16,7 @@ from flask import current_app
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -230,8 +231,7 @@ def _interrupt_for_event_subprocesses(session: Session) -> None:
         for task in workflow.get_tasks(state=TaskState.STARTED | TaskState.READY | TaskState.COMPLETED):
             if not getattr(task.task_spec, "interrupting", False):
                 continue
-            started = task.id in session.workflow.subprocesses or task.has_state(TaskState.COMPLETED)
-            if not started:
+            if not (task.has_state(TaskState.COMPLETED) or _event_fired(session.workflow, task)):
                 continue
             if not task._get_internal_data("interrupted"):
                 task._set_internal_data(interrupted=True)
@@ -248,6 +248,14 @@ def _interrupt_for_event_subprocesses(session: Session) -> None:
                              bpmn_id=task.task_spec.bpmn_id)
             if task.has_state(TaskState.COMPLETED) and workflow is session.workflow:
                 session.ended = True
+
+
+def _event_fired(workflow: BpmnWorkflow, task) -> bool:
+    """Whether the start event of event sub-process ``task`` has caught its event (a
+    timer-started one exists from the beginning, waiting)."""
+    sub_process = workflow.subprocesses.get(task.id)
+    return sub_process is not None and any(
+        isinstance(t.task_spec, StartEvent) for t in sub_process.get_tasks(state=TaskState.COMPLETED))
 
 
 def _record_failure(session: Session, err: Exception) -> None:
