@@ -1,7 +1,8 @@
 """Every error becomes one response shape: ``{"error": {"code", "message", "details"}}``.
 
-API paths get JSON; the web pages get an HTML page with the same message. A 500 rolls
-the session back and never shows a traceback.
+API paths and JSON requests (the modeler page's calls) get JSON; the web pages get an
+HTML page with the same message. A 500 rolls the session back and never shows a
+traceback.
 """
 
 import logging
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None):
-    if not request.path.startswith("/api"):
+    if not (request.path.startswith("/api") or request.is_json):
         return render_template("error.html", status=status, code=code, message=message), status
     return {"error": {"code": code, "message": message, "details": details or {}}}, status
 

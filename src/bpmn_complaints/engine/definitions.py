@@ -116,7 +116,11 @@ def _spiff_parse(bpmn_roots, dmn_roots, key) -> tuple[Parsed | None, list[Proble
 
     def record(err, file=None):
         if isinstance(err, ValidationException):
-            problems.append(Problem(err.file_name or file, err.id or None, str(err).rstrip(". ")))
+            message = str(err).rstrip(". ")
+            if message.endswith(" of type") and err.tag:
+                # SpiffWorkflow leaves the element type off the end of some messages.
+                message = f"{message} {err.tag}: split the flow with a gateway after it"
+            problems.append(Problem(err.file_name or file, err.id or None, message))
         else:
             problems.append(Problem(file, None, f"{type(err).__name__}: {err}".rstrip(". ")))
 

@@ -70,8 +70,16 @@ def main_bpmn(definition: Definition) -> tuple[str, str]:
     return name, definition.files[name]
 
 
+def with_main_bpmn(definition: Definition, xml: str) -> dict[str, str]:
+    """The files of ``definition`` with its main BPMN file replaced by ``xml``: what the
+    modeler page validates and deploys, so the decision tables and forms come along."""
+    name, _text = main_bpmn(definition)
+    return {**definition.files, name: xml}
+
+
 def count_versions() -> int:
     return db.session.scalar(select(func.count(Definition.id))) or 0
 
 
-__all__ = ["DeployFailed", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate"]
+__all__ = ["DeployFailed", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate",
+           "with_main_bpmn"]

@@ -77,8 +77,13 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def _home(user: User) -> str:
-    """Where a person lands after sign-in: the inbox if they work tasks, else the complaints."""
-    return url_for("inbox.inbox") if user.has_role("staff", "supervisor") else url_for("complaint_pages.index")
+    """Where a person lands after sign-in: the inbox if they work tasks, the process
+    versions if they own the process, else the complaints."""
+    if user.has_role("staff", "supervisor"):
+        return url_for("inbox.inbox")
+    if user.has_role("process_owner"):
+        return url_for("modeler.versions")
+    return url_for("complaint_pages.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

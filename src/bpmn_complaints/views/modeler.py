@@ -1,0 +1,63 @@
+"""The process owner's pages: the deployed versions, and a modeler (bpmn-js) that edits
+the latest version's diagram, checks it and deploys it as a new version through the same
+service as ``POST /api/definitions`` and ``bpmn-complaints deploy``."""
+
+from flask import Blueprint, Response, render_template, request
+
+from ..exceptions import BadRequest
+from ..services import definitions as service
+from ..services.transaction import run_change
+from . import vendor
+from .auth import me, staff_required
+
+bp = Blueprint("modeler", __name__, url_prefix="/process")
+
+
+@bp.route("")
+@staff_required("process_owner", "supervisor", "auditor")
+def versions():
+    """Every deployed version, newest first per process (ISO 10002 8.5, 8.7)."""
+    return render_template("process/versions.html", definitions=service.list_definitions(), user=me())
+
+
+@bp.route("/<key>/<version>/diagram.bpmn")
+@staff_required("process_owner", "supervisor", "auditor")
+def download(key, version):
+    name, text = service.main_bpmn(service.get_definition(key, version))
+    return Response(text, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/<key>/edit")
+@staff_required("process_owner")
+def edit(key):
+    definition = service.get_definition(key, "latest")
+    return render_template("process/modeler.html", definition=definition, available=vendor.available("bpmn-js"))
+
+
+def _edited_files(key: str) -> dict[str, str]:
+    body = request.get_json(silent=True)
+    xml = body.get("xml") if isinstance(body, dict) else None
+    if not isinstance(xml, str) or not xml.strip():
+        raise BadRequest('send the diagram as JSON: {"xml": "<bpmn:definitions ..."}')
+    return service.with_main_bpmn(service.get_definition(key, "latest"), xml)
+
+
+@bp.route("/<key>/check", methods=["POST"])
+@staff_required("process_owner")
+def check(key):
+    """Validate the edited diagram without deploying it.
+
+    :raises DeployFailed: listing every problem (answered as JSON, with the element ids).
+    """
+    service.validate(_edited_files(key), key)
+    return {"ok": True, "message": "No problems found. You can deploy it."}
+
+
+@bp.route("/<key>/deploy", methods=["POST"])
+@staff_required("process_owner")
+def deploy(key):
+    """Deploy the edited diagram as a new version; running complaints keep theirs."""
+    definition, created = run_change(service.deploy, _edited_files(key), me().name, key)
+    message = (f"Deployed as version {definition.version}. New complaints start on it; running ones keep "
+               f"their version." if created else f"Nothing changed: version {definition.version} is the same.")
+    return {"ok": True, "created": created, "version": definition.version, "message": message}
