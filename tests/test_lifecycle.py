@@ -141,3 +141,19 @@ def test_openapi_document(client):
     spec = client.get("/api/openapi.json").get_json()
     assert "/api/tasks/{task_id}/claim" in spec["paths"]
     assert "/api/complaints" in spec["paths"]
+
+
+def test_public_submissions_are_rate_limited_per_address(api):
+    setup_simple(api)
+    api.app.config["SUBMIT_RATE_LIMIT"] = "2 per minute"
+    body = {"name": "Dana", "email": "dana@example.com", "description": "Charged twice."}
+    assert [api.post("/api/complaints", json=body).status_code for _ in range(2)] == [201, 201]
+    blocked = api.post("/api/complaints", json=body)
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"]["code"] == "too_many_requests"
+    other_address = api.client.post("/api/complaints", json=body, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert other_address.status_code == 201
+    # Staff entering a phone or letter complaint are not limited by their address.
+    api.user("alice", groups=["intake"])
+    entered = api.post("/api/complaints", "alice", json={**body, "channel": "phone"})
+    assert entered.status_code == 201

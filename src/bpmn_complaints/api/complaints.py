@@ -3,6 +3,7 @@
 from flask import current_app
 
 from ..exceptions import Forbidden
+from ..extensions import limiter
 from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
 from ..services.transaction import run_change
@@ -14,12 +15,22 @@ from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintL
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 
 
+def _submit_limit() -> str:
+    return current_app.config["SUBMIT_RATE_LIMIT"]
+
+
+def _sent_by_staff() -> bool:
+    return current_user(optional=True) is not None
+
+
 @bp.route("", methods=["POST"])
+@limiter.limit(_submit_limit, exempt_when=_sent_by_staff)
 @bp.arguments(ComplaintIn)
 @bp.response(201, ComplaintCreated)
 def submit(data):
     """Submit a complaint (public). Staff entering a phone or letter complaint send their
-    token too, and the complaint records who entered it."""
+    token too, and the complaint records who entered it. Without a token, submissions are
+    limited per client address (``SUBMIT_RATE_LIMIT``), as the web form is."""
     user = current_user(optional=True)
     complaint, token = run_change(service.submit, data, user.name if user else None)
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
