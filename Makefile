@@ -41,4 +41,4 @@ bench: venv
 	$(BIN)/python bench/lifecycle.py
 
 clean:
-	rm -rf $(VENV) instance web/node_modules
+	rm -rf $(VENV) instance src/instance web/node_modules

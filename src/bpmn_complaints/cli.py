@@ -109,8 +109,11 @@ def worker_command(once):
 @click.option("--port", default=5000, type=int)
 @with_appcontext
 def serve_command(host, port):
-    """Serve the application with the development server."""
-    current_app.run(host=host, port=port, use_reloader=False)
+    """Serve the application with werkzeug's server (for production, see docs/deploy.md)."""
+    from werkzeug.serving import run_simple
+
+    # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
 @click.command("demo")
