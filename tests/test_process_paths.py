@@ -225,3 +225,15 @@ def test_withdrawal_leaves_later_complaints_alone(process):
     assert process.task_for("alice", later)["bpmn_id"] == "Task_intake_assessment"
     events = trail(process, later)
     assert "process_interrupted" not in [e["action"] for e in events]
+
+
+def test_each_missing_answer_is_reported_once(process):
+    ref = process.submit()["reference"]
+    task = process.task_for("alice", ref)
+    assert process.claim("alice", task["id"]).status_code == 200
+    bad = process.complete("alice", task["id"], {"is_complaint": True, "severity": "catastrophic"})
+    assert bad.status_code == 400
+    fields = bad.get_json()["error"]["details"]
+    missing = set(ASSESSMENT) - {"is_complaint", "severity", "resolvable_at_once"}
+    assert {name: fields[name] for name in missing} == {name: ["This field is required."] for name in missing}
+    assert len(fields["severity"]) == 1 and "catastrophic" in fields["severity"][0]

@@ -29,12 +29,14 @@ def validate_submission(schema: dict | None, data: dict) -> None:
     validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
     errors: dict[str, list[str]] = {}
     for error in validator.iter_errors(data):
-        if error.validator == "required" and not error.path:
+        if error.validator == "required" and not error.path and isinstance(data, dict):
+            # jsonschema reports each missing field as its own error, with the whole list.
             for field in error.validator_value:
-                if isinstance(data, dict) and field not in data:
-                    errors.setdefault(field, []).append("This field is required.")
+                if field not in data:
+                    errors[field] = ["This field is required."]
             continue
         field = ".".join(str(p) for p in error.absolute_path) or "_schema"
-        errors.setdefault(field, []).append(error.message)
+        if error.message not in errors.setdefault(field, []):
+            errors[field].append(error.message)
     if errors:
         raise ValidationFailed("the form has errors", errors)
