@@ -1,4 +1,5 @@
-"""How a service task names its handler, in each modeler's dialect.
+"""How a service task names its handler, and whom a user task is for, in each modeler's
+dialect.
 
 * SpiffArena: ``<spiffworkflow:serviceTaskOperator id="name" resultVariable="..">`` with
   ``<spiffworkflow:parameter id=".." value="<expression>"/>`` and an optional
@@ -7,6 +8,11 @@
   ``camunda:inputParameter`` (``${expr}`` is an expression, anything else a literal).
 * Camunda 8 Modeler: ``<zeebe:taskDefinition type="name" retries="3"/>``, parameters
   from ``<zeebe:input source=".." target=".."/>`` (``=expr`` is an expression).
+
+User and manual tasks are offered to their lane. Camunda Modeler's Assignment panel writes
+``camunda:assignee``/``camunda:candidateGroups`` (7) or ``<zeebe:assignmentDefinition
+assignee=".." candidateGroups=".."/>`` (8); :func:`read_assignment` turns those into our
+``assignee`` and ``candidateGroup`` properties.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +23,16 @@ NS = {
     "camunda": "http://camunda.org/schema/1.0/bpmn",
     "zeebe": "http://camunda.org/schema/zeebe/1.0",
 }
-CAMUNDA = "{%s}" % NS["camunda"]
+# Camunda 7 still reads attributes in the namespace of Activiti, its predecessor.
+CAMUNDA_NAMESPACES = (NS["camunda"], "http://activiti.org/bpmn")
+
+
+def _camunda_attr(node, name: str) -> str | None:
+    for namespace in CAMUNDA_NAMESPACES:
+        value = node.get("{%s}%s" % (namespace, name))
+        if value is not None:
+            return value
+    return None
 
 
 @dataclass
@@ -68,14 +83,14 @@ def read_binding(node) -> ServiceBinding | None:
             retries=_int(retry.get("retries") if retry is not None else None, "retries"),
             backoff_base=_int(retry.get("backoff_base") if retry is not None else None, "backoff_base"),
         )
-    if node.get(CAMUNDA + "type") == "external":
+    if _camunda_attr(node, "type") == "external":
         params = {}
         for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS):
             text = (p.text or "").strip()
             params[p.get("name")] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
-        return ServiceBinding(handler=node.get(CAMUNDA + "topic", ""), dialect="camunda", params=params)
+        return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
-        if node.get(CAMUNDA + attr):
+        if _camunda_attr(node, attr):
             raise BindingError(
                 f"camunda:{attr} binds a Java delegate, which this engine cannot run; "
                 "use an external task (camunda:type=\"external\") with camunda:topic set to a handler name"
@@ -93,3 +108,41 @@ def read_binding(node) -> ServiceBinding | None:
             retries=_int(definition.get("retries"), "retries"),
         )
     return None
+
+
+def _camunda_value(text: str) -> str:
+    text = text.strip()
+    return text[2:-1].strip() if text.startswith("${") and text.endswith("}") else _literal(text)
+
+
+def _zeebe_value(text: str) -> str:
+    text = text.strip()
+    return text[1:].strip() if text.startswith("=") else _literal(text)
+
+
+def read_assignment(node) -> dict[str, str]:
+    """The assignment of a ``bpmn:userTask``/``manualTask`` written by Camunda Modeler, as
+    our expression properties ``assignee`` and ``candidateGroup`` (empty if it has none).
+
+    :raises BindingError: for several candidate groups or for candidate users: a task is
+        offered to one group here.
+    """
+    zeebe = node.find("bpmn:extensionElements/zeebe:assignmentDefinition", NS)
+    if zeebe is not None:
+        raw, convert = {k: zeebe.get(k) for k in ("assignee", "candidateGroups", "candidateUsers")}, _zeebe_value
+    else:
+        raw = {k: _camunda_attr(node, k) for k in ("assignee", "candidateGroups", "candidateUsers")}
+        convert = _camunda_value
+    if raw["candidateUsers"]:
+        raise BindingError("candidate users are not supported: offer the task to a group (a lane or one "
+                           "candidate group) or set an assignee")
+    groups = (raw["candidateGroups"] or "").strip()
+    if groups and "," in groups and not groups.startswith(("=", "${")):
+        raise BindingError(f"the task names several candidate groups ({groups}); a task is offered to one "
+                           "group here: name one, or use a lane")
+    found = {}
+    if raw["assignee"] and raw["assignee"].strip():
+        found["assignee"] = convert(raw["assignee"])
+    if groups:
+        found["candidateGroup"] = convert(groups)
+    return found

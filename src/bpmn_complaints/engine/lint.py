@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 import jsonschema
 
 from . import expressions
-from .bindings import NS, BindingError, read_binding
+from .bindings import NS, BindingError, read_assignment, read_binding
 from .script_engine import normalize
 
 # Ids SpiffWorkflow uses for its own task specs (trap 10).
@@ -18,7 +18,7 @@ RESERVED_IDS = {"Start", "End"}
 KNOWN_FUNCTIONS = set(expressions.DEFAULT_FUNCTIONS) | {
     "now", "today", "business_days", "add_business_days", "add_days",
 }
-EXPRESSION_PROPERTIES = ("assignee", "excludedUsers", "dueDate")
+EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate")
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 
 
@@ -145,9 +145,14 @@ class Linter:
             p.get("name"): p.get("value")
             for p in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
         }
-        if tid not in lanes and not props.get("assignee"):
-            self.add(file, tid, "the task has no lane and no assignee, so nobody would ever see it: "
-                                "put it in a lane (the lane name is the group) or set an assignee")
+        try:
+            props = {**read_assignment(task), **props}
+        except BindingError as err:
+            self.add(file, tid, str(err))
+        if tid not in lanes and not props.get("assignee") and not props.get("candidateGroup"):
+            self.add(file, tid, "the task has no lane, no candidate group and no assignee, so nobody would ever "
+                                "see it: put it in a lane (the lane name is the group), or set a candidate group "
+                                "or an assignee")
         for name in EXPRESSION_PROPERTIES:
             if props.get(name):
                 self.expression(file, tid, props[name], f"the {name} property")

@@ -1,7 +1,8 @@
 """SpiffWorkflow's parser, taught our conventions.
 
 * Service tasks bind to handlers through any of the three dialects in :mod:`.bindings`
-  (the spiff parser alone rejects Camunda diagrams: trap 5).
+  (the spiff parser alone rejects Camunda diagrams: trap 5), and user and manual tasks
+  take Camunda's assignment as properties.
 * Timer definitions are swapped for clocked ones, and the start task for one that leaves
   the spec alone at run time (:mod:`.specs`).
 """
@@ -11,10 +12,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser
-from SpiffWorkflow.spiff.specs.defaults import SubWorkflowTask
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser, UserTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
 
-from .bindings import BindingError, read_binding
+from .bindings import BindingError, read_assignment, read_binding
 from .specs import ServiceTask, clocked_timer, freeze_start
 
 
@@ -45,6 +46,29 @@ class BoundServiceTaskParser(SpiffTaskParser):
         )
 
 
+class _AssignmentMixin:
+    """Adds a Camunda 7/8 assignment to the task's properties (SpiffArena's own win)."""
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        if node is None or node is self.node:
+            try:
+                assignment = read_assignment(self.node)
+            except BindingError as err:
+                raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
+            if assignment:
+                extensions["properties"] = {**assignment, **extensions.get("properties", {})}
+        return extensions
+
+
+class AssignedUserTaskParser(_AssignmentMixin, UserTaskParser):
+    pass
+
+
+class AssignedManualTaskParser(_AssignmentMixin, SpiffTaskParser):
+    pass
+
+
 class EventSubprocessParser(SubWorkflowParser):
     """Event sub-processes, as SpiffWorkflow 3.2.0 fails to see them: it looks for a
     namespaced ``triggeredByEvent`` attribute that modelers never write, and it ignores the
@@ -72,6 +96,8 @@ class ComplaintsBpmnParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (BoundServiceTaskParser, ServiceTask),
         full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
+        full_tag("userTask"): (AssignedUserTaskParser, UserTask),
+        full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
     }
 
     def get_spec(self, process_id, required=True):

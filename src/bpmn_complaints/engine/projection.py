@@ -64,12 +64,14 @@ def _new_row(session, task) -> HumanTask:
     )
     problems = []
     values = {}
-    for name in ("assignee", "excludedUsers", "dueDate"):
+    for name in ("assignee", "candidateGroup", "excludedUsers", "dueDate"):
         if props.get(name):
             try:
                 values[name] = _evaluate(task, props[name])
             except ExpressionError as err:
                 problems.append(f"{name}: {err}")
+    if values.get("candidateGroup"):
+        row.candidate_group = str(values["candidateGroup"])
     assignee = values.get("assignee")
     row.assignee = str(assignee) if assignee else None
     if row.assignee:
