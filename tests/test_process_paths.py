@@ -168,7 +168,7 @@ def test_silence_counts_as_acceptance(process):
     ref = process.submit()["reference"]
     assess(process, ref)
     investigate(process, ref)
-    assert advance(process, days=7) == 0 or True
+    advance(process, days=7)
     assert process.tasks("ivan", "mine")["total"] == 0  # waiting for the complainant
     advance(process, days=10)  # 10 business days without a reply
     process.work("ivan", ref, RECORD_ACTION, scope="mine")

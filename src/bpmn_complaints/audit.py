@@ -1,4 +1,7 @@
-"""Append events to the hash-chained audit trail, and verify a chain."""
+"""Append events to the hash-chained audit trail, and verify a chain.
+
+The trail is append-only, so it must never hold personal data, which has to be
+erasable: free text goes in as a fingerprint (:func:`for_trail`)."""
 
 import hashlib
 import json
@@ -47,6 +50,26 @@ def record(action: str, actor: str, complaint: Complaint | None = None, *, task_
     db.session.add(event)
     _heads()[stream] = (seq, event.hash)
     return event
+
+
+def fingerprint(value) -> str:
+    """A stand-in for free text in the audit trail: proves what was written without
+    keeping it (the text itself is erasable, the trail is not)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def for_trail(data: dict, free_text: set[str] | None) -> dict:
+    """``data`` as the audit trail may keep it: coded answers as they are, free text and
+    nested values (which may hold it) as fingerprints."""
+    kept = {}
+    for name, value in data.items():
+        prose = isinstance(value, str) and (free_text is None or name in free_text)
+        if value not in (None, "") and (prose or isinstance(value, (dict, list))):
+            kept[name] = fingerprint(value)
+        else:
+            kept[name] = value
+    return kept
 
 
 def _heads() -> dict:

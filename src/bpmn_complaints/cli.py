@@ -116,6 +116,51 @@ def serve_command(host, port):
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
+@click.command("erase")
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why, for the audit trail (e.g. the request's date).")
+@click.option("--as", "actor", default="cli", help="Who is erasing (recorded in the audit trail).")
+@with_appcontext
+def erase_command(reference, reason, actor):
+    """Erase the personal data of one closed complaint (ISO 10002 4.10)."""
+    from .services.complaints import get_by_reference
+    from .services.privacy import erase
+    from .services.transaction import run_change
+
+    try:
+        counts = run_change(lambda: erase(get_by_reference(reference), actor, reason))
+    except AppError as err:
+        _fail(err)
+    click.echo(f"{reference}: personal data erased ({counts['comments']} comment(s), {counts['emails']} email(s), "
+               f"task fields: {', '.join(counts['task_fields']) or 'none'})")
+
+
+@click.command("retention")
+@click.option("--days", type=int, default=None, help="Erase complaints closed longer ago (default: RETENTION_DAYS).")
+@click.option("--dry-run", is_flag=True, help="List what would be erased, erase nothing.")
+@with_appcontext
+def retention_command(days, dry_run):
+    """Erase the personal data of complaints closed longer ago than the retention period."""
+    from .services.privacy import erase, expired
+    from .services.transaction import run_change
+
+    days = days if days is not None else current_app.config["RETENTION_DAYS"]
+    if days is None:
+        click.echo("error: no retention period: pass --days N or set COMPLAINTS_RETENTION_DAYS", err=True)
+        sys.exit(1)
+    due = [c.reference for c in expired(int(days))]
+    click.echo(f"{len(due)} closed complaint(s) past {days} days hold personal data")
+    if dry_run:
+        for reference in due:
+            click.echo(f"  would erase {reference}")
+        return
+    from .services.complaints import get_by_reference
+
+    for number, reference in enumerate(due, 1):
+        run_change(lambda ref=reference: erase(get_by_reference(ref), "retention", f"retention period of {days} days"))
+        click.echo(f"  [{number}/{len(due)}] erased {reference}")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command():
@@ -140,7 +185,7 @@ def config_command():
 
 
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
-            demo_command, config_command)
+            demo_command, config_command, erase_command, retention_command)
 
 
 def init_app(app) -> None:

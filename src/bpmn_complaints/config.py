@@ -57,6 +57,9 @@ DEFAULTS = {
     # Keep them in line with the timers of the deployed process.
     "TARGET_ASSESSMENT_DAYS": 2,
     "TARGET_RESPONSE_DAYS": 20,
+    # Days after closure before `bpmn-complaints retention` erases a complaint's personal
+    # data (ISO 10002 8.1); None keeps it until someone sets a period.
+    "RETENTION_DAYS": None,
     # Rows per page in the staff inbox.
     "INBOX_PAGE_SIZE": 25,
     # flask-smorest / OpenAPI

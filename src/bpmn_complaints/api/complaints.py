@@ -5,12 +5,13 @@ from flask import current_app
 from ..exceptions import Forbidden
 from ..extensions import limiter
 from ..services import complaints as service
+from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
 from ..services.transaction import run_change
 from .auth import STAFF_ROLES, current_user, require
 from .blueprint import Blueprint
 from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
-                      ComplaintQuery, History, TokenQuery)
+                      ComplaintQuery, EraseIn, EraseOut, History, PersonalData, TokenQuery)
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 
@@ -77,6 +78,26 @@ def history(reference):
     service.check_visible(current_user(), complaint)
     events, problems = service.history(complaint)
     return {"reference": reference, "events": events, "chain_intact": not problems, "chain_problems": problems}
+
+
+@bp.route("/<reference>/personal-data", methods=["GET"])
+@bp.response(200, PersonalData)
+@require("supervisor", "admin")
+def personal_data(reference):
+    """Everything held about the complainant, for a subject access request (ISO 10002
+    4.10). The export is recorded in the audit trail."""
+    return run_change(privacy.export, service.get_by_reference(reference), current_user().name)
+
+
+@bp.route("/<reference>/erase", methods=["POST"])
+@bp.arguments(EraseIn)
+@bp.response(200, EraseOut)
+@require("admin")
+def erase(body, reference):
+    """Erase the personal data of a closed complaint; records, coded answers and the
+    audit trail stay. 409 while it is open or an email to the complainant is pending."""
+    counts = run_change(privacy.erase, service.get_by_reference(reference), current_user().name, body["reason"])
+    return {"reference": reference, **counts}
 
 
 def _public(reference, token):

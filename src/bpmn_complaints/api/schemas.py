@@ -185,6 +185,30 @@ class History(Schema):
     events = fields.List(fields.Nested(HistoryEvent))
 
 
+class PersonalData(Schema):
+    """A subject access export: everything held about one complaint's complainant."""
+
+    reference = fields.String()
+    exported_at = fields.String(metadata={"description": "ISO 8601, UTC"})
+    erased_at = fields.String(allow_none=True, metadata={"description": "ISO 8601, UTC; null if not erased"})
+    complaint = fields.Dict()
+    comments = fields.List(fields.Dict())
+    emails = fields.List(fields.Dict())
+    task_answers = fields.List(fields.Dict())
+
+
+class EraseIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500),
+                           metadata={"description": "why, e.g. 'erasure request of 2026-11-02' or 'retention'"})
+
+
+class EraseOut(Schema):
+    reference = fields.String()
+    comments = fields.Integer()
+    emails = fields.Integer()
+    task_fields = fields.List(fields.String(), metadata={"description": "the free-text form fields erased"})
+
+
 class DefinitionOut(Schema):
     key = fields.String()
     version = fields.Integer()

@@ -147,7 +147,8 @@ def send_message(instance: ProcessInstance, name: str, payload: dict, actor: str
         session.workflow.send_event(event)
     except WorkflowException:
         raise Conflict(f"this complaint is not waiting for the message {name!r} now") from None
-    audit.record("message_received", actor, session.complaint, message=name, payload=payload)
+    audit.record("message_received", actor, session.complaint, message=name,
+                 payload=audit.for_trail(payload, free_text=None))
     _advance(session)
     return session
 

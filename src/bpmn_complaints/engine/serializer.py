@@ -67,3 +67,19 @@ def loads(state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     workflow = _converter.restore(json.loads(state), spec, subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
+
+
+def scrub(state: str, keys: set[str], marker: str) -> str:
+    """``state`` with every non-empty string stored under one of ``keys``, in any task's
+    data, replaced by ``marker``: erasing free-text answers from a finished instance."""
+    if not keys:
+        return state
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {k: marker if k in keys and isinstance(v, str) and v else walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return json.dumps(walk(json.loads(state)), separators=(",", ":"))

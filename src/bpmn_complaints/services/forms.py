@@ -1,4 +1,5 @@
-"""Form schemas of human tasks, and server-side validation of submitted data."""
+"""Form schemas of human tasks, server-side validation of submitted data, and which
+answers are free text (personal data that must stay out of the audit trail)."""
 
 import json
 
@@ -40,3 +41,24 @@ def validate_submission(schema: dict | None, data: dict) -> None:
             errors[field].append(error.message)
     if errors:
         raise ValidationFailed("the form has errors", errors)
+
+
+# Strings in these formats are values, not prose (dates are needed to audit timeliness).
+_CODED_FORMATS = {"date", "date-time", "time"}
+
+
+def free_text_fields(schema: dict | None) -> set[str] | None:
+    """The top-level fields of ``schema`` whose answers are free text: strings that are
+    not chosen from a list (``enum``/``const``/``oneOf``) and are not dates. ``None``
+    without a schema: then every string counts as free text."""
+    if schema is None:
+        return None
+    fields = set()
+    for name, prop in (schema.get("properties") or {}).items():
+        types = prop.get("type")
+        types = set(types) if isinstance(types, list) else {types}
+        chosen = "enum" in prop or "const" in prop or "oneOf" in prop or "anyOf" in prop
+        if ("string" in types or None in types) and not chosen and prop.get("format") not in _CODED_FORMATS:
+            fields.add(name)
+    return fields
+

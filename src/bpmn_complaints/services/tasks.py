@@ -172,7 +172,7 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     now = utcnow()
     task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
     audit.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
-                 name=task.name, data=data)
+                 name=task.name, data=audit.for_trail(data, forms.free_text_fields(schema)))
     db.session.flush()
     instance = db.session.get(ProcessInstance, task.instance_id)
     runtime.complete_task(instance, task.id, data, user.name)
