@@ -8,7 +8,7 @@ from flask_smorest import Api
 
 from . import clock, errors
 from .config import DEFAULTS
-from .extensions import init_db
+from .extensions import db, init_db, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     clock.init_app(app)
     init_db(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
     from .api import register as register_api
     register_api(Api(app))
