@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, errors
 from .config import DEFAULTS
@@ -54,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     from . import cli
     cli.init_app(app)
+    if hops := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
