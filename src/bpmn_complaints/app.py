@@ -5,10 +5,11 @@ from pathlib import Path
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, errors
 from .config import DEFAULTS
-from .extensions import init_db
+from .extensions import db, init_db, migrate
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     clock.init_app(app)
     init_db(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
     from .api import register as register_api
     register_api(Api(app))
@@ -53,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     from . import cli
     cli.init_app(app)
+    if hops := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

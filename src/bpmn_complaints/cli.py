@@ -23,9 +23,20 @@ def _fail(err: AppError) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the database tables (safe to run again)."""
-    db.create_all()
-    click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    """Create or upgrade the database tables to the newest migration (safe to run again)."""
+    from .schema import BASELINE, current_revision, differences, upgrade_to_head
+
+    if upgrade_to_head():
+        click.echo(f"the database had tables but no migration history: stamped at {BASELINE}, then upgraded")
+        problems = differences()
+        if problems:
+            click.echo("error: the database still differs from the models; it predates the first "
+                       "migration, so change it by hand to match:", err=True)
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"database ready at revision {current_revision()}: {url}")
 
 
 @click.command("deploy")

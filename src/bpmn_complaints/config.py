@@ -53,6 +53,10 @@ DEFAULTS = {
     "SUBMIT_RATE_LIMIT": "5 per minute;50 per day",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+    # 0 trusts none: a client could forge them. Behind one nginx, set 1, or every
+    # complainant shares the proxy's address (and its rate limit).
+    "TRUSTED_PROXY_COUNT": 0,
     # What the public "How to complain" page promises (working days, ISO 10002 7.1).
     # Keep them in line with the timers of the deployed process.
     "TARGET_ASSESSMENT_DAYS": 2,
