@@ -14,12 +14,13 @@ from .extensions import db, init_db, migrate
 ROOT = Path(__file__).resolve().parent
 
 
-def _web_folder() -> Path:
-    """``web/`` beside the package in a checkout, or packaged inside it in a wheel."""
-    for candidate in (ROOT / "web", ROOT.parents[1] / "web"):
+def shipped_folder(name: str) -> Path:
+    """``web/`` or ``processes/``: packaged inside the package in a wheel, or at the top
+    of a checkout."""
+    for candidate in (ROOT / name, ROOT.parents[1] / name):
         if candidate.is_dir():
             return candidate
-    return ROOT / "web"
+    return ROOT / name
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     Configuration comes from the defaults in :mod:`.config`, then ``COMPLAINTS_*``
     environment variables, then ``config``.
     """
-    web = _web_folder()
+    web = shipped_folder("web")
     app = Flask(__name__, instance_relative_config=True, template_folder=str(web / "templates"),
                 static_folder=str(web / "static"))
     app.config.from_mapping(DEFAULTS)

@@ -40,18 +40,20 @@ def init_db_command():
 
 
 @click.command("deploy")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--key", default=None, help="The process id to deploy, if the files hold several.")
 @click.option("--as", "actor", default="cli", help="Who is deploying (recorded in the audit trail).")
 @with_appcontext
 def deploy_command(paths, key, actor):
-    """Validate and deploy BPMN/DMN/form files or folders as a new version."""
+    """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
+    deploy the complaint process that ships with the package."""
+    from .app import shipped_folder
     from .engine.definitions import read_bundle
     from .services.definitions import deploy
     from .services.transaction import run_change
 
     try:
-        files = read_bundle(list(paths))
+        files = read_bundle(list(paths) or [str(shipped_folder("processes"))])
         definition, created = run_change(deploy, files, actor, key)
     except AppError as err:
         _fail(err)
