@@ -37,8 +37,11 @@ run: demo-data browser-deps
 test: venv browser-deps
 	$(BIN)/python -m pytest -q
 
+# bench/timers.py also needs PostgreSQL: COMPLAINTS_BENCH_DATABASE_URL names a database
+# whose public schema it may drop (default: wt_worker on 127.0.0.1).
 bench: venv
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/timers.py
 
 clean:
 	rm -rf $(VENV) instance src/instance web/node_modules

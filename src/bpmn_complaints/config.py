@@ -41,6 +41,9 @@ DEFAULTS = {
     # Worker: how long a worker holds a job before others may take it over (seconds).
     "JOB_LOCK_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 5,
+    # SQLite only: the longest a worker sleeps before looking for jobs that other
+    # processes added (on PostgreSQL a NOTIFY wakes it as soon as one is written).
+    "WORKER_POLL_SECONDS": 1.0,
     # Web pages. SESSION_COOKIE_SECURE None means: Secure unless PUBLIC_BASE_URL is plain
     # http on this machine (127.0.0.1, localhost, [::1]), so production cookies never
     # travel without TLS. Set it to true or false to decide yourself.

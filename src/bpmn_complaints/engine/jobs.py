@@ -4,16 +4,18 @@ delivers the due outbox emails (see :mod:`bpmn_complaints.mail.delivery`).
 A job is locked by one worker until ``lock_expires_at``; a worker that dies leaves its
 lock to expire and another worker takes the job over. On PostgreSQL the batch is taken
 with ``FOR UPDATE SKIP LOCKED`` so workers never wait on each other.
+
+Between batches a worker sleeps until the next job is due (or a lock it waits on
+expires), and :mod:`.wakeup` cuts that sleep short for work announced sooner.
 """
 
 import os
 import signal
 import socket
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from .. import audit
 from ..clock import utcnow
@@ -22,6 +24,9 @@ from ..mail import delivery
 from ..models import Complaint, Incident, Job, ProcessInstance
 from ..services.transaction import run_change
 from . import runtime
+from .wakeup import Alarm
+
+MIN_SLEEP = 0.01  # seconds; keeps a worker from spinning on a job another one is claiming
 
 
 class Worker:
@@ -47,6 +52,13 @@ class Worker:
         db.session.commit()
         return ids
 
+    def release(self, ids: list[int]) -> None:
+        """Unlock jobs this worker claimed but will not run, so others need not wait for
+        the locks to expire."""
+        db.session.execute(update(Job).where(Job.id.in_(ids), Job.lock_owner == self.owner)
+                           .values(lock_owner=None, lock_expires_at=None))
+        db.session.commit()
+
     def run_once(self) -> int:
         """Run every job that is due now, then deliver the due emails; returns how many jobs
         ran (the emails sent are in :attr:`delivered`)."""
@@ -55,8 +67,9 @@ class Worker:
             ids = self.claim_batch()
             if not ids:
                 break
-            for job_id in ids:
+            for position, job_id in enumerate(ids):
                 if self.stopping:
+                    self.release(ids[position:])
                     break
                 done += self.run_job(job_id)
         self.delivered = delivery.deliver_due(self.owner, self.batch, lambda: self.stopping)
@@ -105,28 +118,38 @@ class Worker:
         audit.record("incident", "worker", complaint, job=job.kind, message=job.last_error, attempts=job.attempts)
         db.session.delete(job)
 
-    def next_due_in(self, ceiling: float = 5.0) -> float:
-        due = db.session.scalar(select(Job.due_at).order_by(Job.due_at).limit(1))
-        mail_due = delivery.next_attempt_at()
+    def next_due(self) -> datetime | None:
+        """When this worker may next find work: the earliest due job or email that no live
+        lock holds, or the moment the earliest live lock expires (its holder may have died)."""
+        now = utcnow()
+        free = db.session.scalar(
+            select(Job.due_at).where(or_(Job.lock_expires_at.is_(None), Job.lock_expires_at < now))
+            .order_by(Job.due_at).limit(1))
+        held = db.session.scalar(select(func.min(Job.lock_expires_at)).where(Job.lock_expires_at >= now))
+        mail = delivery.next_attempt_at()
         db.session.commit()
-        due = min((d for d in (due, mail_due) if d is not None), default=None)
-        if due is None:
-            return ceiling
-        return max(0.05, min(ceiling, (due - utcnow()).total_seconds()))
+        return min((d for d in (free, held, mail) if d is not None), default=None)
 
     def run_forever(self, echo=print) -> None:
-        """Run until SIGTERM/SIGINT, finishing the job in hand; sleep until the next due job
-        (at most a few seconds, so jobs other processes add are seen soon)."""
+        """Run until SIGTERM/SIGINT, finishing the job in hand; between batches sleep until
+        the next job is due, a writer announces an earlier one, or a signal arrives."""
 
         def stop(_signum, _frame):
             self.stopping = True
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        alarm = Alarm()
         echo(f"worker {self.owner} started")
-        while not self.stopping:
-            done = self.run_once()
-            if done or self.delivered:
-                echo(f"{done} job(s) run, {self.delivered} email(s) sent")
-            time.sleep(self.next_due_in())
+        try:
+            while not self.stopping:
+                alarm.listen()
+                done = self.run_once()
+                if done or self.delivered:
+                    echo(f"{done} job(s) run, {self.delivered} email(s) sent")
+                ceiling = utcnow() + timedelta(seconds=alarm.ceiling)
+                wake_at = min(self.next_due() or ceiling, ceiling)
+                alarm.sleep(max(MIN_SLEEP, (wake_at - utcnow()).total_seconds()), wake_at)
+        finally:
+            alarm.close()
         echo(f"worker {self.owner} stopped")

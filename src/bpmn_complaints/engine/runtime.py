@@ -35,6 +35,7 @@ from .calendar import BusinessCalendar
 from .definitions import load_specs
 from .projection import sync_projection
 from .script_engine import ComplaintScriptEngine
+from .wakeup import announce
 
 MAX_STEPS = 5000  # engine steps per change; more means a loop with no wait state
 
@@ -274,6 +275,7 @@ def _record_failure(session: Session, err: Exception) -> None:
         due = utcnow() + timedelta(seconds=delay)
         db.session.add(Job(kind="retry", instance_id=session.instance.id, due_at=due, created_at=utcnow(),
                            payload={"task_id": task_id, "attempts": attempts}, last_error=message))
+        announce(due)
         audit.record("retry_scheduled", "engine", session.complaint, task_id=task_id,
                      bpmn_id=spec.bpmn_id if spec else None, handler=handler, message=message,
                      attempts=attempts, due_at=due.isoformat())
@@ -449,6 +451,8 @@ def _schedule_timer(session: Session) -> None:
         if job is not None:
             db.session.execute(delete(Job).where(Job.id == job.id))
         return
+    if job is None or due < job.due_at:
+        announce(due)  # a sleeping worker may have planned to wake later than this
     if job is None:
         db.session.add(Job(kind="timer", instance_id=instance.id, due_at=due, created_at=utcnow(), payload={}))
     elif job.due_at != due:

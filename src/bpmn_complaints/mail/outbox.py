@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..clock import utcnow
+from ..engine.wakeup import announce
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
@@ -58,6 +59,7 @@ def enqueue(to: list[str] | str, template: str, complaint: Complaint | None = No
     )
     db.session.add(message)
     db.session.flush()
+    announce(now)
     return message
 
 
@@ -87,6 +89,7 @@ def requeue(outbox_id: int, actor: str) -> OutboxMessage:
         raise Conflict(f"outbox message {outbox_id} is {message.status}, not failed")
     message.status, message.attempts, message.next_attempt_at = "pending", 0, utcnow()
     message.lock_owner = message.lock_expires_at = None
+    announce(message.next_attempt_at)
     audit.record("email_requeued", actor, message.complaint, message_id=message.message_id,
                  template=message.template)
     return message
