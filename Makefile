@@ -39,6 +39,7 @@ test: venv browser-deps
 
 bench: venv
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/inbox.py
 
 clean:
 	rm -rf $(VENV) instance web/node_modules
