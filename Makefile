@@ -42,6 +42,7 @@ test: venv browser-deps
 bench: venv
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/inbox.py
 
 clean:
 	rm -rf $(VENV) instance src/instance web/node_modules

@@ -19,7 +19,6 @@ class HumanTask(db.Model):
     __tablename__ = "human_tasks"
     __table_args__ = (
         Index("ix_human_tasks_state_group", "state", "candidate_group"),
-        Index("ix_human_tasks_state_assignee", "state", "assignee"),
         Index("ix_human_tasks_state_due", "state", "due_at"),
     )
 
@@ -47,3 +46,15 @@ class HumanTask(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSON)
+
+
+# The inbox's orderings (services.tasks.SORTS), each led by the state, so a page is read in
+# index order and stops after its rows instead of sorting every open task; a deep page
+# skips index entries, not sorted copies of wide rows. "My tasks" and the groups' unclaimed
+# tasks (assignee IS NULL) are an equality prefix of the first.
+_DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority_rank, HumanTask.id)
+Index("ix_human_tasks_state_assignee", HumanTask.state, HumanTask.assignee, *_DUE_ORDER)
+Index("ix_human_tasks_inbox_due", HumanTask.state, *_DUE_ORDER)
+Index("ix_human_tasks_inbox_priority", HumanTask.state, HumanTask.priority_rank, HumanTask.due_at.is_(None),
+      HumanTask.due_at, HumanTask.id)
+Index("ix_human_tasks_inbox_created", HumanTask.state, HumanTask.created_at, HumanTask.id)
