@@ -11,6 +11,7 @@ from flask import current_app
 
 from bpmn_complaints import models  # noqa: F401  (every table in the metadata)
 from bpmn_complaints.models.types import UTCDateTime
+from bpmn_complaints.schema import include_object
 
 # A command line has no logging set up, so show Alembic's progress ("Running upgrade
 # a -> b") on stderr. basicConfig leaves a host that set up logging alone; the usual
@@ -49,6 +50,7 @@ def run_migrations_offline():
 def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_revision)
+    conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, render_item=render_item,
                           **conf_args)
