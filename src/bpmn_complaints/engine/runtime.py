@@ -14,6 +14,8 @@ from uuid import UUID
 
 from flask import current_app
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -216,7 +218,11 @@ def _advance(session: Session) -> None:
 
     try:
         while True:
-            workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            try:
+                workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            except _ErrorThrown as thrown:
+                _catch_error(session, thrown)
+                continue
             _interrupt_for_event_subprocesses(session)
             if not any(w.get_tasks(state=TaskState.READY, manual=False) for w in _all_workflows(workflow)):
                 break
@@ -266,7 +272,7 @@ def _record_failure(session: Session, err: Exception) -> None:
     spec = task.task_spec if task else None
     task_id = str(task.id) if task else None
     handler = getattr(spec, "operation_name", None)
-    cause = err.__cause__ if isinstance(err, _HandlerFailed) else err
+    cause = err.__cause__ if isinstance(err, _HandlerFailed) and err.__cause__ is not None else err
     message = _describe(cause)
     attempts = session.attempts.get(task_id, 0) + 1
     retries = _allowed_retries(spec)
@@ -341,8 +347,12 @@ def _call_handler(session: Session, task, operation_name: str, operation_params:
             result = func(ctx)
             json.dumps(result)
     except BpmnError as err:
-        # Boundary error events are not wired to handlers yet (issue 4): an incident.
-        raise _HandlerFailed(f"BPMN error {err.code!r}: {err}") from err
+        catcher = _error_catcher(task, err.code)
+        if catcher is None:
+            raise _HandlerFailed(
+                f"BPMN error {err.code!r} ({err}) is not caught: no boundary error event on "
+                f"{spec.bpmn_id} has that error code") from None
+        raise _ErrorThrown(task, catcher, err, operation_name) from err
     except TypeError as err:
         raise _HandlerFailed(f"handler {operation_name!r} returned data that is not JSON: {err}") from err
     except Exception as err:  # the handler's own error, kept intact for the incident
@@ -350,6 +360,48 @@ def _call_handler(session: Session, task, operation_name: str, operation_params:
     audit.record("handler_ran", "engine", session.complaint, task_id=str(task.id), bpmn_id=spec.bpmn_id,
                  handler=operation_name, attempt=ctx.attempt)
     return result
+
+
+class _ErrorThrown(Exception):
+    """A handler's :class:`BpmnError` that a boundary error event on its task catches."""
+
+    def __init__(self, task, catcher, error: BpmnError, handler: str):
+        super().__init__(str(error))
+        self.task, self.catcher, self.error, self.handler = task, catcher, error, handler
+
+
+def _error_catcher(task, code: str):
+    """The waiting boundary error event attached to ``task`` that catches ``code``: one
+    naming that code first, else one without a code (BPMN's catch-all).
+
+    Only this task's own boundary events are asked. SpiffWorkflow's event manager would
+    offer the error to every waiting error event in the workflow, so a parallel branch
+    could catch an error that is not its own."""
+    split = task.parent
+    if split is None or not isinstance(split.task_spec, BoundaryEventSplit):
+        return None
+    waiting = [t for t in split.children if t is not task and t.has_state(TaskState.WAITING)
+               and isinstance(getattr(t.task_spec, "event_definition", None), ErrorEventDefinition)]
+    for wanted in (code, None):
+        for candidate in waiting:
+            if candidate.task_spec.event_definition.code == wanted:
+                return candidate
+    return None
+
+
+def _catch_error(session: Session, thrown: _ErrorThrown) -> None:
+    """Route a caught BPMN error down its boundary event: the service task is cancelled
+    (it produced no result), and the boundary event gets the error as data."""
+    task, catcher, error = thrown.task, thrown.catcher, thrown.error
+    details = {"code": error.code, "message": str(error), "task": task.task_spec.bpmn_id}
+    definition = catcher.task_spec.event_definition
+    definition.catch(catcher, BpmnEvent(definition, payload=details, target=task.workflow))
+    catcher.data["bpmn_error"] = details
+    task._set_state(TaskState.CANCELLED)
+    catcher.task_spec._update(catcher)
+    audit.record("bpmn_error_caught", "engine", session.complaint, task_id=str(task.id),
+                 bpmn_id=task.task_spec.bpmn_id, handler=thrown.handler, code=error.code,
+                 message=str(error), caught_by=catcher.task_spec.bpmn_id)
 
 
 # -- persistence ----------------------------------------------------------------------
