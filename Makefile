@@ -38,11 +38,11 @@ test: venv browser-deps
 	$(BIN)/python -m pytest -q
 
 # bench/timers.py also needs PostgreSQL: COMPLAINTS_BENCH_DATABASE_URL names a database
-# whose public schema it may drop (default: wt_worker on 127.0.0.1).
+# whose public schema it may drop (default: complaints_bench on 127.0.0.1, created when missing).
 bench: venv
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/timers.py
-	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/inbox.py --pg
 
 clean:
 	rm -rf $(VENV) instance src/instance web/node_modules

@@ -31,7 +31,6 @@ import os
 import random
 import re
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -39,7 +38,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, insert, make_url, select, text
+from sqlalchemy import create_engine, event, func, insert, select, text
 from werkzeug.serving import make_server
 
 from bpmn_complaints import create_app
@@ -50,9 +49,9 @@ from bpmn_complaints.services import complaints as complaint_service
 from bpmn_complaints.services import tasks as task_service
 from bpmn_complaints.services.transaction import run_change
 from bpmn_complaints.services.users import add_user, get_user, issue_token
+from scratch_db import DEFAULT_URL, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
-OWN_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/wt_inbox"
 PASSWORD = "bench password"
 CHROMIUM = "/usr/bin/chromium"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -389,8 +388,7 @@ def screenshot(app, folder):
 
 
 def reset_postgres(url):
-    if make_url(url).database == "test":
-        sys.exit("refusing to use the database 'test': the bench drops its public schema")
+    prepare(url)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -415,9 +413,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--pg", nargs="?", const=OWN_PG, default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL"),
+    parser.add_argument("--pg", nargs="?", const=DEFAULT_URL, default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL"),
                         help=f"also run on this PostgreSQL database (its public schema is dropped; "
-                             f"default {OWN_PG})")
+                             f"default {DEFAULT_URL})")
     parser.add_argument("--screenshot", metavar="DIR", help="save screenshots of the seeded inbox here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ the timers that fire belong to complaints submitted the normal way.
 
 Run: .venv/bin/python bench/timers.py [--quick] [POSTGRESQL_URL]
 The PostgreSQL URL defaults to $COMPLAINTS_BENCH_DATABASE_URL, then to the database
-wt_worker on 127.0.0.1. Its public schema is DROPPED: never point it at real data.
+complaints_bench on 127.0.0.1 (created when missing). Its public schema is DROPPED: never point it at real data.
 """
 
 import argparse
@@ -40,6 +40,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bpmn_complaints import create_app  # noqa: E402
+from scratch_db import DEFAULT_URL, prepare  # noqa: E402
 from bpmn_complaints.clock import get_clock  # noqa: E402
 from bpmn_complaints.extensions import db  # noqa: E402
 from bpmn_complaints.models import AuditEvent, Job, ProcessInstance  # noqa: E402
@@ -48,7 +49,6 @@ from bpmn_complaints.services.transaction import run_change  # noqa: E402
 
 DIAGRAM = ROOT / "tests" / "diagrams" / "wait.bpmn"  # start, a one-hour timer, a user task
 CLI = Path(sys.executable).with_name("bpmn-complaints")
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/wt_worker"
 
 
 def now() -> datetime:
@@ -193,12 +193,11 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pg_url", nargs="?", default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("pg_url", nargs="?", default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--quick", action="store_true", help="fewer timers: a smoke run in about a minute")
     args = parser.parse_args()
     pending, timers, burst = (1_000, 50, 100) if args.quick else (10_000, 200, 400)
-    if args.pg_url.rsplit("/", 1)[-1].split("?")[0] == "test":
-        sys.exit("refusing to drop the schema of the shared database 'test'")
+    prepare(args.pg_url)
 
     raw_ms = raw_fire_ms(200)
     print(f"baseline: raw SpiffWorkflow fires the timer in memory in {raw_ms:.2f} ms "

@@ -1,6 +1,7 @@
 """The public complainant portal through the Flask test client."""
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -69,6 +70,11 @@ def test_submit_confirm_and_status_without_internal_notes(portal, api):
     steps = page[page.index("What has happened so far"):]
     assert steps.index("Received") < steps.index("Acknowledged") < steps.index("Being assessed")
     assert "Internal" not in page and "alice" not in page
+    # The date the acknowledgement promised, in words, matching the complainant's API view.
+    promised = api.get(f"/api/complaints/{reference}", query_string={"token": status_url.split("token=")[1]})
+    promised = datetime.fromisoformat(promised.get_json()["expected_response_by"])
+    assert promised > datetime.now(timezone.utc) + timedelta(days=7)
+    assert f"We aim to send you our response by <strong>{promised:%A} {promised.day} {promised:%B %Y}</strong>" in page
     # Tasks are being worked on, so there is no decision to accept yet; withdrawing is offered.
     assert "I accept the decision" not in page and "Withdraw my complaint" in page
     # The status page also works when the person types the reference and the code.
@@ -110,6 +116,7 @@ def test_accept_the_decision(api):
     reference, status_url = submit(portal)
     page = text(portal.get(status_url))
     assert "Awaiting your reply" in page and "I accept the decision" in page
+    assert "We aim to send you our response" not in page  # it has been sent
     token = status_url.split("token=")[1]
     done = portal.post(status_url, f"/status/{reference}/reply", {"token": token, "choice": "accept",
                                                                   "comment": "Thanks"}, follow_redirects=True)

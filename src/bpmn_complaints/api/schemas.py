@@ -42,6 +42,9 @@ class ComplaintPublic(Schema):
     received_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     closure_reason = fields.String(allow_none=True)
+    expected_response_by = fields.DateTime(allow_none=True, metadata={
+        "description": "the response date promised in the acknowledgement (business days); null once "
+                       "the decision is sent or the complaint is closed"})
     steps = fields.List(fields.Nested(Step))
 
 

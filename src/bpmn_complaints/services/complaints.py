@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -163,6 +164,21 @@ def public_timeline(complaint: Complaint) -> list[dict]:
     return steps
 
 
+def promised_response(complaint: Complaint) -> datetime | None:
+    """The response date the acknowledgement promised, while that promise is open: not
+    once a response has been delivered (``deliver_response``) or the complaint is closed."""
+    if complaint.state != "open":
+        return None
+    last = db.session.execute(
+        select(AuditEvent.action, AuditEvent.details)
+        .where(AuditEvent.stream == audit.stream_for(complaint),
+               AuditEvent.action.in_(("acknowledged", "response_delivered")))
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if last is None or last.action != "acknowledged" or not last.details.get("expected_response_by"):
+        return None
+    return datetime.fromisoformat(last.details["expected_response_by"])
+
+
 def public_status(reference: str, token: str) -> dict:
     """The complainant's view, reached with their reference and token: the status, the
     steps so far in plain words, and what they may do now. No internal notes, no staff.
@@ -180,6 +196,7 @@ def public_status(reference: str, token: str) -> dict:
         "reference": complaint.reference, "status": complaint.status, "state": complaint.state,
         "received_at": complaint.received_at, "closed_at": complaint.closed_at,
         "closure_reason": complaint.closure_reason, "steps": public_timeline(complaint),
+        "expected_response_by": promised_response(complaint),
         "may_reply": is_open and instance.status == "waiting", "may_withdraw": is_open,
     }
 

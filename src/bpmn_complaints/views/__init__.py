@@ -9,6 +9,7 @@ from flask import Flask
 
 from ..clock import utcnow
 from ..extensions import csrf, limiter, login_manager
+from ..mail.templates import longdate
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_age, "age")
+    app.add_template_filter(longdate, "longdate")
     app.add_template_global(utcnow, "now")
 
 
