@@ -252,3 +252,29 @@ def test_complaint_page_highlights_the_current_task(api, app, new_page, shot):
     assert page.locator("fieldset legend", has_text="Is this a complaint?").count() == 1
     assert page.locator("#f-category option").count() > 5
     shot(page, "task_shipped_intake_form")
+
+
+def test_intake_officer_records_a_phone_complaint(api, new_page, shot):
+    assert api.deploy(DIAGRAMS / "simple").exit_code == 0
+    add_user(api.runner, "alice", ["intake"])
+    page = new_page()
+    sign_in(page, "alice")
+    page.goto("/complaints")
+    page.get_by_role("link", name="Record a complaint").click()
+    page.wait_for_url("**/complaints/new")
+    page.get_by_label("Their name (required)").fill("Pat Caller")
+    page.get_by_label("Email address (required)").fill("pat@example.com")
+    page.get_by_role("button", name="Record the complaint").click()
+    page.wait_for_selector(".error-summary")
+    assert "Choose how the complaint reached us." in page.inner_text(".error-summary")
+    shot(page, "staff_record_error")
+    page.get_by_role("group", name="How did it reach us?").get_by_label("Phone", exact=True).check()
+    page.get_by_label("What went wrong? (required)").fill("Rang to say the router never came.")
+    page.get_by_role("button", name="Record the complaint").click()
+    page.wait_for_url("**/complaints/new/recorded")
+    reference = page.inner_text("#reference")
+    assert re.fullmatch(r"C-\d{4}-[A-Z0-9]{6}", reference) and page.inner_text("#status-token")
+    shot(page, "staff_recorded")
+    page.get_by_role("link", name="Open the complaint").click()
+    page.wait_for_url(f"**/complaints/{reference}")
+    assert "via phone" in page.inner_text("main")

@@ -1,8 +1,9 @@
 """The staff complaint pages: the list, and one complaint with its tasks, timeline, incidents and diagram."""
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from marshmallow import ValidationError
 
-from ..api.schemas import PRIORITIES, ComplaintQuery
+from ..api.schemas import PRIORITIES, ComplaintIn, ComplaintQuery
 from ..exceptions import Conflict
 from ..services import complaints as service
 from ..services import instances
@@ -11,6 +12,9 @@ from ..services.tasks import list_tasks_for_complaint
 from ..services.transaction import run_change
 from . import vendor
 from .auth import STAFF_ROLES, me, staff_required
+from .portal import CONTACT_CHOICES
+from .portal import FIELDS as PUBLIC_FIELDS
+from .portal import MESSAGES as PUBLIC_MESSAGES
 
 bp = Blueprint("complaint_pages", __name__, url_prefix="/complaints")
 
@@ -57,6 +61,54 @@ def index():
     return render_template("complaints.html", items=items, total=total, page=page, pages=pages, query=query,
                            priorities=PRIORITIES,
                            link=lambda **changes: url_for("complaint_pages.index", **{**args, "page": page, **changes}))
+
+
+# Staff entry of a complaint that came by phone, letter, in person... (ISO 10002 4.5, 7.2)
+CHANNEL_CHOICES = (("phone", "Phone"), ("letter", "Letter"), ("email", "Email"), ("in_person", "In person"),
+                   ("social_media", "Social media"))
+ENTRY_FIELDS = PUBLIC_FIELDS[:3] + ("preferred_contact", "channel") + tuple(
+    f for f in PUBLIC_FIELDS[3:] if f != "preferred_contact")
+ENTRY_MESSAGES = {**PUBLIC_MESSAGES, "name": "Enter the complainant's name.",
+                  "email": "Enter the complainant's email address, like name@example.com.",
+                  "description": "Say what went wrong, in their words as far as you can.",
+                  "channel": "Choose how the complaint reached us."}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required("staff", "supervisor")
+def new():
+    """Record a complaint that reached us another way than the web form. The person who
+    enters it is recorded (and never becomes its investigator)."""
+    values = {name: request.form.get(name, "") for name in ENTRY_FIELDS}
+    errors = {}
+    if request.method == "POST":
+        answers = {k: v.strip() for k, v in values.items() if v.strip()}
+        problems = {} if "channel" in answers else {"channel": ["required"]}
+        try:
+            data = ComplaintIn().load(answers)
+        except ValidationError as err:
+            problems.update(err.messages)
+        errors = {name: ENTRY_MESSAGES.get(name, "Check this answer.") for name in ENTRY_FIELDS if name in problems}
+        if not errors:
+            complaint, token = run_change(service.submit, data, me().name)
+            session["recorded"] = {"reference": complaint.reference, "token": token}
+            return redirect(url_for("complaint_pages.recorded"))
+    return render_template("complaint_new.html", values=values, errors=errors, fields=ENTRY_FIELDS,
+                           contact_choices=CONTACT_CHOICES, channel_choices=CHANNEL_CHOICES), (400 if errors else 200)
+
+
+@bp.route("/new/recorded")
+@staff_required("staff", "supervisor")
+def recorded():
+    """The reference and the complainant's status link, to read out or put in a letter.
+    Only this session can show it again: the database keeps just the token's hash."""
+    entry = session.get("recorded")
+    if not entry:
+        return redirect(url_for("complaint_pages.index"))
+    status_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+        "portal.status", reference=entry["reference"], token=entry["token"])
+    return render_template("complaint_recorded.html", reference=entry["reference"], token=entry["token"],
+                           status_url=status_url)
 
 
 def _load(reference):
