@@ -28,7 +28,7 @@ def summary(query):
 @bp.route("/summary.csv", methods=["GET"])
 @require(*READERS)
 @bp.arguments(ReportQuery, location="query")
-@bp.response(200, content_type="text/csv", description="One figure per row: section, key, value.")
+@bp.response(200, {"type": "string"}, content_type="text/csv", description="One figure per row: section, key, value.")
 def summary_csv(query):
     """The management-review export (8.6) of the same figures, as CSV."""
     start, end = query["start"], query["end"]

@@ -458,7 +458,7 @@ def _record_target(session: Session, target_days) -> None:
     it is first set or changes, so reports can measure "closed within target" (ISO 10002
     8.4) without opening workflow state."""
     complaint = session.complaint
-    if not isinstance(target_days, int) or isinstance(target_days, bool) or complaint.state != "open":
+    if not isinstance(target_days, int) or isinstance(target_days, bool):
         return
     last = db.session.scalar(
         select(AuditEvent.details).where(AuditEvent.complaint_id == complaint.id, AuditEvent.action == "target_set")
