@@ -214,9 +214,12 @@ def test_the_reports_page_shows_the_figures_to_managers_only(scenario):
     assert page.status_code == 200
     assert 'href="/reports"' in html  # the nav link
     assert 'href="/reports/summary.csv?from=2026-11-01&amp;to=2026-12-01"' in html
-    assert '<label for="report-from">' in html and 'id="report-from"' in html
+    assert '<label for="f-from">From' in html and 'id="f-from" name="from" value="2026-11-01"' in html
     assert '<td class="num">4</td>' in html  # billing
     assert ref["f"] in html and not any(t in html for t in PERSONAL)
+    download = mona.get("/reports/summary.csv", query_string=NOVEMBER)
+    assert download.mimetype == "text/csv"
+    assert download.get_data(as_text=True) == report(api, path="/api/reports/summary.csv", **NOVEMBER).get_data(as_text=True)
     bad = mona.get("/reports", query_string={"from": "2026-12-01", "to": "2026-11-01"})
     assert bad.status_code == 400 and "must be a later date than from" in bad.get_data(as_text=True)
     stan = Browser(api.app).login("stan")
