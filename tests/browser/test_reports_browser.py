@@ -28,7 +28,8 @@ def test_report_page_by_keyboard_and_in_print(scenario, new_page, shot):  # noqa
     page.wait_for_url("**/reports?from=2026-11-01&to=2026-12-01")
 
     def tile(label):
-        return page.locator(".tile").filter(has=page.locator("dt").get_by_text(label, exact=True)).locator(".tile-value")
+        label = page.locator("dt").get_by_text(label, exact=True)
+        return page.locator(".tile").filter(has=label).locator(".tile-value")
 
     assert tile("Received").inner_text() == "6"
     assert tile("Closed within target").inner_text() == "80%"
