@@ -174,6 +174,33 @@ def retention_command(days, dry_run):
         click.echo(f"  [{number}/{len(due)}] erased {reference}")
 
 
+@click.command("report")
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="First day of the period (UTC).")
+@click.option("--to", "end", default=None, metavar="YYYY-MM-DD", help="The day after the period (excluded).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@with_appcontext
+def report_command(start, end, fmt):
+    """Print the management report (ISO 10002 clause 8) for a period; without --from and
+    --to, the last full calendar month."""
+    from marshmallow import ValidationError
+
+    from .api.report_schemas import ReportQuery, ReportSummary
+    from .services.report_export import to_csv
+    from .services.reports import summary
+
+    try:
+        period = ReportQuery().load({k: v for k, v in (("from", start), ("to", end)) if v is not None})
+    except ValidationError as err:
+        for name, messages in err.messages.items():
+            click.echo(f"error: --{name}: {' '.join(messages)}", err=True)
+        sys.exit(1)
+    report = summary(period["start"], period["end"])
+    if fmt == "csv":
+        click.echo(to_csv(report), nl=False)
+    else:
+        click.echo(json.dumps(ReportSummary().dump(report), indent=2))
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command():
@@ -231,7 +258,8 @@ def verify_audit_command(reference):
 
 
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
-            demo_command, config_command, erase_command, retention_command, verify_audit_command)
+            demo_command, config_command, erase_command, retention_command, verify_audit_command,
+            report_command)
 
 
 def init_app(app) -> None:

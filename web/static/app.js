@@ -15,4 +15,10 @@ document.addEventListener("DOMContentLoaded", () => {
       (control || target).focus();
     });
   });
+
+  // The report's Print button (hidden without JavaScript, where the browser's own Print works).
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
 });

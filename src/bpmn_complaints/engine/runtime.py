@@ -31,7 +31,7 @@ from ..clock import get_clock, utcnow
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, HandlerIncident, RetryLater, TaskInfo
-from ..models import Complaint, Definition, Incident, Job, ProcessInstance
+from ..models import AuditEvent, Complaint, Definition, Incident, Job, ProcessInstance
 from . import serializer
 from .calendar import BusinessCalendar
 from .definitions import load_specs
@@ -61,7 +61,9 @@ class Session:
     attempts: dict = field(default_factory=dict)
 
 
-def _calendar() -> BusinessCalendar:
+def business_calendar() -> BusinessCalendar:
+    """The calendar of ``CALENDAR_COUNTRY``/``CALENDAR_SUBDIVISION``/``CALENDAR_CLOSURES``
+    that timers and service-level measures count business days on."""
     cfg = current_app.config
     key = (cfg["CALENDAR_COUNTRY"], cfg["CALENDAR_SUBDIVISION"], tuple(cfg["CALENDAR_CLOSURES"]))
     cache = current_app.extensions.setdefault("complaints_calendars", {})
@@ -72,7 +74,7 @@ def _calendar() -> BusinessCalendar:
 
 def _script_engine(session: Session) -> ComplaintScriptEngine:
     clock = get_clock()
-    return ComplaintScriptEngine(clock.now, _calendar(), lambda task, **kw: _call_handler(session, task, **kw))
+    return ComplaintScriptEngine(clock.now, business_calendar(), lambda task, **kw: _call_handler(session, task, **kw))
 
 
 def _max_bytes() -> int:
@@ -437,6 +439,7 @@ def _update_complaint(session: Session) -> None:
     priority = data.get("priority")
     if isinstance(priority, str) and priority != complaint.priority:
         complaint.priority = priority
+    _record_target(session, data.get("target_days"))
     if session.workflow.completed or session.ended:
         if complaint.state == "open":
             complaint.state = "closed"
@@ -447,6 +450,23 @@ def _update_complaint(session: Session) -> None:
     status = _current_status(session.workflow)
     if status:
         audit.change_status(complaint, status)
+
+
+def _record_target(session: Session, target_days) -> None:
+    """Put the response target a diagram set (``target_days`` in task data, business days
+    from receipt, as the initial-assessment decision table does) in the audit trail when
+    it is first set or changes, so reports can measure "closed within target" (ISO 10002
+    8.4) without opening workflow state."""
+    complaint = session.complaint
+    if not isinstance(target_days, int) or isinstance(target_days, bool):
+        return
+    last = db.session.scalar(
+        select(AuditEvent.details).where(AuditEvent.complaint_id == complaint.id, AuditEvent.action == "target_set")
+        .order_by(AuditEvent.id.desc()).limit(1))
+    if last is not None and last.get("target_days") == target_days:
+        return
+    target_at = session.workflow.script_engine.calendar.add_business_days(complaint.received_at, target_days)
+    audit.record("target_set", "engine", complaint, target_days=target_days, target_at=target_at.isoformat())
 
 
 def _properties(spec) -> dict:

@@ -38,11 +38,12 @@ ACTIONS = {
     "email_sent": "Email sent",
     "email_failed": "Email failed",
     "complaint_closed": "Complaint closed",
+    "target_set": "Response target set",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
-SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel")
+SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days")
 
 
 @bp.route("")

@@ -1,0 +1,36 @@
+"""Management reports (ISO 10002 clause 8): the summary for a period, as JSON or CSV."""
+
+from flask import Response
+
+from ..services import reports as service
+from ..services.report_export import to_csv
+from .auth import require
+from .blueprint import Blueprint
+from .report_schemas import ReportQuery, ReportSummary
+
+# Who may read reports (admins always may). The role check runs before the query is read, so
+# a caller without the role learns nothing from the 400s.
+bp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Management reports")
+
+READERS = ("supervisor", "auditor", "process_owner")
+
+
+@bp.route("/summary", methods=["GET"])
+@require(*READERS)
+@bp.arguments(ReportQuery, location="query")
+@bp.response(200, ReportSummary)
+def summary(query):
+    """KPIs, analysis and satisfaction for ``[from, to)`` (default: the last full month).
+    Durations are whole business days."""
+    return service.summary(query["start"], query["end"])
+
+
+@bp.route("/summary.csv", methods=["GET"])
+@require(*READERS)
+@bp.arguments(ReportQuery, location="query")
+@bp.response(200, {"type": "string"}, content_type="text/csv", description="One figure per row: section, key, value.")
+def summary_csv(query):
+    """The management-review export (8.6) of the same figures, as CSV."""
+    start, end = query["start"], query["end"]
+    return Response(to_csv(service.summary(start, end)), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="complaints-report-{start}-to-{end}.csv"'})
