@@ -237,3 +237,12 @@ def test_each_missing_answer_is_reported_once(process):
     missing = set(ASSESSMENT) - {"is_complaint", "severity", "resolvable_at_once"}
     assert {name: fields[name] for name in missing} == {name: ["This field is required."] for name in missing}
     assert len(fields["severity"]) == 1 and "catastrophic" in fields["severity"][0]
+
+
+def test_the_intake_officers_category_replaces_the_complainants(process):
+    ref = process.submit(category="billing", description="The engineer was rude.")["reference"]
+    assess(process, ref, category="staff_conduct")
+    detail = process.get(f"/api/complaints/{ref}", "sam").get_json()
+    assert detail["category"] == "staff_conduct"
+    [changed] = [e for e in process.history(ref, "sam")["events"] if e["action"] == "category_changed"]
+    assert changed["details"] == {"before": "billing", "after": "staff_conduct"}

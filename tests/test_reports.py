@@ -56,8 +56,8 @@ def scenario(process):  # noqa: F811
         "reference": ref["e"], "token": created["e"]["status_token"], "payload": {}})
     assert withdrawn.status_code == 200, withdrawn.get_json()
     assess(api, ref["c"])
-    assess(api, ref["d"], severity="critical")
-    assess(api, ref["f"], severity="critical")
+    assess(api, ref["d"], severity="critical", category="service")
+    assess(api, ref["f"], severity="critical", category="service")
 
     advance(api, days=1)  # Tuesday 24
     assess(api, ref["a"], in_scope=False, out_of_scope_explanation="Not our product.", signpost_to="The maker")

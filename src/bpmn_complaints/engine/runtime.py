@@ -439,6 +439,12 @@ def _update_complaint(session: Session) -> None:
     priority = data.get("priority")
     if isinstance(priority, str) and priority != complaint.priority:
         complaint.priority = priority
+    category = data.get("category")
+    if isinstance(category, str) and category and category != complaint.category:
+        # The intake officer's classification replaces the complainant's own word for it
+        # (it picks the investigator and feeds the clause-8 reports).
+        audit.record("category_changed", "engine", complaint, before=complaint.category, after=category)
+        complaint.category = category
     _record_target(session, data.get("target_days"))
     if session.workflow.completed or session.ended:
         if complaint.state == "open":

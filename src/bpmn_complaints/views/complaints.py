@@ -39,6 +39,7 @@ ACTIONS = {
     "email_failed": "Email failed",
     "complaint_closed": "Complaint closed",
     "target_set": "Response target set",
+    "category_changed": "Category changed",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
