@@ -131,6 +131,8 @@ def test_complainant_submits_with_the_keyboard_only(api, new_page, shot):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_selector(".error-summary")
+    # app.js moves the focus once the page has loaded; the summary can be in the DOM before.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     shot(page, "portal_complain_error")
     page.keyboard.press("Tab")
