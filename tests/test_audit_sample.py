@@ -74,6 +74,10 @@ def test_every_closed_complaint_is_checked_when_the_sample_is_larger(scenario): 
     assert reasons(a)["assessed"] == "Assess the complaint (Task_intake_assessment) completed by alice"
     assert [c["at"] for c in a["checks"] if c["check"] == "assessed"] == ["2026-11-24T09:00:00+00:00"]
     assert reasons(a)["response_delivered"] == "sent: out_of_scope"
+    # b's resolution and c's investigation were created in the same instant as their
+    # assessment: the trail's order still tells which task came first.
+    for key in "bcd":
+        assert reasons(sampled[ref[key]])["assessed"] == reasons(a)["assessed"], key
     assert reasons(sampled[ref["c"]])["complainant_reply"] == "replied: accepted the decision"
     assert reasons(sampled[ref["e"]])["assessed"] == "withdrawn before Task_intake_assessment was completed"
     assert reasons(sampled[ref["e"]])["closure_reason"] == "withdrawn"

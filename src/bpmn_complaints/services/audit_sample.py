@@ -60,8 +60,8 @@ def _check(name: str, label: str, result: str, reason: str, at: datetime | None 
 def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
     stream = audit.stream_for(complaint)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)).all()
-    tasks = db.session.scalars(select(HumanTask).where(HumanTask.complaint_id == complaint.id)
-                               .order_by(HumanTask.created_at, HumanTask.id)).all()
+    created = next((e.task_id for e in events if e.action == "task_created"), None)
+    first_task = db.session.get(HumanTask, created) if created else None
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id))
     definition = db.session.get(Definition, instance.definition_id) if instance else None
     incidents = db.session.scalars(select(Incident).where(Incident.instance_id == instance.id)
@@ -70,7 +70,7 @@ def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
     checks = [
         _chain(stream),
         _acknowledged(complaint, events, calendar),
-        _assessed(complaint, tasks),
+        _assessed(complaint, first_task),
         _responded(complaint, responses),
         _within_target(responses, target),
         _reply(events, responses),
@@ -109,10 +109,10 @@ def _acknowledged(complaint: Complaint, events, calendar) -> dict:
     return _check("acknowledged", label, PASS, f"{days} business day(s) after receipt", event.at)
 
 
-def _assessed(complaint: Complaint, tasks) -> dict:
-    """The complaint's first human task is its initial assessment (ISO 10002 7.5)."""
+def _assessed(complaint: Complaint, first: HumanTask | None) -> dict:
+    """The complaint's first human task (the first created in its trail, which orders
+    tasks created in the same instant) is its initial assessment (ISO 10002 7.5)."""
     label = "Assessed"
-    first = tasks[0] if tasks else None
     if first is None:
         if complaint.closure_reason == "withdrawn":
             return _check("assessed", label, NOT_APPLICABLE, "withdrawn before any task was created")
