@@ -201,6 +201,33 @@ def report_command(start, end, fmt):
         click.echo(json.dumps(ReportSummary().dump(report), indent=2))
 
 
+@click.command("audit-sample")
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="First day of the period (UTC).")
+@click.option("--to", "end", default=None, metavar="YYYY-MM-DD", help="The day after the period (excluded).")
+@click.option("--size", default=None, type=int, help="How many closed complaints to draw (default 10).")
+@click.option("--seed", default=None, help="Any text; the same seed and period draw the same sample.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@with_appcontext
+def audit_sample_command(start, end, size, seed, fmt):
+    """Draw a random sample of complaints closed in a period and check that every step
+    happened, in time (ISO 10002 8.5); without --from and --to, the last full month."""
+    from marshmallow import ValidationError
+
+    from .api.audit_schemas import AuditSample, AuditSampleQuery
+    from .services.audit_sample import sample
+    from .services.audit_text import as_text
+
+    given = {"from": start, "to": end, "size": size, "seed": seed}
+    try:
+        query = AuditSampleQuery().load({k: v for k, v in given.items() if v is not None})
+    except ValidationError as err:
+        for name, messages in err.messages.items():
+            click.echo(f"error: --{name}: {' '.join(messages)}", err=True)
+        sys.exit(1)
+    drawn = AuditSample().dump(sample(query["start"], query["end"], query["size"], query["seed"]))
+    click.echo(json.dumps(drawn, indent=2) if fmt == "json" else as_text(drawn), nl=fmt == "json")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command():
@@ -259,7 +286,7 @@ def verify_audit_command(reference):
 
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
-            report_command)
+            report_command, audit_sample_command)
 
 
 def init_app(app) -> None:

@@ -50,7 +50,7 @@ def period_for(start: date | None, end: date | None, today: date) -> tuple[date,
     return start, end
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
@@ -69,7 +69,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def summary(start: date, end: date) -> dict:
     """Every figure of the management report for ``[start, end)``."""
-    since, until = _midnight(start), _midnight(end)
+    since, until = midnight(start), midnight(end)
     received = (Complaint.received_at >= since) & (Complaint.received_at < until)
     closed = (Complaint.closed_at >= since) & (Complaint.closed_at < until)
     open_at_end = (Complaint.received_at < until) & (Complaint.closed_at.is_(None) | (Complaint.closed_at >= until))
@@ -106,19 +106,19 @@ def _ids(condition):
     return select(Complaint.id).where(condition)
 
 
-def _targets(condition, until: datetime) -> dict[int, datetime]:
+def targets(condition, until: datetime) -> dict[int, datetime]:
     """Each complaint's target as it stood at ``until`` (the last one recorded before)."""
     events = db.session.execute(
         select(AuditEvent.complaint_id, AuditEvent.details)
         .where(AuditEvent.action.in_(("acknowledged", "target_set")), AuditEvent.at < until,
                AuditEvent.complaint_id.in_(_ids(condition)))
         .order_by(AuditEvent.id))
-    targets = {}
+    found = {}
     for complaint_id, details in events:
         moment = details.get("target_at") or details.get("expected_response_by")
         if moment:
-            targets[complaint_id] = datetime.fromisoformat(moment).astimezone(timezone.utc)
-    return targets
+            found[complaint_id] = datetime.fromisoformat(moment).astimezone(timezone.utc)
+    return found
 
 
 def _kpis(received, closed, until: datetime, calendar) -> dict:
@@ -128,9 +128,9 @@ def _kpis(received, closed, until: datetime, calendar) -> dict:
         .where(received, AuditEvent.action == "acknowledged").group_by(Complaint.id, Complaint.received_at))
     closures = db.session.execute(
         select(Complaint.id, Complaint.received_at, Complaint.closed_at, Complaint.closure_reason).where(closed)).all()
-    targets = _targets(closed, until)
-    timed = [c for c in closures if c.id in targets]
-    within = sum(1 for c in timed if c.closed_at <= targets[c.id])
+    target = targets(closed, until)
+    timed = [c for c in closures if c.id in target]
+    within = sum(1 for c in timed if c.closed_at <= target[c.id])
     dissatisfied = _dissatisfied(closed)
     withdrawn = sum(1 for c in closures if c.closure_reason == "withdrawn")
     return {
@@ -156,14 +156,14 @@ def _dissatisfied(condition) -> int:
 
 def _overdue(condition, until: datetime, calendar) -> list[dict]:
     """Complaints open at ``until`` whose target had passed by then, the most overdue first."""
-    targets = _targets(condition, until)
-    late = [complaint_id for complaint_id, target in targets.items() if target < until]
+    target_of = targets(condition, until)
+    late = [complaint_id for complaint_id, target in target_of.items() if target < until]
     rows = db.session.execute(
         select(Complaint.id, Complaint.reference, Complaint.priority, Complaint.category)
         .where(Complaint.id.in_(late))) if late else []
     overdue = [{"reference": row.reference, "priority": row.priority, "category": row.category,
-                "target_at": targets[row.id],
-                "business_days_overdue": calendar.business_days_between(targets[row.id], until)} for row in rows]
+                "target_at": target_of[row.id],
+                "business_days_overdue": calendar.business_days_between(target_of[row.id], until)} for row in rows]
     return sorted(overdue, key=lambda row: (row["target_at"], row["reference"]))
 
 
