@@ -284,9 +284,30 @@ def verify_audit_command(reference):
     click.echo(f"{len(streams)} audit trail(s) checked: all intact")
 
 
+@click.command("compare")
+@click.argument("key")
+@click.argument("old", metavar="FROM")
+@click.argument("new", metavar="TO")
+@with_appcontext
+def compare_command(key, old, new):
+    """Print what changed from version FROM to version TO of process KEY (ISO 10002 8.7)."""
+    from .services.definitions import compare_versions
+
+    try:
+        result = compare_versions(key, old, new)
+    except AppError as err:
+        _fail(err)
+    if result["layout_only"]:
+        click.echo("only the layout changed")
+    elif not result["changes"]:
+        click.echo("the two versions are the same")
+    for change in result["changes"]:
+        click.echo(f"{change.kind:<8} {change.file}: {change.text}")
+
+
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
-            report_command, audit_sample_command)
+            report_command, audit_sample_command, compare_command)
 
 
 def init_app(app) -> None:

@@ -7,7 +7,7 @@ from ..services import definitions as service
 from ..services.transaction import run_change
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .schemas import DefinitionList, DeployJson, DeployOut
+from .schemas import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut
 
 bp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="Process definitions")
 
@@ -63,3 +63,14 @@ def bpmn(key, version):
     name, text = service.main_bpmn(service.get_definition(key, version))
     return Response(text, mimetype="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.route("/<key>/compare", methods=["GET"])
+@bp.arguments(CompareQuery, location="query")
+@bp.response(200, DefinitionComparison)
+@require("process_owner", "supervisor", "auditor")
+def compare(query, key):
+    """What changed between two versions (ISO 10002 8.7): BPMN elements, flows and lanes
+    by id, decision-table rules and form fields; ``layout_only`` when only shapes moved."""
+    result = service.compare_versions(key, query["from_"], query["to"])
+    return {**result, "from_": result["from"], "changes": [c.as_dict() for c in result["changes"]]}

@@ -234,6 +234,27 @@ class DeployJson(Schema):
     key = fields.String(load_default=None)
 
 
+class CompareQuery(Schema):
+    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
+    to = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DefinitionChange(Schema):
+    kind = fields.String(metadata={"description": "added, removed or changed"})
+    area = fields.String(metadata={"description": "element, flow, lane, decision, form or file"})
+    file = fields.String()
+    id = fields.String(allow_none=True, metadata={"description": "element, rule or form field id"})
+    text = fields.String(metadata={"description": "the change in a sentence"})
+
+
+class DefinitionComparison(Schema):
+    key = fields.String()
+    from_ = fields.Integer(data_key="from")
+    to = fields.Integer()
+    layout_only = fields.Boolean(metadata={"description": "only shapes moved in the diagram"})
+    changes = fields.List(fields.Nested(DefinitionChange))
+
+
 class DefinitionList(Schema):
     items = fields.List(fields.Nested(DefinitionOut))
     total = fields.Integer()

@@ -8,6 +8,7 @@ from ..clock import utcnow
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
 from ..models import Definition
+from ..engine.compare import compare
 from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 
 
@@ -54,7 +55,10 @@ def get_definition(key: str, version: int | str) -> Definition:
     if version == "latest":
         query = query.order_by(Definition.version.desc()).limit(1)
     else:
-        query = query.where(Definition.version == int(version))
+        try:
+            query = query.where(Definition.version == int(version))
+        except (TypeError, ValueError):
+            raise NotFound(f"no definition {key} version {version}: a version is a number or 'latest'") from None
     definition = db.session.scalar(query)
     if definition is None:
         raise NotFound(f"no definition {key} version {version}")
@@ -77,9 +81,20 @@ def with_main_bpmn(definition: Definition, xml: str) -> dict[str, str]:
     return {**definition.files, name: xml}
 
 
+def compare_versions(key: str, old: int | str, new: int | str) -> dict:
+    """What changed from version ``old`` to version ``new`` of process ``key`` (ISO 10002
+    8.7): ``{"key", "from", "to", "changes": [...], "layout_only"}``.
+
+    :raises NotFound: for an unknown key or version.
+    """
+    before, after = get_definition(key, old), get_definition(key, new)
+    result = compare(before.files, after.files, current_app.config["MAX_DEFINITION_BYTES"])
+    return {"key": key, "from": before.version, "to": after.version, **result}
+
+
 def count_versions() -> int:
     return db.session.scalar(select(func.count(Definition.id))) or 0
 
 
-__all__ = ["DeployFailed", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate",
+__all__ = ["DeployFailed", "compare_versions", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate",
            "with_main_bpmn"]

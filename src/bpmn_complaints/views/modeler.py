@@ -27,6 +27,23 @@ def download(key, version):
     return Response(text, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@bp.route("/<key>/compare")
+@staff_required("process_owner", "supervisor", "auditor")
+def compare(key):
+    """What changed between two versions (ISO 10002 8.7); by default the latest against
+    the one before it."""
+    latest = service.get_definition(key, "latest").version
+    new = request.args.get("to", type=int) or latest
+    old = request.args.get("from", type=int) or max(1, new - 1)
+    result = service.compare_versions(key, old, new)
+    versions = list(range(latest, 0, -1))
+    return render_template("process/compare.html", result=result, versions=versions, areas=AREAS)
+
+
+AREAS = (("element", "Steps and events"), ("flow", "Sequence flows and conditions"), ("lane", "Lanes"),
+         ("decision", "Decision-table rules"), ("form", "Form fields"), ("file", "Files"))
+
+
 @bp.route("/<key>/edit")
 @staff_required("process_owner")
 def edit(key):
