@@ -72,6 +72,15 @@ def test_moving_shapes_is_layout_only(api):
     assert same.get_json()["changes"] == [] and same.get_json()["layout_only"] is False
 
 
+def test_defaults_a_modeler_drops_are_not_changes(api):
+    v1 = setup(api)
+    # bpmn-js writes no attribute that has its BPMN default (isInterrupting="true").
+    assert deploy(api, edited(v1, BPMN, ' isInterrupting="true"', "")) == 4
+    body = api.get("/api/definitions/complaint_handling/compare", "paula",
+                   query_string={"from": 1, "to": 4}).get_json()
+    assert body["changes"] == [] and body["layout_only"] is True
+
+
 def test_a_changed_condition_names_its_flow(api):
     v1 = setup(api)
     v4 = edited(v1, BPMN, ">not (is_complaint and in_scope)<", ">not is_complaint or not in_scope<")

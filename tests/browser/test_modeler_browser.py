@@ -64,6 +64,12 @@ def test_edit_check_and_deploy_a_new_version(api, owner_page, shot):  # noqa: F8
     assert 'formJsonSchemaFilename' in bpmn
     version_2 = api.post("/api/complaints", json={"name": "Dana", "email": "d@example.com", "description": "x"})
     assert version_2.status_code == 201
+    # The versions page links the new version to what changed.
+    page.goto("/process")
+    page.get_by_role("link", name="Changes from version 1").click()
+    page.wait_for_url("**/process/complaint_handling/compare?from=1&to=2")
+    assert "name Assess the complaint → Assess and classify" in page.inner_text("main")
+    shot(page, "process_compare")
 
 
 def test_a_broken_edit_is_explained_and_not_deployed(api, owner_page, shot):  # noqa: F811

@@ -17,6 +17,10 @@ from .xml_safety import parse_xml
 BPMN = "{%s}" % NS["bpmn"]
 CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
 SKIPPED_CHILDREN = {"incoming", "outgoing", "laneSet", "documentation"}
+# Attributes at their BPMN default: bpmn-js drops them on export, so they mean nothing.
+DEFAULTS = {"isInterrupting": "true", "cancelActivity": "true", "triggeredByEvent": "false",
+            "isForCompensation": "false", "parallelMultiple": "false", "instantiate": "false",
+            "completionQuantity": "1", "startQuantity": "1", "isClosed": "false"}
 
 
 @dataclass(frozen=True)
@@ -75,21 +79,28 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _settings(element) -> str:
-    """Everything an element says, apart from its wiring (incoming/outgoing) and notes."""
+def _settings(element, nested: set[str]) -> str:
+    """Everything an element says, apart from its wiring (incoming/outgoing), its notes,
+    attributes spelled at their BPMN default (modelers drop those), and, for a
+    sub-process, the elements inside it (they are compared one by one)."""
     copy = etree.fromstring(etree.tostring(element))
     for child in list(copy):
-        if isinstance(child.tag, str) and _local(child) in SKIPPED_CHILDREN and child.tag.startswith(BPMN):
+        if isinstance(child.tag, str) and child.tag.startswith(BPMN) and (
+                _local(child) in SKIPPED_CHILDREN or child.get("id") in nested):
             copy.remove(child)
     for node in copy.iter():
         node.text = (node.text or "").strip() or None
         node.tail = None
+        for attribute, default in DEFAULTS.items():
+            if node.get(attribute) == default:
+                del node.attrib[attribute]
     return etree.tostring(copy, method="c14n", exclusive=True).decode()
 
 
 def _timer(element) -> str | None:
+    """The element's own timer (not one inside it, if it is a sub-process)."""
     for tag in ("timeDuration", "timeDate", "timeCycle"):
-        found = element.find(f".//{BPMN}{tag}")
+        found = element.find(f"{BPMN}timerEventDefinition/{BPMN}{tag}")
         if found is not None:
             return _text(found)
     return None
@@ -113,28 +124,25 @@ def _bpmn_model(root) -> dict[str, dict]:
     for lane in root.iter(f"{BPMN}lane"):
         for ref in lane.iterfind(f"{BPMN}flowNodeRef"):
             lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+    elements = [element for container in root.iter()
+                if isinstance(container.tag, str) and container.tag.startswith(BPMN) and _local(container) in CONTAINERS
+                for element in container
+                if isinstance(element.tag, str) and element.tag.startswith(BPMN) and element.get("id")
+                and _local(element) not in SKIPPED_CHILDREN | {"textAnnotation", "association"}]
+    nested = {element.get("id") for element in elements}
     model = {}
-    for container in root.iter():
-        if not isinstance(container.tag, str) or not container.tag.startswith(BPMN) or _local(container) not in CONTAINERS:
-            continue
-        for element in container:
-            if not isinstance(element.tag, str) or not element.tag.startswith(BPMN) or not element.get("id"):
-                continue
-            kind = _local(element)
-            if kind in SKIPPED_CHILDREN | {"textAnnotation", "association"}:
-                continue
-            condition = element.find(f"{BPMN}conditionExpression")
-            model[element.get("id")] = {
-                "kind": kind, "name": element.get("name"), "lane": lanes.get(element.get("id")),
-                "source": element.get("sourceRef"), "target": element.get("targetRef"),
-                "condition": _text(condition) if condition is not None else None,
-                "default": element.get("default"), "timer": _timer(element), "handler": _binding(element),
-                "settings": _settings(element),
-            }
+    for element in elements:
+        condition = element.find(f"{BPMN}conditionExpression")
+        model[element.get("id")] = {
+            "kind": _local(element), "name": element.get("name"), "lane": lanes.get(element.get("id")),
+            "source": element.get("sourceRef"), "target": element.get("targetRef"),
+            "condition": _text(condition) if condition is not None else None,
+            "default": element.get("default"), "timer": _timer(element), "handler": _binding(element),
+            "settings": _settings(element, nested),
+        }
     for lane in root.iter(f"{BPMN}lane"):
-        model[lane.get("id")] = {"kind": "lane", "name": lane.get("name"),
-                                 "members": sorted(lanes_key for lanes_key, name in lanes.items()
-                                                   if name == (lane.get("name") or lane.get("id")))}
+        members = sorted((ref.text or "").strip() for ref in lane.iterfind(f"{BPMN}flowNodeRef"))
+        model[lane.get("id")] = {"kind": "lane", "name": lane.get("name"), "members": members}
     return model
 
 
