@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import holidays
 import pytest
 
-from bpmn_complaints.engine.calendar import BusinessCalendar
+from bpmn_complaints.business_calendar import BusinessCalendar
 
 UTC = timezone.utc
 

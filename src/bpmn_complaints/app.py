@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_handlers(app: Flask) -> None:
     from .handlers.registry import build_registry
-    from .services.host import HostServices
+    from .services.process_events import ComplaintObserver
 
     app.extensions["complaints_handlers"] = build_registry()
-    app.extensions["complaints_host"] = HostServices
+    app.extensions["complaints_observer"] = ComplaintObserver.for_instance

@@ -16,7 +16,8 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowPar
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
 
 from .bindings import BindingError, read_assignment, read_binding
-from .specs import ServiceTask, clocked_timer, freeze_start
+from .specs import ServiceTask, clocked_timer
+from .workarounds import freeze_start
 
 
 class BoundServiceTaskParser(SpiffTaskParser):

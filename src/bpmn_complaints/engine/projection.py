@@ -5,17 +5,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from .. import audit
 from ..clock import utcnow
 from ..models import HumanTask
 from ..models.task import PRIORITY_RANK
 from ..extensions import db
 from .expressions import ExpressionError
 from .lint import find_form
-
-
-def _properties(spec) -> dict:
-    return (getattr(spec, "extensions", None) or {}).get("properties") or {}
+from .run import Run, all_workflows, properties
 
 
 def _evaluate(task, expression):
@@ -50,14 +46,11 @@ def _as_list(value) -> list[str]:
     return [str(value)] if value else []
 
 
-def _new_row(session, task) -> HumanTask:
+def _new_row(run: Run, task) -> HumanTask:
     spec = task.task_spec
-    props = _properties(spec)
-    complaint = session.complaint
+    props = properties(spec)
     row = HumanTask(
-        id=str(task.id), instance_id=session.instance.id,
-        complaint_id=complaint.id if complaint else None,
-        complaint_reference=complaint.reference if complaint else None,
+        id=str(task.id), instance_id=run.instance.id,
         bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
         candidate_group=spec.lane, state="ready", created_at=utcnow(),
         instructions=spec.documentation,
@@ -83,14 +76,14 @@ def _new_row(session, task) -> HumanTask:
     row.priority = priority if priority in PRIORITY_RANK else "normal"
     row.priority_rank = PRIORITY_RANK[row.priority]
     bpmn_file = getattr(task.workflow.spec, "file", None) or ""
-    files = session.definition.files
+    files = run.definition.files
     if props.get("formJsonSchemaFilename"):
         row.form_schema = find_form(files, bpmn_file, props["formJsonSchemaFilename"])
     if props.get("formUiSchemaFilename"):
         row.form_ui_schema = find_form(files, bpmn_file, props["formUiSchemaFilename"])
     if problems:
-        audit.record("task_property_failed", "engine", complaint, task_id=row.id, bpmn_id=row.bpmn_id,
-                     problems=problems)
+        run.observer.record("task_property_failed", "engine", task_id=row.id, bpmn_id=row.bpmn_id,
+                            problems=problems)
     return row
 
 
@@ -101,31 +94,31 @@ def _parse_due(value):
         return None
 
 
-def sync_projection(session) -> int:
+def sync_projection(run: Run) -> int:
     """Insert rows for newly ready human tasks and cancel rows whose task went away
     (an interrupting timer, a withdrawal). Returns how many human tasks are ready."""
     ready = {}
-    for wf in (session.workflow, *session.workflow.subprocesses.values()):
+    for wf in all_workflows(run.workflow):
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             ready[str(task.id)] = task
     rows = {
         row.id: row
         for row in db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == session.instance.id, HumanTask.state == "ready")
+            select(HumanTask).where(HumanTask.instance_id == run.instance.id, HumanTask.state == "ready")
         )
     }
     for task_id, task in ready.items():
         if task_id in rows:
             continue
-        row = _new_row(session, task)
+        row = _new_row(run, task)
+        run.observer.task_created(row)
         db.session.add(row)
-        audit.record("task_created", "engine", session.complaint, task_id=row.id, bpmn_id=row.bpmn_id,
-                     name=row.name, group=row.candidate_group, assignee=row.assignee,
-                     due_at=row.due_at.isoformat() if row.due_at else None)
+        run.observer.record("task_created", "engine", task_id=row.id, bpmn_id=row.bpmn_id, name=row.name,
+                            group=row.candidate_group, assignee=row.assignee,
+                            due_at=row.due_at.isoformat() if row.due_at else None)
     for task_id, row in rows.items():
         if task_id not in ready:
             row.state = "cancelled"
             row.completed_at = utcnow()
-            audit.record("task_cancelled", "engine", session.complaint, task_id=row.id, bpmn_id=row.bpmn_id,
-                         name=row.name)
+            run.observer.record("task_cancelled", "engine", task_id=row.id, bpmn_id=row.bpmn_id, name=row.name)
     return len(ready)

@@ -5,8 +5,6 @@
   value as-is (the base class expects a JSON string).
 * The timer definitions ask the script engine's clock for "now" instead of the system
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
-* :class:`StartTask` starts event sub-processes without rewiring the process spec, which
-  every instance of a deployed version shares.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -17,9 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
-from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
-from SpiffWorkflow.util.task import TaskState
 
 
 class ServiceTask(SpiffServiceTask):
@@ -33,36 +29,6 @@ class ServiceTask(SpiffServiceTask):
         result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
         task.data[self.result_variable] = result
         return True
-
-
-class StartTask(BpmnStartTask):
-    """The process's internal start task.
-
-    SpiffWorkflow 3.2.0 wires a message- or signal-started event sub-process into the
-    spec (start -> sub-process -> end) the first time one fires. Our parsed specs are
-    cached and shared by every instance of a version, so that wiring would start the
-    sub-process in each later instance at once. :func:`freeze_start` links the
-    sub-process to the end while parsing (and names the start as its input, one way
-    only), and this task only adds the sub-process to the one instance whose event fired.
-    """
-
-    def trigger_wf(self, my_task, spec_name):
-        child = my_task._add_child(self._wf_spec.task_specs[spec_name], TaskState.FUTURE)
-        child.triggered = True
-        child.task_spec._update(child)
-        return child.id
-
-
-def freeze_start(process_spec) -> None:
-    """Install :class:`StartTask` in a freshly parsed ``process_spec``."""
-    start = process_spec.start
-    start.__class__ = StartTask
-    for name in start.trigger_specs:
-        sub_process = process_spec.task_specs[name]
-        if start not in sub_process.inputs:
-            sub_process._connect_notify(start)
-        if process_spec.end not in sub_process.outputs:
-            sub_process.connect(process_spec.end)
 
 
 def _now(my_task) -> datetime:

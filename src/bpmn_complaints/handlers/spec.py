@@ -33,8 +33,15 @@ to the outside world directly; it queues work (emails, HTTP calls) that the work
 delivers after commit.
 """
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from ..business_calendar import BusinessCalendar
 
 
 class HandlerError(Exception):
@@ -66,6 +73,36 @@ class BpmnError(HandlerError):
 
 
 @dataclass(frozen=True)
+class ComplaintView:
+    """The complaint a handler works for, as it stood when the handler was called. A
+    copy: changing the complaint goes through ``ctx.services``."""
+
+    id: int
+    reference: str
+    name: str
+    email: str
+    phone: str | None
+    product: str | None
+    category: str | None
+    description: str
+    remedy_sought: str | None
+    channel: str
+    preferred_contact: str | None
+    received_at: datetime
+    entered_by: str | None
+    status: str
+    state: str
+    priority: str | None
+    closed_at: datetime | None
+    closure_reason: str | None
+
+    @classmethod
+    def of(cls, complaint: Any) -> ComplaintView:
+        """A view of ``complaint`` (any object with these attributes, e.g. the model)."""
+        return cls(**{f.name: getattr(complaint, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class TaskInfo:
     """The service task being run."""
 
@@ -73,7 +110,7 @@ class TaskInfo:
     bpmn_id: str
     name: str
     lane: str | None
-    data: dict  # a copy of the task data; changing it has no effect
+    data: dict[str, Any]  # a copy of the task data; changing it has no effect
 
 
 @dataclass(frozen=True)
@@ -82,30 +119,89 @@ class DefinitionInfo:
     version: int
 
 
+class QueuedEmail(Protocol):
+    """An email written to the outbox (delivered by the worker after commit)."""
+
+    message_id: str
+    template: str
+    subject: str
+    body_text: str
+    body_html: str | None
+
+
+class StaffMember(Protocol):
+    """A user, as the host lists group members."""
+
+    name: str
+    display_name: str | None
+    email: str | None
+    skills: list[str] | None
+
+
+class HostServices(Protocol):
+    """What the host offers handlers through ``ctx.services``. Built-in handlers use it;
+    an integrator's handler seldom needs more than ``now`` and ``setting``."""
+
+    def now(self) -> datetime: ...
+
+    def calendar(self) -> BusinessCalendar: ...
+
+    def setting(self, key: str) -> Any: ...
+
+    def record(self, action: str, **details: Any) -> None: ...
+
+    def email(self, to: str | list[str], template: str, **context: Any) -> QueuedEmail: ...
+
+    def status_token(self) -> str | None: ...
+
+    def status_link(self) -> str: ...
+
+    def staff_link(self) -> str: ...
+
+    def feedback_link(self) -> str: ...
+
+    def group_members(self, group: str) -> list[Any]: ...
+
+    def task_performers(self, group: str) -> set[str]: ...
+
+    def named_in_complaint(self, user: Any) -> bool: ...
+
+    def open_workload(self, names: list[str]) -> dict[str, int]: ...
+
+    def close_complaint(self, reason: str) -> None: ...
+
+
 @dataclass
 class HandlerContext:
     """Everything a handler gets.
 
-    :ivar complaint: the complaint (a read-only view for integrators; ``None`` for
+    :ivar complaint: the complaint, a read-only :class:`ComplaintView` (``None`` for
         instances started without a complaint).
     :ivar task: the service task, with a copy of its data.
     :ivar definition: the process definition key and version this instance runs.
     :ivar params: the diagram's parameters, already evaluated.
     :ivar attempt: 1 on the first try, 2 on the first retry, and so on.
-    :ivar services: host services for built-in handlers (clock, mail outbox, users);
-        integrators should not need them.
+    :ivar services: the host's :class:`HostServices` (clock, calendar, mail outbox, users).
     """
 
-    complaint: Any
+    complaint: ComplaintView | None
     task: TaskInfo
     definition: DefinitionInfo
-    params: dict
+    params: Mapping[str, Any]
     attempt: int = 1
-    services: Any = None
-    notes: list = field(default_factory=list)
+    services: HostServices = field(default_factory=lambda: cast(HostServices, _NoHost()))
+
+
+class _NoHost:
+    """The ``services`` of a context made without a host (a handler's unit test)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"this HandlerContext has no host services (ctx.services.{name})")
 
 
 class Handler(Protocol):
+    """A service-task handler: takes the context, returns JSON-serializable data."""
+
     def __call__(self, ctx: HandlerContext) -> Any: ...
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from .. import audit
-from ..engine.runtime import business_calendar
+from ..business_calendar import business_calendar
 from ..extensions import db
 from ..models import AuditEvent, Complaint, Definition, HumanTask, Incident, ProcessInstance
 from .reports import midnight, targets

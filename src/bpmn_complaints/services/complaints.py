@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
 from .host import plain_status_token
+from .process_events import ComplaintObserver
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
 
@@ -72,7 +73,7 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     }
     # The acknowledgement (first step) may put the plain token in its status link.
     with plain_status_token(complaint, token):
-        runtime.start_instance(definition, complaint, start_data, entered_by or "complainant")
+        runtime.start_instance(definition, start_data, entered_by or "complainant", ComplaintObserver(complaint))
     return complaint, token
 
 

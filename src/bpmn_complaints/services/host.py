@@ -3,17 +3,19 @@
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 
 from flask import current_app
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 
 from .. import audit
+from ..business_calendar import BusinessCalendar, business_calendar
 from ..clock import utcnow
 from ..extensions import db
 from ..handlers.spec import HandlerIncident
 from ..mail import enqueue, links
-from ..models import HumanTask, OutboxMessage, User
+from ..models import Complaint, HumanTask, OutboxMessage, User
 from .users import group_members
 
 # The complaint id and plain status token of the complaint being submitted right now.
@@ -36,18 +38,16 @@ def plain_status_token(complaint, token: str):
 
 
 class HostServices:
-    def __init__(self, session):
-        self._session = session
+    """The :class:`..handlers.spec.HostServices` of one complaint's engine step."""
 
-    @property
-    def complaint(self):
-        return self._session.complaint
+    def __init__(self, complaint: Complaint | None):
+        self.complaint = complaint
 
-    def now(self):
+    def now(self) -> datetime:
         return utcnow()
 
-    def calendar(self):
-        return self._session.workflow.script_engine.calendar
+    def calendar(self) -> BusinessCalendar:
+        return business_calendar()
 
     def setting(self, key: str):
         """A configuration value (e.g. ``PUBLIC_BASE_URL``)."""

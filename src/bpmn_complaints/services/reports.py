@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, select
 
 from ..clock import utcnow
-from ..engine.runtime import business_calendar
+from ..business_calendar import business_calendar
 from ..extensions import db
 from ..models import AuditEvent, Complaint
 

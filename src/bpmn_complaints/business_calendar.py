@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 
 import holidays
+from flask import current_app
 
-__all__ = ["BusinessCalendar"]
+__all__ = ["BusinessCalendar", "business_calendar"]
 
 # Bounds the day-by-day loops, so an expression such as
 # add_business_days(now(), 10**9) fails fast instead of spinning.
@@ -165,3 +166,15 @@ class BusinessCalendar:
         if count and self.is_business_day(end.date()) and datetime.combine(end.date(), start.timetz()) < end:
             count -= 1
         return count
+
+
+def business_calendar() -> BusinessCalendar:
+    """The calendar of ``CALENDAR_COUNTRY``/``CALENDAR_SUBDIVISION``/``CALENDAR_CLOSURES``
+    that timers and service-level measures count business days on (one per app)."""
+    cfg = current_app.config
+    key = (cfg["CALENDAR_COUNTRY"], cfg["CALENDAR_SUBDIVISION"], tuple(cfg["CALENDAR_CLOSURES"]))
+    cache = current_app.extensions.setdefault("complaints_calendars", {})
+    if key not in cache:
+        cache[key] = BusinessCalendar(*key[:2], closures=key[2])
+    calendar: BusinessCalendar = cache[key]
+    return calendar

@@ -1,0 +1,57 @@
+"""The engine loop: run SpiffWorkflow's engine steps until the process waits for a
+person, a message or a timer, and turn what fails on the way into an incident."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .incidents import record_failure
+from .observer import Step
+from .run import MAX_STEPS, Run, all_workflows, properties
+from .service_tasks import ErrorThrown, catch_error
+from .workarounds import interrupt_for_event_subprocesses
+
+
+class RunawayProcess(RuntimeError):
+    """A change took more than :data:`.run.MAX_STEPS` engine steps: the diagram loops."""
+
+
+def advance(run: Run) -> None:
+    """Run engine steps until no automatic task is ready. A failure (a handler, an
+    expression or the diagram) is recorded on :attr:`Run.failure` and as an incident or a
+    scheduled retry; it does not propagate."""
+    workflow = run.workflow
+
+    def will_complete(task: Task) -> None:
+        run.steps += 1
+        if run.steps > MAX_STEPS:
+            raise RunawayProcess(
+                f"more than {MAX_STEPS} engine steps without reaching a wait state; "
+                f"the diagram loops (last element {task.task_spec.bpmn_id or task.task_spec.name})"
+            )
+
+    def did_complete(task: Task) -> None:
+        spec = task.task_spec
+        if spec.bpmn_id is None or not task.has_state(TaskState.COMPLETED):
+            return
+        definition = getattr(spec, "event_definition", None)
+        run.observer.step_completed(Step(
+            task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name, type=type(spec).__name__,
+            timer=isinstance(definition, TimerEventDefinition), manual=bool(spec.manual),
+            properties=properties(spec)))
+
+    try:
+        while True:
+            try:
+                workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            except ErrorThrown as thrown:
+                catch_error(run, thrown)
+                continue
+            interrupt_for_event_subprocesses(run)
+            if not any(w.get_tasks(state=TaskState.READY, manual=False) for w in all_workflows(workflow)):
+                break
+    except Exception as err:  # a handler, an expression or the diagram failed: an incident
+        run.failure = err
+        record_failure(run, err)

@@ -1,0 +1,53 @@
+"""Write what a change did: the serialized state, the instance status, the human-task
+projection and the timer job, all in the current transaction, then tell the observer how
+the instance settled."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from ..clock import utcnow
+from ..extensions import db
+from . import serializer
+from .incidents import has_retry_job
+from .observer import Settled
+from .projection import sync_projection
+from .run import Run, all_workflows, properties
+from .timers import schedule_timer
+
+
+def persist(run: Run) -> None:
+    instance, workflow = run.instance, run.workflow
+    now = utcnow()
+    instance.state = serializer.dumps(workflow)
+    instance.serializer_version = serializer.VERSION
+    instance.updated_at = now
+    ready_human = sync_projection(run)
+    ended = bool(workflow.completed or run.ended)
+    if run.failure is not None and not has_retry_job(instance):
+        instance.status = "error"
+    elif ended:
+        instance.status = "completed"
+        instance.completed_at = now
+    else:
+        instance.status = "running" if ready_human else "waiting"
+    data = workflow.last_task.data if workflow.last_task else {}
+    run.observer.settled(Settled(data=data, ended=ended,
+                                 active_property=lambda name: newest_active_property(workflow, name)))
+    schedule_timer(run)
+    db.session.flush()
+
+
+def newest_active_property(workflow: BpmnWorkflow, name: str) -> str | None:
+    """The extension property ``name`` of the newest active element that has it. An
+    event-based gateway waits on behalf of the events after it, so theirs count too."""
+    best, best_time = None, -1.0
+    for wf in all_workflows(workflow):
+        for task in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR):
+            value = properties(task.task_spec).get(name)
+            if not value and task.has_state(TaskState.WAITING):
+                value = next((v for v in (properties(c.task_spec).get(name) for c in task.children) if v), None)
+            if value and task.last_state_change >= best_time:
+                best, best_time = value, task.last_state_change
+    return best

@@ -1,0 +1,106 @@
+"""Calling a service task's handler, and routing the BPMN errors it raises to the
+boundary error event of its own task."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from ..extensions import db
+from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, TaskInfo
+from .run import Run
+
+
+class HandlerFailed(RuntimeError):
+    """Carries a handler's own exception (as ``__cause__``) through SpiffWorkflow."""
+
+
+class ErrorThrown(Exception):
+    """A handler's :class:`BpmnError` that a boundary error event on its task catches."""
+
+    def __init__(self, task: Task, catcher: Task, error: BpmnError, handler: str):
+        super().__init__(str(error))
+        self.task, self.catcher, self.error, self.handler = task, catcher, error, handler
+
+
+def call_handler(run: Run, task: Task, operation_name: str, operation_params: dict[str, Any]) -> Any:
+    """Run the handler registered as ``operation_name`` for service task ``task``.
+
+    :raises HandlerFailed: the handler is unknown, failed, or returned data that is not JSON.
+    :raises ErrorThrown: the handler raised a :class:`BpmnError` that a boundary event catches.
+    """
+    registry = current_app.extensions["complaints_handlers"]
+    func = registry.get(operation_name)
+    spec = task.task_spec
+    if func is None:
+        raise HandlerFailed(f"no handler is registered under {operation_name!r}")
+    complaint, services = run.observer.handler_context()
+    ctx = HandlerContext(
+        complaint=complaint,
+        task=TaskInfo(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
+                      json.loads(json.dumps(task.data, default=str))),
+        definition=DefinitionInfo(run.definition.key, run.definition.version),
+        params=operation_params,
+        attempt=run.attempts.get(str(task.id), 0) + 1,
+        services=services,
+    )
+    try:
+        # A savepoint: whatever a failing handler wrote is undone, the step's other work kept.
+        with db.session.begin_nested():
+            result = func(ctx)
+            json.dumps(result)
+    except BpmnError as err:
+        catcher = error_catcher(task, err.code)
+        if catcher is None:
+            raise HandlerFailed(
+                f"BPMN error {err.code!r} ({err}) is not caught: no boundary error event on "
+                f"{spec.bpmn_id} has that error code") from None
+        raise ErrorThrown(task, catcher, err, operation_name) from err
+    except TypeError as err:
+        raise HandlerFailed(f"handler {operation_name!r} returned data that is not JSON: {err}") from err
+    except Exception as err:  # the handler's own error, kept intact for the incident
+        raise HandlerFailed(str(err)) from err
+    run.observer.record("handler_ran", "engine", task_id=str(task.id), bpmn_id=spec.bpmn_id,
+                        handler=operation_name, attempt=ctx.attempt)
+    return result
+
+
+def error_catcher(task: Task, code: str) -> Task | None:
+    """The waiting boundary error event attached to ``task`` that catches ``code``: one
+    naming that code first, else one without a code (BPMN's catch-all).
+
+    Only this task's own boundary events are asked. SpiffWorkflow's event manager would
+    offer the error to every waiting error event in the workflow, so a parallel branch
+    could catch an error that is not its own."""
+    split = task.parent
+    if split is None or not isinstance(split.task_spec, BoundaryEventSplit):
+        return None
+    waiting = [t for t in split.children if t is not task and t.has_state(TaskState.WAITING)
+               and isinstance(getattr(t.task_spec, "event_definition", None), ErrorEventDefinition)]
+    for wanted in (code, None):
+        for candidate in waiting:
+            if candidate.task_spec.event_definition.code == wanted:
+                return candidate
+    return None
+
+
+def catch_error(run: Run, thrown: ErrorThrown) -> None:
+    """Route a caught BPMN error down its boundary event: the service task is cancelled
+    (it produced no result), and the boundary event gets the error as data."""
+    task, catcher, error = thrown.task, thrown.catcher, thrown.error
+    details = {"code": error.code, "message": str(error), "task": task.task_spec.bpmn_id}
+    definition = catcher.task_spec.event_definition
+    definition.catch(catcher, BpmnEvent(definition, payload=details, target=task.workflow))
+    catcher.data["bpmn_error"] = details
+    task._set_state(TaskState.CANCELLED)
+    catcher.task_spec._update(catcher)
+    run.observer.record("bpmn_error_caught", "engine", task_id=str(task.id), bpmn_id=task.task_spec.bpmn_id,
+                        handler=thrown.handler, code=error.code, message=str(error),
+                        caught_by=catcher.task_spec.bpmn_id)

@@ -1,0 +1,62 @@
+"""When an instance's next timer is due, and the one timer job per instance that wakes
+the worker for it (timers only fire when the host asks: trap 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import delete, select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Job
+from .run import Run
+from .wakeup import announce
+
+
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    """The earliest moment a waiting timer in ``workflow`` is due, or ``None``.
+
+    The event manager knows every task that waits for an event, including the events
+    after an event-based gateway (which are not in the WAITING state themselves)."""
+    earliest: datetime | None = None
+    for task in list(workflow.event_manager.tasks.values()):
+        if not _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
+            continue
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value = value.get("next") if value.get("cycles") != 0 else None
+        if not value:
+            continue
+        due = TimerEventDefinition.get_datetime(value)
+        earliest = due if earliest is None or due < earliest else earliest
+    return earliest
+
+
+def _waits_on_timer(definition: Any) -> bool:
+    """A timer, or (an event-based gateway's) multiple definition that includes one."""
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    return isinstance(definition, MultipleEventDefinition) and any(
+        isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+
+
+def schedule_timer(run: Run) -> None:
+    """Create, move or delete the instance's timer job to match its next due timer."""
+    instance = run.instance
+    due = None if (run.workflow.completed or run.ended) else next_timer(run.workflow)
+    job = db.session.scalar(select(Job).where(Job.instance_id == instance.id, Job.kind == "timer"))
+    if due is None:
+        if job is not None:
+            db.session.execute(delete(Job).where(Job.id == job.id))
+        return
+    if job is None or due < job.due_at:
+        announce(due)  # a sleeping worker may have planned to wake later than this
+    if job is None:
+        db.session.add(Job(kind="timer", instance_id=instance.id, due_at=due, created_at=utcnow(), payload={}))
+    elif job.due_at != due:
+        job.due_at, job.attempts, job.last_error = due, 0, None

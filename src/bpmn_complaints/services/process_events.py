@@ -1,0 +1,99 @@
+"""What a complaint's process instance does, turned into the complaint's record: its
+trail, the complainant-facing status, priority, category, response target and closure
+(ISO 10002 7.3, 7.9, 8.4). The engine reports; this module decides what it means for
+the complaint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import audit
+from ..business_calendar import business_calendar
+from ..clock import utcnow
+from ..engine.observer import Settled, Step
+from ..extensions import db
+from ..handlers.spec import ComplaintView
+from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
+from .host import HostServices
+
+STATUS_PROPERTY = "complaintStatus"  # the plain-language status the complainant sees
+
+
+class ComplaintObserver:
+    """The observer of one instance, for the complaint it serves (if any)."""
+
+    def __init__(self, complaint: Complaint | None):
+        self.complaint = complaint
+
+    @classmethod
+    def for_instance(cls, instance: ProcessInstance) -> ComplaintObserver:
+        complaint = db.session.get(Complaint, instance.complaint_id) if instance.complaint_id else None
+        return cls(complaint)
+
+    def started(self, instance: ProcessInstance) -> None:
+        instance.complaint_id = self.complaint.id if self.complaint is not None else None
+
+    def record(self, action: str, actor: str, *, task_id: str | None = None, bpmn_id: str | None = None,
+               **details: Any) -> None:
+        audit.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
+
+    def step_completed(self, step: Step) -> None:
+        action = "timer_fired" if step.timer else "step_completed"
+        self.record(action, "engine", task_id=step.task_id, bpmn_id=step.bpmn_id, name=step.name, type=step.type)
+        # Automatic steps finish within one change; their status is passed through on the way.
+        status = step.properties.get(STATUS_PROPERTY)
+        if status and self.complaint is not None and not step.manual:
+            audit.change_status(self.complaint, status)
+
+    def task_created(self, row: HumanTask) -> None:
+        if self.complaint is not None:
+            row.complaint_id, row.complaint_reference = self.complaint.id, self.complaint.reference
+
+    def handler_context(self) -> tuple[ComplaintView | None, HostServices]:
+        view = ComplaintView.of(self.complaint) if self.complaint is not None else None
+        return view, HostServices(self.complaint)
+
+    def settled(self, settled: Settled) -> None:
+        complaint = self.complaint
+        if complaint is None:
+            return
+        data = settled.data
+        priority = data.get("priority")
+        if isinstance(priority, str) and priority != complaint.priority:
+            complaint.priority = priority
+        category = data.get("category")
+        if isinstance(category, str) and category and category != complaint.category:
+            # The intake officer's classification replaces the complainant's own word for it
+            # (it picks the investigator and feeds the clause-8 reports).
+            audit.record("category_changed", "engine", complaint, before=complaint.category, after=category)
+            complaint.category = category
+        self._record_target(data.get("target_days"))
+        if settled.ended:
+            if complaint.state == "open":
+                complaint.state = "closed"
+                complaint.closed_at = utcnow()
+                audit.record("complaint_closed", "engine", complaint, reason=complaint.closure_reason)
+            audit.change_status(complaint, "Closed")
+            return
+        status = settled.active_property(STATUS_PROPERTY)
+        if status:
+            audit.change_status(complaint, status)
+
+    def _record_target(self, target_days: Any) -> None:
+        """Put the response target a diagram set (``target_days`` in task data, business
+        days from receipt, as the initial-assessment decision table does) in the trail
+        when it is first set or changes, so reports can measure "closed within target"
+        (ISO 10002 8.4) without opening workflow state."""
+        complaint = self.complaint
+        if complaint is None or not isinstance(target_days, int) or isinstance(target_days, bool):
+            return
+        last = db.session.scalar(
+            select(AuditEvent.details).where(AuditEvent.complaint_id == complaint.id,
+                                             AuditEvent.action == "target_set")
+            .order_by(AuditEvent.id.desc()).limit(1))
+        if last is not None and last.get("target_days") == target_days:
+            return
+        target_at = business_calendar().add_business_days(complaint.received_at, target_days)
+        audit.record("target_set", "engine", complaint, target_days=target_days, target_at=target_at.isoformat())
