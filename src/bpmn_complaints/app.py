@@ -10,17 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import clock, errors
 from .config import DEFAULTS
 from .extensions import db, init_db, migrate
+from .shipped import ROOT, shipped_folder
 
-ROOT = Path(__file__).resolve().parent
-
-
-def shipped_folder(name: str) -> Path:
-    """``web/`` or ``processes/``: packaged inside the package in a wheel, or at the top
-    of a checkout."""
-    for candidate in (ROOT / name, ROOT.parents[1] / name):
-        if candidate.is_dir():
-            return candidate
-    return ROOT / name
 
 
 def create_app(config: dict | None = None) -> Flask:

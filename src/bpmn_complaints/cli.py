@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from .exceptions import AppError
 from .extensions import db
@@ -47,7 +47,7 @@ def init_db_command():
 def deploy_command(paths, key, actor):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
     deploy the complaint process that ships with the package."""
-    from .app import shipped_folder
+    from .shipped import shipped_folder
     from .engine.definitions import read_bundle
     from .services.definitions import deploy
     from .services.transaction import run_change
@@ -313,17 +313,3 @@ COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_
 def init_app(app) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
-
-
-def _create_app():
-    from . import create_app
-
-    return create_app()
-
-
-cli = FlaskGroup(create_app=_create_app, add_default_commands=True,
-                 help="ISO 10002 complaints handling on SpiffWorkflow.")
-
-
-def main() -> None:
-    cli(prog_name="bpmn-complaints")

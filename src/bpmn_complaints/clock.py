@@ -39,10 +39,3 @@ def get_clock() -> Clock:
 def utcnow() -> datetime:
     """The current time of the current app's clock."""
     return get_clock().now()
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Databases without time zones hand back naive datetimes; they are UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)

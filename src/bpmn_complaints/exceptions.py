@@ -58,7 +58,3 @@ class Conflict(AppError):
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
-
-
-class StaleState(Exception):
-    """An optimistic version check failed; the service layer retries the whole change."""

@@ -1,7 +1,7 @@
 """Deploy definition bundles as new versions, and read them back."""
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit
 from ..clock import utcnow
@@ -90,10 +90,6 @@ def compare_versions(key: str, old: int | str, new: int | str) -> dict:
     before, after = get_definition(key, old), get_definition(key, new)
     result = compare(before.files, after.files, current_app.config["MAX_DEFINITION_BYTES"])
     return {"key": key, "from": before.version, "to": after.version, **result}
-
-
-def count_versions() -> int:
-    return db.session.scalar(select(func.count(Definition.id))) or 0
 
 
 __all__ = ["DeployFailed", "compare_versions", "deploy", "get_definition", "list_definitions", "main_bpmn", "validate",

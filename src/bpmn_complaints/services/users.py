@@ -84,8 +84,3 @@ def group_members(group: str) -> list[User]:
     return list(db.session.scalars(
         select(User).join(Membership).where(Membership.group == group, User.active.is_(True)).order_by(User.name)
     ))
-
-
-def ensure_unique(name: str) -> None:
-    if db.session.scalar(select(User.id).where(User.name == name)):
-        raise Conflict(f"a user called {name!r} already exists")
