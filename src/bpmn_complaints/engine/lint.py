@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 import jsonschema
 
-from . import expressions
+from .. import expressions
 from .bindings import NS, BindingError, read_assignment, read_binding
 from .script_engine import normalize
 

@@ -2,8 +2,9 @@
 
 SpiffWorkflow 3.2.0 evaluates gateway conditions, DMN cells, timer values and service
 parameters with plain ``eval``/``exec`` (trap 9). This engine sends every one of them to
-the safe evaluator in :mod:`.expressions` instead, so a diagram never runs arbitrary
-Python. Script tasks run as restricted scripts: lines of ``name = expression`` only.
+the safe evaluator in :mod:`bpmn_complaints.expressions` instead, so a diagram never runs
+arbitrary Python. Script tasks run as restricted scripts: lines of ``name = expression``
+only.
 
 It also carries the clock (timers ask it for "now") and the service caller (trap 1: the
 base ``call_service`` hides a handler's real error behind a NameError, so it is never
@@ -19,7 +20,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import expressions
+from .. import expressions
 from .calendar import BusinessCalendar
 
 
@@ -74,7 +75,7 @@ def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> d
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates with :mod:`.expressions`; never reaches ``eval`` or ``exec``."""
+    """Evaluates with :mod:`bpmn_complaints.expressions`; never reaches ``eval`` or ``exec``."""
 
     def __init__(self, functions: dict[str, Callable]):
         super().__init__({})
