@@ -12,7 +12,6 @@ called).
 """
 
 import ast
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -21,25 +20,8 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .. import expressions
+from ..expressions.dialects import normalize
 from .calendar import BusinessCalendar
-
-
-_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
-
-
-def normalize(expression: str) -> str:
-    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
-    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
-    ``=``. What is inside must still be our expression language."""
-    text = (expression or "").strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
-        for pattern, replacement in _JUEL:
-            text = pattern.sub(replacement, text)
-        return text.strip()
-    if text.startswith("=") and not text.startswith("=="):
-        return text[1:].strip()
-    return text
 
 
 def _iso(moment: datetime) -> str:

@@ -4,7 +4,8 @@ Gateway conditions, DMN cells, handler parameters, assignees, timer values and
 restricted script tasks all go through this package. User text is parsed with
 :func:`ast.parse` and interpreted node by node; it is never handed to Python's
 ``eval``, ``exec`` or ``compile``. It imports neither Flask, the database nor
-SpiffWorkflow.
+SpiffWorkflow. :mod:`.dialects` reads what each modeler writes (``${...}``, a
+leading ``=``, handler bindings and assignments) into this language.
 
 What an expression may contain:
 
