@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bpmn_complaints.engine.expressions import (
+from bpmn_complaints.expressions import (
     DEFAULT_FUNCTIONS,
     EvaluationError,
     Expression,
@@ -111,7 +111,7 @@ def test_default_functions(source, expected):
 
 
 def test_every_default_function_is_exercised_and_documented():
-    import bpmn_complaints.engine.expressions as module
+    import bpmn_complaints.expressions as module
 
     for name in DEFAULT_FUNCTIONS:
         assert f"``{name}(" in module.__doc__

@@ -4,8 +4,9 @@ import builtins
 
 import pytest
 
-from bpmn_complaints.engine.expressions import ExpressionError
-from bpmn_complaints.engine.script_engine import SafeEnvironment, normalize
+from bpmn_complaints.engine.script_engine import SafeEnvironment
+from bpmn_complaints.expressions import ExpressionError
+from bpmn_complaints.expressions.dialects import normalize
 
 
 def test_modeler_wrappers_are_accepted():

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from lxml import etree
 
-from .bindings import NS, BindingError, read_binding
+from ..expressions.dialects import NS, BindingError, read_binding
 from .xml_safety import parse_xml
 
 BPMN = "{%s}" % NS["bpmn"]

@@ -17,9 +17,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import select
 
 from ..exceptions import DeployFailed
+from ..expressions.dialects import NS
 from ..extensions import db
 from ..models import Definition
-from .bindings import NS
 from .lint import Linter, Problem
 from .parser import ComplaintsBpmnParser
 from .xml_safety import UnsafeXml, parse_xml

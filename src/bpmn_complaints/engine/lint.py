@@ -9,9 +9,8 @@ from dataclasses import asdict, dataclass
 
 import jsonschema
 
-from . import expressions
-from .bindings import NS, BindingError, read_assignment, read_binding
-from .script_engine import normalize
+from .. import expressions
+from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
 
 # Ids SpiffWorkflow uses for its own task specs (trap 10).
 RESERVED_IDS = {"Start", "End"}

@@ -1,8 +1,8 @@
 """SpiffWorkflow's parser, taught our conventions.
 
-* Service tasks bind to handlers through any of the three dialects in :mod:`.bindings`
-  (the spiff parser alone rejects Camunda diagrams: trap 5), and user and manual tasks
-  take Camunda's assignment as properties.
+* Service tasks bind to handlers through any of the three dialects in
+  :mod:`bpmn_complaints.expressions.dialects` (the spiff parser alone rejects Camunda
+  diagrams: trap 5), and user and manual tasks take Camunda's assignment as properties.
 * Timer definitions are swapped for clocked ones, and the start task for one that leaves
   the spec alone at run time (:mod:`.specs`).
 """
@@ -15,7 +15,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser, UserTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
 
-from .bindings import BindingError, read_assignment, read_binding
+from ..expressions.dialects import BindingError, read_assignment, read_binding
 from .specs import ServiceTask, clocked_timer
 from .workarounds import freeze_start
 

@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..models import HumanTask
 from ..models.task import PRIORITY_RANK
 from ..extensions import db
-from .expressions import ExpressionError
+from ..expressions import ExpressionError
 from .lint import find_form
 from .run import Run, all_workflows, properties
 

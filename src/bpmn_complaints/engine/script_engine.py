@@ -2,8 +2,9 @@
 
 SpiffWorkflow 3.2.0 evaluates gateway conditions, DMN cells, timer values and service
 parameters with plain ``eval``/``exec`` (trap 9). This engine sends every one of them to
-the safe evaluator in :mod:`.expressions` instead, so a diagram never runs arbitrary
-Python. Script tasks run as restricted scripts: lines of ``name = expression`` only.
+the safe evaluator in :mod:`bpmn_complaints.expressions` instead, so a diagram never runs
+arbitrary Python. Script tasks run as restricted scripts: lines of ``name = expression``
+only.
 
 It also carries the clock (timers ask it for "now") and the service caller (trap 1: the
 base ``call_service`` hides a handler's real error behind a NameError, so it is never
@@ -11,7 +12,6 @@ called).
 """
 
 import ast
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -19,26 +19,9 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from . import expressions
+from .. import expressions
 from ..business_calendar import BusinessCalendar
-
-
-_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
-
-
-def normalize(expression: str) -> str:
-    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
-    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
-    ``=``. What is inside must still be our expression language."""
-    text = (expression or "").strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
-        for pattern, replacement in _JUEL:
-            text = pattern.sub(replacement, text)
-        return text.strip()
-    if text.startswith("=") and not text.startswith("=="):
-        return text[1:].strip()
-    return text
+from ..expressions.dialects import normalize
 
 
 def _iso(moment: datetime) -> str:
@@ -74,7 +57,7 @@ def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> d
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates with :mod:`.expressions`; never reaches ``eval`` or ``exec``."""
+    """Evaluates with :mod:`bpmn_complaints.expressions`; never reaches ``eval`` or ``exec``."""
 
     def __init__(self, functions: dict[str, Callable]):
         super().__init__({})

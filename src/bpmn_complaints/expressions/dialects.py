@@ -1,5 +1,4 @@
-"""How a service task names its handler, and whom a user task is for, in each modeler's
-dialect.
+"""How each modeler writes handler bindings, task assignments and expressions, read into ours.
 
 * SpiffArena: ``<spiffworkflow:serviceTaskOperator id="name" resultVariable="..">`` with
   ``<spiffworkflow:parameter id=".." value="<expression>"/>`` and an optional
@@ -13,9 +12,19 @@ User and manual tasks are offered to their lane. Camunda Modeler's Assignment pa
 ``camunda:assignee``/``camunda:candidateGroups`` (7) or ``<zeebe:assignmentDefinition
 assignee=".." candidateGroups=".."/>`` (8); :func:`read_assignment` turns those into our
 ``assignee`` and ``candidateGroup`` properties.
+
+Conditions, timers and other expressions keep the wrapper their modeler put around them
+(Camunda 7's ``${...}``, Camunda 8's leading ``=``); :func:`normalize` takes it off.
 """
 
+from __future__ import annotations
+
+import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -27,9 +36,9 @@ NS = {
 CAMUNDA_NAMESPACES = (NS["camunda"], "http://activiti.org/bpmn")
 
 
-def _camunda_attr(node, name: str) -> str | None:
+def _camunda_attr(node: _Element, name: str) -> str | None:
     for namespace in CAMUNDA_NAMESPACES:
-        value = node.get("{%s}%s" % (namespace, name))
+        value = node.get(f"{{{namespace}}}{name}")
         if value is not None:
             return value
     return None
@@ -62,7 +71,7 @@ def _int(value: str | None, what: str) -> int | None:
         raise BindingError(f"{what} must be a whole number, not {value!r}") from None
 
 
-def read_binding(node) -> ServiceBinding | None:
+def read_binding(node: _Element) -> ServiceBinding | None:
     """The handler binding of a ``bpmn:serviceTask`` element, or ``None`` if it has none.
 
     :raises BindingError: for a binding we recognise but cannot run (a Java class).
@@ -70,9 +79,9 @@ def read_binding(node) -> ServiceBinding | None:
     operator = node.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
     if operator is not None:
         params = {
-            p.get("id"): p.get("value", "")
+            key: p.get("value", "")
             for p in operator.findall(".//spiffworkflow:parameter", NS)
-            if p.get("id")
+            if (key := p.get("id"))
         }
         retry = operator.find(".//spiffworkflow:retry", NS)
         return ServiceBinding(
@@ -87,7 +96,9 @@ def read_binding(node) -> ServiceBinding | None:
         params = {}
         for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS):
             text = (p.text or "").strip()
-            params[p.get("name")] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
+            # Camunda's schema requires the name; a diagram without one still gets a None key.
+            name = cast(str, p.get("name"))
+            params[name] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
         if _camunda_attr(node, attr):
@@ -100,7 +111,9 @@ def read_binding(node) -> ServiceBinding | None:
         params = {}
         for p in node.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:input", NS):
             source = (p.get("source") or "").strip()
-            params[p.get("target")] = source[1:].strip() if source.startswith("=") else _literal(source)
+            # Zeebe's schema requires the target; a diagram without one still gets a None key.
+            target = cast(str, p.get("target"))
+            params[target] = source[1:].strip() if source.startswith("=") else _literal(source)
         return ServiceBinding(
             handler=definition.get("type", ""),
             dialect="zeebe",
@@ -120,7 +133,7 @@ def _zeebe_value(text: str) -> str:
     return text[1:].strip() if text.startswith("=") else _literal(text)
 
 
-def read_assignment(node) -> dict[str, str]:
+def read_assignment(node: _Element) -> dict[str, str]:
     """The assignment of a ``bpmn:userTask``/``manualTask`` written by Camunda Modeler, as
     our expression properties ``assignee`` and ``candidateGroup`` (empty if it has none).
 
@@ -129,7 +142,8 @@ def read_assignment(node) -> dict[str, str]:
     """
     zeebe = node.find("bpmn:extensionElements/zeebe:assignmentDefinition", NS)
     if zeebe is not None:
-        raw, convert = {k: zeebe.get(k) for k in ("assignee", "candidateGroups", "candidateUsers")}, _zeebe_value
+        raw = {k: zeebe.get(k) for k in ("assignee", "candidateGroups", "candidateUsers")}
+        convert = _zeebe_value
     else:
         raw = {k: _camunda_attr(node, k) for k in ("assignee", "candidateGroups", "candidateUsers")}
         convert = _camunda_value
@@ -140,9 +154,27 @@ def read_assignment(node) -> dict[str, str]:
     if groups and "," in groups and not groups.startswith(("=", "${")):
         raise BindingError(f"the task names several candidate groups ({groups}); a task is offered to one "
                            "group here: name one, or use a lane")
-    found = {}
+    found: dict[str, str] = {}
     if raw["assignee"] and raw["assignee"].strip():
         found["assignee"] = convert(raw["assignee"])
     if groups:
         found["candidateGroup"] = convert(groups)
     return found
+
+
+_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
+
+
+def normalize(expression: str) -> str:
+    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
+    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
+    ``=``. What is inside must still be our expression language."""
+    text = (expression or "").strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1].strip()
+        for pattern, replacement in _JUEL:
+            text = pattern.sub(replacement, text)
+        return text.strip()
+    if text.startswith("=") and not text.startswith("=="):
+        return text[1:].strip()
+    return text
