@@ -19,10 +19,10 @@ from sqlalchemy import func, or_, select, update
 
 from .. import audit
 from ..clock import utcnow
+from ..db import run_change
 from ..extensions import db
 from ..mail import delivery
 from ..models import Complaint, Incident, Job, ProcessInstance
-from ..services.transaction import run_change
 from . import runtime
 from .wakeup import Alarm
 

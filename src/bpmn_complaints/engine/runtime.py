@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 
 from .. import audit
 from ..clock import get_clock, utcnow
+from ..db.notify import announce
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, HandlerIncident, RetryLater, TaskInfo
@@ -37,7 +38,6 @@ from .calendar import BusinessCalendar
 from .definitions import load_specs
 from .projection import sync_projection
 from .script_engine import ComplaintScriptEngine
-from .wakeup import announce
 
 MAX_STEPS = 5000  # engine steps per change; more means a loop with no wait state
 

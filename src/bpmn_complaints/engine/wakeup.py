@@ -1,6 +1,6 @@
-"""Waking sleeping workers: a writer announces work that falls due sooner than workers
-may have planned (PostgreSQL ``NOTIFY``), and a worker sleeps on its ``LISTEN`` connection
-and on a signal pipe, so a notification or a SIGTERM ends the sleep at once.
+"""Waking a sleeping worker: it sleeps on its PostgreSQL ``LISTEN`` connection (writers
+``NOTIFY`` through :func:`bpmn_complaints.db.notify.announce`) and on a signal pipe, so a
+notification or a SIGTERM ends the sleep at once.
 
 SQLite has no notifications, so there a worker also wakes every ``WORKER_POLL_SECONDS``
 to see jobs other processes added.
@@ -14,24 +14,13 @@ from datetime import datetime
 
 import psycopg
 from flask import current_app
-from sqlalchemy import func, select as sql_select
 
+from ..db.notify import CHANNEL
 from ..extensions import db
 
-CHANNEL = "bpmn_complaints_jobs"
 # A PostgreSQL worker hears of new work by NOTIFY; it still looks this often, to make up
 # for a notification lost while its LISTEN connection was down.
 LISTEN_SAFETY_SECONDS = 60.0
-
-
-def announce(due_at: datetime) -> None:
-    """Tell sleeping workers that work is due at ``due_at``.
-
-    On PostgreSQL this is a ``NOTIFY`` in the current transaction: it reaches the workers
-    when (and only if) the transaction commits. On SQLite it does nothing.
-    """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sql_select(func.pg_notify(CHANNEL, due_at.isoformat())))
 
 
 class Alarm:

@@ -24,9 +24,9 @@ from sqlalchemy import or_, select, update
 
 from .. import audit
 from ..clock import utcnow
+from ..db import run_change
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
-from ..services.transaction import run_change
 
 
 def claim_due(owner: str, batch: int = 50) -> list[int]:
