@@ -107,7 +107,7 @@ def token_command(name):
 @with_appcontext
 def worker_command(once):
     """Fire due timers and retries."""
-    from .engine.jobs import Worker
+    from .worker import Worker
 
     worker = Worker()
     if once:

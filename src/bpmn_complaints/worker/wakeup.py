@@ -14,6 +14,7 @@ from datetime import datetime
 
 import psycopg
 from flask import current_app
+from psycopg.rows import TupleRow
 
 from ..db.notify import CHANNEL
 from ..extensions import db
@@ -30,7 +31,7 @@ class Alarm:
     :meth:`close` it when the worker stops.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
@@ -38,7 +39,7 @@ class Alarm:
         url = db.engine.url
         self._conninfo = (url.set(drivername="postgresql").render_as_string(hide_password=False)
                           if url.get_backend_name() == "postgresql" else None)
-        self._listener: psycopg.Connection | None = None
+        self._listener: psycopg.Connection[TupleRow] | None = None
 
     @property
     def ceiling(self) -> float:
@@ -59,21 +60,22 @@ class Alarm:
         at or before ``wake_for``."""
         deadline = time.monotonic() + seconds
         while (remaining := deadline - time.monotonic()) > 0:
-            sources = [self._read] + ([self._listener.fileno()] if self._listener else [])
+            listener = self._listener
+            sources = [self._read] + ([listener.fileno()] if listener else [])
             ready, _, _ = select.select(sources, [], [], remaining)
             if self._read in ready:
                 os.read(self._read, 512)
                 return
-            if ready and self._heard(wake_for):
+            if ready and listener is not None and self._heard(listener, wake_for):
                 return
 
-    def _heard(self, wake_for: datetime) -> bool:
+    def _heard(self, listener: psycopg.Connection[TupleRow], wake_for: datetime) -> bool:
         try:
-            dues = [datetime.fromisoformat(n.payload) for n in self._listener.notifies(timeout=0)]
+            dues = [datetime.fromisoformat(n.payload) for n in listener.notifies(timeout=0)]
         except psycopg.OperationalError:
             # The database went away: drop the connection, and look for work (which
             # reconnects) rather than sleep on a dead socket.
-            self._listener.close()
+            listener.close()
             self._listener = None
             return True
         return any(due <= wake_for for due in dues)

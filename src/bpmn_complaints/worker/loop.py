@@ -20,10 +20,10 @@ from sqlalchemy import func, or_, select, update
 from .. import audit
 from ..clock import utcnow
 from ..db import run_change
+from ..engine import runtime
 from ..extensions import db
 from ..mail import delivery
 from ..models import Complaint, Incident, Job, ProcessInstance
-from . import runtime
 from .wakeup import Alarm
 
 MIN_SLEEP = 0.01  # seconds; keeps a worker from spinning on a job another one is claiming
