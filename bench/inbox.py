@@ -43,11 +43,11 @@ from werkzeug.serving import make_server
 
 from bpmn_complaints import create_app
 from bpmn_complaints.clock import utcnow
+from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import Complaint, HumanTask, Job, ProcessInstance
 from bpmn_complaints.services import complaints as complaint_service
 from bpmn_complaints.services import tasks as task_service
-from bpmn_complaints.services.transaction import run_change
 from bpmn_complaints.services.users import add_user, get_user, issue_token
 from scratch_db import DEFAULT_URL, prepare
 

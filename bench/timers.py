@@ -42,10 +42,10 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from bpmn_complaints import create_app  # noqa: E402
 from scratch_db import DEFAULT_URL, prepare  # noqa: E402
 from bpmn_complaints.clock import get_clock  # noqa: E402
+from bpmn_complaints.db import run_change  # noqa: E402
 from bpmn_complaints.extensions import db  # noqa: E402
 from bpmn_complaints.models import AuditEvent, Job, ProcessInstance  # noqa: E402
 from bpmn_complaints.services.complaints import submit  # noqa: E402
-from bpmn_complaints.services.transaction import run_change  # noqa: E402
 
 DIAGRAM = ROOT / "tests" / "diagrams" / "wait.bpmn"  # start, a one-hour timer, a user task
 CLI = Path(sys.executable).with_name("bpmn-complaints")

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bpmn_complaints.clock import get_clock
-from bpmn_complaints.engine.jobs import Worker
 from bpmn_complaints.extensions import db
 from bpmn_complaints.handlers import RetryLater
 from bpmn_complaints.models import Job
+from bpmn_complaints.worker import Worker
 from conftest import DIAGRAMS
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

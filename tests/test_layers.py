@@ -29,7 +29,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("mail", {"mail"}),
     ("services", {"services"}),
     ("schemas", {"schemas"}),
-    ("interfaces", {"api", "views", "cli", "worker", "errors"}),
+    ("worker", {"worker"}),  # below the CLI, whose `worker` command runs it
+    ("interfaces", {"api", "views", "cli", "errors"}),
     ("app", {"app", "wsgi", "__init__", "__main__"}),
 ]
 PEERS_MAY_IMPORT_EACH_OTHER = {"foundation", "app"}

@@ -22,9 +22,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from bpmn_complaints.clock import get_clock
-from bpmn_complaints.engine.jobs import Worker
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import OutboxMessage, ProcessInstance
+from bpmn_complaints.worker import Worker
 from conftest import DIAGRAMS
 
 # Friday 2026-12-18 10:00 UTC: 10 business days later (GB/ENG: Christmas, Boxing Day

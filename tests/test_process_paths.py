@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bpmn_complaints.clock import get_clock
-from bpmn_complaints.engine.jobs import Worker
+from bpmn_complaints.worker import Worker
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

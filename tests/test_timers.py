@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 from bpmn_complaints.clock import get_clock
-from bpmn_complaints.engine.jobs import Worker
+from bpmn_complaints.worker import Worker
 from conftest import DIAGRAMS
 
 # Friday 2026-12-18 10:00 UTC: 2 business days later is Tuesday 22nd (GB/ENG calendar).

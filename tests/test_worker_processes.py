@@ -24,11 +24,11 @@ from sqlalchemy import create_engine, func, select, text
 
 from bpmn_complaints import audit
 from bpmn_complaints.clock import get_clock
+from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import db
 from bpmn_complaints.handlers import RetryLater
 from bpmn_complaints.models import AuditEvent, Complaint, HumanTask, Job, ProcessInstance
 from bpmn_complaints.services.complaints import submit
-from bpmn_complaints.services.transaction import run_change
 from conftest import DIAGRAMS, PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set COMPLAINTS_TEST_DATABASE_URL")

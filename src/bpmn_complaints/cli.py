@@ -47,10 +47,10 @@ def init_db_command():
 def deploy_command(paths, key, actor):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
     deploy the complaint process that ships with the package."""
+    from .db import run_change
     from .shipped import shipped_folder
     from .engine.definitions import read_bundle
     from .services.definitions import deploy
-    from .services.transaction import run_change
 
     try:
         files = read_bundle(list(paths) or [str(shipped_folder("processes"))])
@@ -76,7 +76,7 @@ def users_group():
 @with_appcontext
 def users_add(name, groups, roles, password, email, skills):
     """Create a user, or add groups and roles to an existing one."""
-    from .services.transaction import run_change
+    from .db import run_change
     from .services.users import add_user
 
     try:
@@ -91,7 +91,7 @@ def users_add(name, groups, roles, password, email, skills):
 @with_appcontext
 def token_command(name):
     """Print a new API token for NAME (the token is the last line)."""
-    from .services.transaction import run_change
+    from .db import run_change
     from .services.users import issue_token
 
     try:
@@ -107,7 +107,7 @@ def token_command(name):
 @with_appcontext
 def worker_command(once):
     """Fire due timers and retries."""
-    from .engine.jobs import Worker
+    from .worker import Worker
 
     worker = Worker()
     if once:
@@ -136,9 +136,9 @@ def serve_command(host, port):
 @with_appcontext
 def erase_command(reference, reason, actor):
     """Erase the personal data of one closed complaint (ISO 10002 4.10)."""
+    from .db import run_change
     from .services.complaints import get_by_reference
     from .services.privacy import erase
-    from .services.transaction import run_change
 
     try:
         counts = run_change(lambda: erase(get_by_reference(reference), actor, reason))
@@ -154,8 +154,8 @@ def erase_command(reference, reason, actor):
 @with_appcontext
 def retention_command(days, dry_run):
     """Erase the personal data of complaints closed longer ago than the retention period."""
+    from .db import run_change
     from .services.privacy import erase, expired
-    from .services.transaction import run_change
 
     days = days if days is not None else current_app.config["RETENTION_DAYS"]
     if days is None:

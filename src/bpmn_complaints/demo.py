@@ -2,11 +2,11 @@
 
 from sqlalchemy import select
 
+from .db import run_change
 from .exceptions import AppError
 from .extensions import db
 from .models import Complaint
 from .services import complaints
-from .services.transaction import run_change
 from .services.users import add_user
 
 USERS = [

@@ -2,12 +2,12 @@
 
 from flask import current_app
 
+from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
 from ..services import complaints as service
 from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
-from ..services.transaction import run_change
 from .auth import STAFF_ROLES, current_user, require
 from .blueprint import Blueprint
 from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,

@@ -2,9 +2,9 @@
 
 from flask import Response, current_app, request
 
+from ..db import run_change
 from ..exceptions import BadRequest, PayloadTooLarge
 from ..services import definitions as service
-from ..services.transaction import run_change
 from .auth import current_user, require
 from .blueprint import Blueprint
 from .schemas import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut

@@ -1,7 +1,7 @@
 """Incidents: failed service tasks and jobs, and retrying them."""
 
+from ..db import run_change
 from ..services import instances as service
-from ..services.transaction import run_change
 from .auth import current_user, require
 from .blueprint import Blueprint
 from .schemas import IncidentOut

@@ -1,9 +1,9 @@
 """Messages to a running complaint, correlated by its reference."""
 
+from ..db import run_change
 from ..exceptions import Forbidden
 from ..services import complaints
 from ..services import instances as service
-from ..services.transaction import run_change
 from .auth import STAFF_ROLES, current_user
 from .blueprint import Blueprint
 from .schemas import MessageIn, MessageOut

@@ -2,9 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from ..db import run_change
 from ..mail import outbox as service
 from ..models.outbox import OUTBOX_STATUSES
-from ..services.transaction import run_change
 from .auth import current_user, require
 from .blueprint import Blueprint
 

@@ -1,8 +1,8 @@
 """The inbox: list, read, claim, unclaim, assign, comment, complete."""
 
+from ..db import run_change
 from ..services import forms
 from ..services import tasks as service
-from ..services.transaction import run_change
 from .auth import current_user, require
 from .blueprint import Blueprint
 from .schemas import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery

@@ -12,12 +12,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from ..clock import utcnow
+from ..db.notify import announce
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, RetryLater
 from ..models import Incident, Job, ProcessInstance
 from .run import Run, all_workflows
 from .service_tasks import HandlerFailed
-from .wakeup import announce
 
 
 def failed_tasks(run: Run) -> list[Task]:

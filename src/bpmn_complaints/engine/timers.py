@@ -12,10 +12,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import delete, select
 
 from ..clock import utcnow
+from ..db.notify import announce
 from ..extensions import db
 from ..models import Job
 from .run import Run
-from .wakeup import announce
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:

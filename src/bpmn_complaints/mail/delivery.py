@@ -20,55 +20,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from flask import current_app
-from sqlalchemy import or_, select, update
 
 from .. import audit
 from ..clock import utcnow
+from ..db import run_change
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
-from ..services.transaction import run_change
-
-
-def claim_due(owner: str, batch: int = 50) -> list[int]:
-    """Lock up to ``batch`` due pending messages for ``owner``; returns their ids."""
-    now = utcnow()
-    query = (select(OutboxMessage.id)
-             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                    or_(OutboxMessage.lock_expires_at.is_(None), OutboxMessage.lock_expires_at < now))
-             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(batch))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(query))
-    if ids:
-        lock_until = now + timedelta(seconds=current_app.config["JOB_LOCK_SECONDS"])
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                           .values(lock_owner=owner, lock_expires_at=lock_until))
-    db.session.commit()
-    return ids
-
-
-def deliver_due(owner: str, batch: int = 50, stopping=lambda: False) -> int:
-    """Send every message that is due now; returns how many were accepted by the server."""
-    sent = 0
-    while not stopping():
-        ids = claim_due(owner, batch)
-        if not ids:
-            break
-        for message_id in ids:
-            if stopping():
-                break
-            sent += deliver(owner, message_id)
-    return sent
-
-
-def next_attempt_at():
-    """When the earliest pending message that no live lock holds is due, or ``None``."""
-    now = utcnow()
-    return db.session.scalar(
-        select(OutboxMessage.next_attempt_at)
-        .where(OutboxMessage.status == "pending",
-               or_(OutboxMessage.lock_expires_at.is_(None), OutboxMessage.lock_expires_at < now))
-        .order_by(OutboxMessage.next_attempt_at).limit(1))
 
 
 def deliver(owner: str, outbox_id: int) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..clock import utcnow
-from ..engine.wakeup import announce
+from ..db.notify import announce
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import Complaint, OutboxMessage

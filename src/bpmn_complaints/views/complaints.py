@@ -4,12 +4,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from marshmallow import ValidationError
 
 from ..api.schemas import PRIORITIES, ComplaintIn, ComplaintQuery
+from ..db import run_change
 from ..exceptions import Conflict
 from ..services import complaints as service
 from ..services import instances
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
-from ..services.transaction import run_change
 from . import vendor
 from .auth import STAFF_ROLES, me, staff_required
 from .portal import CONTACT_CHOICES

@@ -4,9 +4,9 @@ service as ``POST /api/definitions`` and ``bpmn-complaints deploy``."""
 
 from flask import Blueprint, Response, render_template, request
 
+from ..db import run_change
 from ..exceptions import BadRequest
 from ..services import definitions as service
-from ..services.transaction import run_change
 from . import vendor
 from .auth import me, staff_required
 

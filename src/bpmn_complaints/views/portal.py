@@ -5,11 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..api.schemas import ComplaintIn
+from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter
 from ..services import complaints as service
 from ..services import instances
-from ..services.transaction import run_change
 
 bp = Blueprint("portal", __name__)
 

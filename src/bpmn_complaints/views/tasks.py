@@ -3,11 +3,11 @@ reassign and complete."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ..db import run_change
 from ..exceptions import Conflict, NotFound, ValidationFailed
 from ..services import complaints as complaints_service
 from ..services import forms
 from ..services import tasks as service
-from ..services.transaction import run_change
 from ..services.users import group_members
 from .auth import me, safe_next, staff_required
 from .schema_form import build_fields, parse_submission

@@ -1,6 +1,6 @@
-"""Waking sleeping workers: a writer announces work that falls due sooner than workers
-may have planned (PostgreSQL ``NOTIFY``), and a worker sleeps on its ``LISTEN`` connection
-and on a signal pipe, so a notification or a SIGTERM ends the sleep at once.
+"""Waking a sleeping worker: it sleeps on its PostgreSQL ``LISTEN`` connection (writers
+``NOTIFY`` through :func:`bpmn_complaints.db.notify.announce`) and on a signal pipe, so a
+notification or a SIGTERM ends the sleep at once.
 
 SQLite has no notifications, so there a worker also wakes every ``WORKER_POLL_SECONDS``
 to see jobs other processes added.
@@ -14,24 +14,14 @@ from datetime import datetime
 
 import psycopg
 from flask import current_app
-from sqlalchemy import func, select as sql_select
+from psycopg.rows import TupleRow
 
+from ..db.notify import CHANNEL
 from ..extensions import db
 
-CHANNEL = "bpmn_complaints_jobs"
 # A PostgreSQL worker hears of new work by NOTIFY; it still looks this often, to make up
 # for a notification lost while its LISTEN connection was down.
 LISTEN_SAFETY_SECONDS = 60.0
-
-
-def announce(due_at: datetime) -> None:
-    """Tell sleeping workers that work is due at ``due_at``.
-
-    On PostgreSQL this is a ``NOTIFY`` in the current transaction: it reaches the workers
-    when (and only if) the transaction commits. On SQLite it does nothing.
-    """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sql_select(func.pg_notify(CHANNEL, due_at.isoformat())))
 
 
 class Alarm:
@@ -41,7 +31,7 @@ class Alarm:
     :meth:`close` it when the worker stops.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
@@ -49,7 +39,7 @@ class Alarm:
         url = db.engine.url
         self._conninfo = (url.set(drivername="postgresql").render_as_string(hide_password=False)
                           if url.get_backend_name() == "postgresql" else None)
-        self._listener: psycopg.Connection | None = None
+        self._listener: psycopg.Connection[TupleRow] | None = None
 
     @property
     def ceiling(self) -> float:
@@ -70,21 +60,22 @@ class Alarm:
         at or before ``wake_for``."""
         deadline = time.monotonic() + seconds
         while (remaining := deadline - time.monotonic()) > 0:
-            sources = [self._read] + ([self._listener.fileno()] if self._listener else [])
+            listener = self._listener
+            sources = [self._read] + ([listener.fileno()] if listener else [])
             ready, _, _ = select.select(sources, [], [], remaining)
             if self._read in ready:
                 os.read(self._read, 512)
                 return
-            if ready and self._heard(wake_for):
+            if ready and listener is not None and self._heard(listener, wake_for):
                 return
 
-    def _heard(self, wake_for: datetime) -> bool:
+    def _heard(self, listener: psycopg.Connection[TupleRow], wake_for: datetime) -> bool:
         try:
-            dues = [datetime.fromisoformat(n.payload) for n in self._listener.notifies(timeout=0)]
+            dues = [datetime.fromisoformat(n.payload) for n in listener.notifies(timeout=0)]
         except psycopg.OperationalError:
             # The database went away: drop the connection, and look for work (which
             # reconnects) rather than sleep on a dead socket.
-            self._listener.close()
+            listener.close()
             self._listener = None
             return True
         return any(due <= wake_for for due in dues)

@@ -2,6 +2,8 @@
 
 import random
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -10,8 +12,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..exceptions import Conflict
 from ..extensions import db
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def run_change(change, *args, **kwargs):
+
+def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``change`` and commit. If the commit loses a race (another writer changed the
     same instance version, or took the same audit position), roll back and run the whole
     change again, up to ``CONFLICT_RETRIES`` times.
@@ -20,7 +25,7 @@ def run_change(change, *args, **kwargs):
 
     :raises Conflict: when every attempt lost its race.
     """
-    attempts = current_app.config["CONFLICT_RETRIES"]
+    attempts: int = current_app.config["CONFLICT_RETRIES"]
     for attempt in range(1, attempts + 1):
         try:
             result = change(*args, **kwargs)

@@ -1,0 +1,66 @@
+"""Running one leased job: fire an instance's due timers or retry a handler, in the
+transaction that deletes the job; a job that keeps failing becomes an incident."""
+
+from datetime import timedelta
+
+from flask import current_app
+
+from .. import audit
+from ..clock import utcnow
+from ..db import run_change
+from ..engine import runtime
+from ..extensions import db
+from ..models import Complaint, Incident, Job, ProcessInstance
+
+
+def run_job(owner: str, job_id: int) -> int:
+    """Run the job ``owner`` leased and commit; returns 1 if it ran (or its instance had
+    nothing left to do), 0 if another worker holds it now or it failed.
+
+    A failure is recorded on the job, which is tried again with backoff; after
+    ``JOB_MAX_ATTEMPTS`` failures the instance gets an incident and the job is dropped.
+    """
+    try:
+        return run_change(_run, owner, job_id)
+    except Exception as err:  # recorded on the job; a job that keeps failing becomes an incident
+        db.session.rollback()
+        run_change(_failed, job_id, err)
+        return 0
+
+
+def _run(owner: str, job_id: int) -> int:
+    job = db.session.get(Job, job_id)
+    if job is None or job.lock_owner != owner:
+        return 0  # done or taken over by another worker after our lock expired
+    instance = db.session.get(ProcessInstance, job.instance_id) if job.instance_id else None
+    kind, payload = job.kind, dict(job.payload or {})
+    db.session.delete(job)
+    db.session.flush()
+    if instance is None or instance.status == "completed":
+        return 1
+    if kind == "timer":
+        runtime.fire_timers(instance)
+    elif kind == "retry":
+        runtime.retry(instance, "worker", {payload["task_id"]: payload["attempts"]})
+    return 1
+
+
+def _failed(job_id: int, err: Exception) -> None:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        return
+    job.attempts += 1
+    job.last_error = f"{type(err).__name__}: {err}"
+    job.lock_owner = job.lock_expires_at = None
+    if job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
+        job.due_at = utcnow() + timedelta(seconds=2 ** job.attempts)
+        return
+    instance = db.session.get(ProcessInstance, job.instance_id)
+    assert instance is not None  # deleting an instance deletes its jobs (ON DELETE CASCADE)
+    db.session.add(Incident(instance_id=job.instance_id, handler=None, bpmn_id=None,
+                            message=f"{job.kind} job failed {job.attempts} times: {job.last_error}",
+                            attempts=job.attempts, created_at=utcnow()))
+    instance.status = "error"
+    complaint = db.session.get(Complaint, instance.complaint_id) if instance.complaint_id else None
+    audit.record("incident", "worker", complaint, job=job.kind, message=job.last_error, attempts=job.attempts)
+    db.session.delete(job)
