@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from bpmn_complaints import audit
+from bpmn_complaints.db import trail
 from bpmn_complaints.clock import get_clock
 from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import db
@@ -215,7 +215,7 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
         complaint = db.session.get(Complaint, instance.complaint_id)
         ready = set(db.session.scalars(select(HumanTask.bpmn_id).where(HumanTask.state == "ready")))
         actions = Counter(db.session.scalars(select(AuditEvent.action).where(AuditEvent.complaint_id == complaint.id)))
-        assert audit.verify(audit.stream_for(complaint)) == []
+        assert trail.verify(trail.stream_for(complaint)) == []
     assert instance.status == "running" and ready == {"Task_check", "Task_follow_up"}
     assert actions["timer_fired"] == 1 and actions["handler_ran"] == 1 and actions["incident"] == 0
 

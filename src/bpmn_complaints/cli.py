@@ -259,7 +259,7 @@ def verify_audit_command(reference):
     names each break if an event was changed, removed or reordered."""
     from sqlalchemy import select
 
-    from . import audit
+    from .db import trail
     from .models import AuditEvent
 
     if reference:
@@ -268,7 +268,7 @@ def verify_audit_command(reference):
         streams = db.session.scalars(select(AuditEvent.stream).distinct().order_by(AuditEvent.stream)).all()
     broken = 0
     for number, stream in enumerate(streams, 1):
-        problems = audit.verify(stream)
+        problems = trail.verify(stream)
         if reference and not problems and db.session.scalar(
                 select(AuditEvent.id).where(AuditEvent.stream == stream).limit(1)) is None:
             click.echo(f"error: there is no audit trail for {reference}", err=True)

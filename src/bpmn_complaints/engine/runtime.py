@@ -23,7 +23,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .. import audit
+from ..db import trail
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
 from ..exceptions import Conflict, NotFound
@@ -126,7 +126,7 @@ def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], 
         run.workflow.send_event(event)
     except WorkflowException:
         raise Conflict(f"this complaint is not waiting for the message {name!r} now") from None
-    run.observer.record("message_received", actor, message=name, payload=audit.for_trail(payload, free_text=None))
+    run.observer.record("message_received", actor, message=name, payload=trail.for_trail(payload, free_text=None))
     _advance(run)
     return run
 

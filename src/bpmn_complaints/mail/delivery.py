@@ -21,7 +21,7 @@ from email.utils import format_datetime
 
 from flask import current_app
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..db import run_change
 from ..extensions import db
@@ -95,7 +95,7 @@ def _record_sent(outbox_id: int, refused: dict) -> None:
     message.lock_owner = message.lock_expires_at = None
     if refused:
         message.last_error = _describe(smtplib.SMTPRecipientsRefused(refused))
-    audit.record("email_sent", "worker", _complaint(message), message_id=message.message_id,
+    trail.record("email_sent", "worker", _complaint(message), message_id=message.message_id,
                  template=message.template, attempts=message.attempts, refused=sorted(refused))
 
 
@@ -109,7 +109,7 @@ def _record_failure(outbox_id: int, owner: str, err: Exception) -> None:
     message.lock_owner = message.lock_expires_at = None
     if _permanent(err) or message.attempts >= cfg["OUTBOX_MAX_ATTEMPTS"]:
         message.status = "failed"
-        audit.record("email_failed", "worker", _complaint(message), message_id=message.message_id,
+        trail.record("email_failed", "worker", _complaint(message), message_id=message.message_id,
                      template=message.template, attempts=message.attempts, error=message.last_error)
         return
     delay = cfg["OUTBOX_BACKOFF_SECONDS"] * 2 ** (message.attempts - 1)

@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..db.notify import announce
 from ..exceptions import Conflict, NotFound
@@ -90,6 +90,6 @@ def requeue(outbox_id: int, actor: str) -> OutboxMessage:
     message.status, message.attempts, message.next_attempt_at = "pending", 0, utcnow()
     message.lock_owner = message.lock_expires_at = None
     announce(message.next_attempt_at)
-    audit.record("email_requeued", actor, message.complaint, message_id=message.message_id,
+    trail.record("email_requeued", actor, message.complaint, message_id=message.message_id,
                  template=message.template)
     return message

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from .. import audit
+from ..db import trail
 from ..business_calendar import business_calendar
 from ..extensions import db
 from ..models import AuditEvent, Complaint, Definition, HumanTask, Incident, ProcessInstance
@@ -58,7 +58,7 @@ def _check(name: str, label: str, result: str, reason: str, at: datetime | None 
 
 
 def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
-    stream = audit.stream_for(complaint)
+    stream = trail.stream_for(complaint)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)).all()
     created = next((e.task_id for e in events if e.action == "task_created"), None)
     first_task = db.session.get(HumanTask, created) if created else None
@@ -94,7 +94,7 @@ def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
 
 
 def _chain(stream: str) -> dict:
-    problems = audit.verify(stream)
+    problems = trail.verify(stream)
     if problems:
         return _check("chain_intact", "Audit trail intact", FAIL, "; ".join(problems))
     return _check("chain_intact", "Audit trail intact", PASS, "every event's hash matches and follows the one before")

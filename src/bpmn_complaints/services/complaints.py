@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..engine import runtime
 from ..engine.definitions import latest_definition
@@ -61,7 +61,7 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     db.session.flush()
     content = "\x1f".join(str(getattr(complaint, k) or "") for k in ("name", "email", "description"))
     # Personal data stays out of the trail (it must be erasable); its hash proves integrity.
-    audit.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
+    trail.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
                  category=complaint.category, product=complaint.product,
                  content_sha256=hashlib.sha256(content.encode()).hexdigest())
     start_data = {
@@ -138,9 +138,9 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.stream == audit.stream_for(complaint)).order_by(AuditEvent.seq)
+        select(AuditEvent).where(AuditEvent.stream == trail.stream_for(complaint)).order_by(AuditEvent.seq)
     ).all()
-    return events, audit.verify(audit.stream_for(complaint))
+    return events, trail.verify(trail.stream_for(complaint))
 
 
 def incidents(complaint: Complaint) -> list[Incident]:
@@ -152,7 +152,7 @@ def incidents(complaint: Complaint) -> list[Incident]:
 def public_timeline(complaint: Complaint) -> list[dict]:
     """What the complainant sees: receipt and each status change. No internal notes."""
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.stream == audit.stream_for(complaint),
+        select(AuditEvent).where(AuditEvent.stream == trail.stream_for(complaint),
                                  AuditEvent.action.in_(("complaint_received", "status_changed")))
         .order_by(AuditEvent.seq)
     )
@@ -172,7 +172,7 @@ def promised_response(complaint: Complaint) -> datetime | None:
         return None
     last = db.session.execute(
         select(AuditEvent.action, AuditEvent.details)
-        .where(AuditEvent.stream == audit.stream_for(complaint),
+        .where(AuditEvent.stream == trail.stream_for(complaint),
                AuditEvent.action.in_(("acknowledged", "response_delivered")))
         .order_by(AuditEvent.seq.desc()).limit(1)).first()
     if last is None or last.action != "acknowledged" or not last.details.get("expected_response_by"):
@@ -215,7 +215,7 @@ def _for_survey(reference: str, signature: str) -> Complaint:
 
 def _feedback_given(complaint: Complaint) -> bool:
     return db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.stream == audit.stream_for(complaint), AuditEvent.action == "feedback_received").limit(1)
+        AuditEvent.stream == trail.stream_for(complaint), AuditEvent.action == "feedback_received").limit(1)
     ) is not None
 
 
@@ -250,6 +250,6 @@ def record_feedback(reference: str, signature: str, satisfaction: int, resolved:
     if comment:
         db.session.add(Comment(complaint_id=complaint.id, author="complainant (survey)", body=comment,
                                created_at=utcnow()))
-    audit.record("feedback_received", "complainant", complaint, satisfaction=satisfaction, resolved=resolved,
+    trail.record("feedback_received", "complainant", complaint, satisfaction=satisfaction, resolved=resolved,
                  commented=bool(comment))
     return complaint

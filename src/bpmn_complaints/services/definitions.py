@@ -3,7 +3,7 @@
 from flask import current_app
 from sqlalchemy import select
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
@@ -41,7 +41,7 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None) -> tuple[D
     )
     db.session.add(definition)
     db.session.flush()
-    audit.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
+    trail.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
                  files=sorted(files))
     return definition, True
 

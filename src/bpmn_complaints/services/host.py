@@ -9,13 +9,14 @@ from flask import current_app
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 
-from .. import audit
+from ..db import trail
 from ..business_calendar import BusinessCalendar, business_calendar
 from ..clock import utcnow
 from ..extensions import db
 from ..handlers.spec import HandlerIncident
 from ..mail import enqueue, links
 from ..models import Complaint, HumanTask, OutboxMessage, User
+from .status import change_status
 from .users import group_members
 
 # The complaint id and plain status token of the complaint being submitted right now.
@@ -55,7 +56,7 @@ class HostServices:
 
     def record(self, action: str, **details) -> None:
         """Append an event to the complaint's audit trail."""
-        audit.record(action, "engine", self.complaint, **details)
+        trail.record(action, "engine", self.complaint, **details)
 
     def email(self, to, template: str, **context) -> OutboxMessage:
         """Queue an email in the outbox, in this step's transaction (see :func:`..mail.enqueue`).
@@ -124,5 +125,5 @@ class HostServices:
         if complaint is None or complaint.state != "open":
             return
         complaint.state, complaint.closed_at, complaint.closure_reason = "closed", utcnow(), reason
-        audit.record("complaint_closed", "engine", complaint, reason=reason)
-        audit.change_status(complaint, "Closed")
+        trail.record("complaint_closed", "engine", complaint, reason=reason)
+        change_status(complaint, "Closed")

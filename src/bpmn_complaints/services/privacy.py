@@ -3,7 +3,7 @@ complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables: the complaint record, comments, the emails sent,
 the free-text answers of task forms (also kept in the instance's task data). The audit
-trail holds only fingerprints of it (:func:`bpmn_complaints.audit.for_trail`), so erasing
+trail holds only fingerprints of it (:func:`bpmn_complaints.db.trail.for_trail`), so erasing
 leaves the hash chain intact and the trail still shows who did what, and when.
 """
 
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..engine import serializer
 from ..exceptions import Conflict
@@ -36,13 +36,13 @@ def _emails(complaint: Complaint) -> list[OutboxMessage]:
 
 def erased_at(complaint: Complaint):
     return db.session.scalar(select(AuditEvent.at).where(
-        AuditEvent.stream == audit.stream_for(complaint), AuditEvent.action == "personal_data_erased"))
+        AuditEvent.stream == trail.stream_for(complaint), AuditEvent.action == "personal_data_erased"))
 
 
 def export(complaint: Complaint, actor: str) -> dict:
     """Everything held about the complaint's complainant, as one JSON document. The
     export itself is recorded in the trail (who asked, not what was given)."""
-    audit.record("personal_data_exported", actor, complaint)
+    trail.record("personal_data_exported", actor, complaint)
     document = {
         "reference": complaint.reference,
         "exported_at": utcnow(),
@@ -93,7 +93,7 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
     counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
-    audit.record("personal_data_erased", actor, complaint, reason=reason, **counts)
+    trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import audit
+from ..db import trail
 from ..business_calendar import business_calendar
 from ..clock import utcnow
 from ..engine.observer import Settled, Step
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..handlers.spec import ComplaintView
 from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
 from .host import HostServices
+from .status import change_status
 
 STATUS_PROPERTY = "complaintStatus"  # the plain-language status the complainant sees
 
@@ -37,7 +38,7 @@ class ComplaintObserver:
 
     def record(self, action: str, actor: str, *, task_id: str | None = None, bpmn_id: str | None = None,
                **details: Any) -> None:
-        audit.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
+        trail.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
 
     def step_completed(self, step: Step) -> None:
         action = "timer_fired" if step.timer else "step_completed"
@@ -45,7 +46,7 @@ class ComplaintObserver:
         # Automatic steps finish within one change; their status is passed through on the way.
         status = step.properties.get(STATUS_PROPERTY)
         if status and self.complaint is not None and not step.manual:
-            audit.change_status(self.complaint, status)
+            change_status(self.complaint, status)
 
     def task_created(self, row: HumanTask) -> None:
         if self.complaint is not None:
@@ -67,19 +68,19 @@ class ComplaintObserver:
         if isinstance(category, str) and category and category != complaint.category:
             # The intake officer's classification replaces the complainant's own word for it
             # (it picks the investigator and feeds the clause-8 reports).
-            audit.record("category_changed", "engine", complaint, before=complaint.category, after=category)
+            trail.record("category_changed", "engine", complaint, before=complaint.category, after=category)
             complaint.category = category
         self._record_target(data.get("target_days"))
         if settled.ended:
             if complaint.state == "open":
                 complaint.state = "closed"
                 complaint.closed_at = utcnow()
-                audit.record("complaint_closed", "engine", complaint, reason=complaint.closure_reason)
-            audit.change_status(complaint, "Closed")
+                trail.record("complaint_closed", "engine", complaint, reason=complaint.closure_reason)
+            change_status(complaint, "Closed")
             return
         status = settled.active_property(STATUS_PROPERTY)
         if status:
-            audit.change_status(complaint, status)
+            change_status(complaint, status)
 
     def _record_target(self, target_days: Any) -> None:
         """Put the response target a diagram set (``target_days`` in task data, business
@@ -96,4 +97,4 @@ class ComplaintObserver:
         if last is not None and last.get("target_days") == target_days:
             return
         target_at = business_calendar().add_business_days(complaint.received_at, target_days)
-        audit.record("target_set", "engine", complaint, target_days=target_days, target_at=target_at.isoformat())
+        trail.record("target_set", "engine", complaint, target_days=target_days, target_at=target_at.isoformat())

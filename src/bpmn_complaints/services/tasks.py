@@ -6,7 +6,7 @@ claiming at once exactly one wins; the others get 409 naming the holder.
 
 from sqlalchemy import func, or_, select, update
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
@@ -105,7 +105,7 @@ def claim(task_id: str, user: User) -> HumanTask:
     if result.rowcount != 1:
         raise _holder_conflict(task_id)
     db.session.refresh(task)
-    audit.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+    trail.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name)
     return task
 
@@ -121,7 +121,7 @@ def unclaim(task_id: str, user: User) -> HumanTask:
                        {"assignee": task.assignee})
     before = task.assignee
     task.assignee, task.claimed_at = None, None
-    audit.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+    trail.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before)
     return task
 
@@ -137,7 +137,7 @@ def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
     _check_may_work(assignee, task)
     before = task.assignee
     task.assignee, task.claimed_at = assignee.name, utcnow()
-    audit.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+    trail.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before, after=assignee.name)
     return task
 
@@ -152,7 +152,7 @@ def comment(task_id: str, user: User, body: str) -> Comment:
                    created_at=utcnow())
     db.session.add(note)
     db.session.flush()
-    audit.record("comment_added", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+    trail.record("comment_added", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  comment_id=note.id)
     return note
 
@@ -175,8 +175,8 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     forms.validate_submission(schema, data)
     now = utcnow()
     task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
-    audit.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
-                 name=task.name, data=audit.for_trail(data, forms.free_text_fields(schema)))
+    trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                 name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     db.session.flush()
     instance = db.session.get(ProcessInstance, task.instance_id)
     runtime.complete_task(instance, task.id, data, user.name)

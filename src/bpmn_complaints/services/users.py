@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..exceptions import BadRequest, Conflict, NotFound, Unauthorized
 from ..extensions import db
@@ -51,7 +51,7 @@ def add_user(name: str, groups=(), roles=("staff",), password: str | None = None
         if group not in user.groups:
             user.memberships.append(Membership(group=group))
     db.session.flush()
-    audit.record("user_added" if created else "user_updated", actor, user=name, groups=user.groups,
+    trail.record("user_added" if created else "user_updated", actor, user=name, groups=user.groups,
                  roles=user.roles)
     return user
 
@@ -68,7 +68,7 @@ def issue_token(name: str) -> str:
     user = get_user(name)
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
-    audit.record("token_issued", "admin", user=name)
+    trail.record("token_issued", "admin", user=name)
     return token
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from .. import audit
+from ..db import trail
 from ..clock import utcnow
 from ..db import run_change
 from ..engine import runtime
@@ -62,5 +62,5 @@ def _failed(job_id: int, err: Exception) -> None:
                             attempts=job.attempts, created_at=utcnow()))
     instance.status = "error"
     complaint = db.session.get(Complaint, instance.complaint_id) if instance.complaint_id else None
-    audit.record("incident", "worker", complaint, job=job.kind, message=job.last_error, attempts=job.attempts)
+    trail.record("incident", "worker", complaint, job=job.kind, message=job.last_error, attempts=job.attempts)
     db.session.delete(job)

@@ -1,4 +1,5 @@
-"""Append events to the hash-chained audit trail, and verify a chain.
+"""The trail: append events to the hash-chained, append-only record of every change,
+and verify a chain.
 
 The trail is append-only, so it must never hold personal data, which has to be
 erasable: free text goes in as a fingerprint (:func:`for_trail`)."""
@@ -9,9 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from .clock import utcnow
-from .extensions import db
-from .models import AuditEvent, Complaint
+from ..clock import utcnow
+from ..extensions import db
+from ..models import AuditEvent, Complaint
 
 GENESIS = "0" * 64
 
@@ -113,10 +114,3 @@ def verify(stream: str) -> list[str]:
             problems.append(f"event {event.seq} was changed after it was written")
         prev = event.hash
     return problems
-
-
-def change_status(complaint: Complaint, status: str, actor: str = "engine") -> None:
-    """Set the complainant-facing status (ISO 10002 7.3), recording the change."""
-    if complaint.status != status:
-        record("status_changed", actor, complaint, before=complaint.status, after=status)
-        complaint.status = status
