@@ -1,10 +1,11 @@
 """Messages to a running complaint, correlated by its reference."""
 
 from ..exceptions import Forbidden
+from ..policy import SEND_MESSAGES, allows
 from ..services import complaints
 from ..services import instances as service
 from ..services.transaction import run_change
-from .auth import STAFF_ROLES, current_user
+from .auth import current_user
 from .blueprint import Blueprint
 from .schemas import MessageIn, MessageOut
 
@@ -25,7 +26,7 @@ def send(body, name):
         actor = "complainant"
     else:
         user = current_user()
-        if not user.has_role(*STAFF_ROLES):
+        if not allows(user, SEND_MESSAGES):
             raise Forbidden("this needs a staff role or the complaint's status token")
         complaints.check_visible(user, complaints.get_by_reference(body["reference"]))
         actor = user.name
