@@ -1,5 +1,6 @@
 """The auditor's sample (ISO 10002 8.5): closed complaints drawn at random, each checked."""
 
+from ..policy import DRAW_AUDIT_SAMPLE
 from ..services import audit_sample as service
 from .audit_schemas import AuditSample, AuditSampleQuery
 from .auth import require
@@ -7,11 +8,9 @@ from .blueprint import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Auditing")
 
-AUDITORS = ("auditor", "supervisor")
-
 
 @bp.route("/sample", methods=["GET"])
-@require(*AUDITORS)
+@require(DRAW_AUDIT_SAMPLE)
 @bp.arguments(AuditSampleQuery, location="query")
 @bp.response(200, AuditSample)
 def sample(query):

@@ -1,13 +1,12 @@
-"""Bearer-token authentication and role checks for the API."""
+"""Bearer-token authentication and permission checks for the API."""
 
 from functools import wraps
 
 from flask import g, request
 
 from ..exceptions import Forbidden, Unauthorized
+from ..policy import Permission, allows, roles_for
 from ..services.users import user_for_token
-
-STAFF_ROLES = ("staff", "supervisor", "auditor", "process_owner")
 
 
 def current_user(optional: bool = False):
@@ -27,15 +26,18 @@ def current_user(optional: bool = False):
     return g.user
 
 
-def require(*roles: str):
-    """Allow the view only to users holding one of ``roles`` (admins always pass)."""
+def require(permission: Permission):
+    """Allow the view only to users with ``permission`` (admins always pass).
+
+    :raises Forbidden: naming the roles that hold it.
+    """
+    message = f"this needs one of the roles: {', '.join(roles_for(permission))}"
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            user = current_user()
-            if not user.has_role(*roles):
-                raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            if not allows(current_user(), permission):
+                raise Forbidden(message)
             return view(*args, **kwargs)
 
         return wrapper

@@ -5,10 +5,11 @@ from flask import current_app
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
+from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
 from ..services import complaints as service
 from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
-from .auth import STAFF_ROLES, current_user, require
+from .auth import current_user, require
 from .blueprint import Blueprint
 from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
                       ComplaintQuery, EraseIn, EraseOut, History, PersonalData, TokenQuery)
@@ -46,7 +47,7 @@ def submit(data):
 @bp.route("", methods=["GET"])
 @bp.arguments(ComplaintQuery, location="query")
 @bp.response(200, ComplaintList)
-@require(*STAFF_ROLES)
+@require(READ_COMPLAINTS)
 def list_complaints(query):
     """Complaints the caller may see, newest first."""
     items, total = service.list_complaints(current_user(), **query)
@@ -62,7 +63,7 @@ def detail(query, reference):
     if query.get("token") is not None:
         return ComplaintPublic().dump(_public(reference, query["token"]))
     user = current_user()
-    if not user.has_role(*STAFF_ROLES):
+    if not allows(user, READ_COMPLAINTS):
         raise Forbidden("this needs a staff role")
     complaint = service.get_by_reference(reference)
     service.check_visible(user, complaint)
@@ -71,7 +72,7 @@ def detail(query, reference):
 
 @bp.route("/<reference>/history", methods=["GET"])
 @bp.response(200, History)
-@require(*STAFF_ROLES)
+@require(READ_COMPLAINTS)
 def history(reference):
     """The complaint's audit trail, with a check that its hash chain is intact."""
     complaint = service.get_by_reference(reference)
@@ -82,7 +83,7 @@ def history(reference):
 
 @bp.route("/<reference>/personal-data", methods=["GET"])
 @bp.response(200, PersonalData)
-@require("supervisor", "admin")
+@require(EXPORT_PERSONAL_DATA)
 def personal_data(reference):
     """Everything held about the complainant, for a subject access request (ISO 10002
     4.10). The export is recorded in the audit trail."""
@@ -92,7 +93,7 @@ def personal_data(reference):
 @bp.route("/<reference>/erase", methods=["POST"])
 @bp.arguments(EraseIn)
 @bp.response(200, EraseOut)
-@require("admin")
+@require(ERASE_PERSONAL_DATA)
 def erase(body, reference):
     """Erase the personal data of a closed complaint; records, coded answers and the
     audit trail stay. 409 while it is open or an email to the complainant is pending."""

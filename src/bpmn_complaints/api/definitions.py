@@ -4,6 +4,7 @@ from flask import Response, current_app, request
 
 from ..db import run_change
 from ..exceptions import BadRequest, PayloadTooLarge
+from ..policy import DEPLOY_DEFINITIONS, READ_BPMN, READ_DEFINITIONS
 from ..services import definitions as service
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -14,7 +15,7 @@ bp = Blueprint("definitions", __name__, url_prefix="/api/definitions", descripti
 
 @bp.route("", methods=["GET"])
 @bp.response(200, DefinitionList)
-@require("process_owner", "supervisor", "auditor")
+@require(READ_DEFINITIONS)
 def list_definitions():
     """Every deployed version, newest first per key."""
     items = service.list_definitions()
@@ -42,7 +43,7 @@ def _uploaded_files() -> dict[str, str]:
 @bp.response(201, DeployOut)
 @bp.alt_response(200, schema=DeployOut, description="The same content is already the latest version")
 @bp.alt_response(400, description="Every problem found, each naming its file and element")
-@require("process_owner")
+@require(DEPLOY_DEFINITIONS)
 def deploy():
     """Deploy a bundle: multipart files (``-F file=@x.bpmn``) or JSON
     ``{"files": {"name": "content"}}``. Nothing is stored if any problem is found."""
@@ -57,7 +58,7 @@ def deploy():
 
 
 @bp.route("/<key>/<version>/bpmn", methods=["GET"])
-@require("process_owner", "supervisor", "auditor", "staff")
+@require(READ_BPMN)
 def bpmn(key, version):
     """The BPMN XML of a version (``latest`` works as a version)."""
     name, text = service.main_bpmn(service.get_definition(key, version))
@@ -68,7 +69,7 @@ def bpmn(key, version):
 @bp.route("/<key>/compare", methods=["GET"])
 @bp.arguments(CompareQuery, location="query")
 @bp.response(200, DefinitionComparison)
-@require("process_owner", "supervisor", "auditor")
+@require(READ_DEFINITIONS)
 def compare(query, key):
     """What changed between two versions (ISO 10002 8.7): BPMN elements, flows and lanes
     by id, decision-table rules and form fields; ``layout_only`` when only shapes moved."""

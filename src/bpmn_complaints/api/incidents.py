@@ -1,6 +1,7 @@
 """Incidents: failed service tasks and jobs, and retrying them."""
 
 from ..db import run_change
+from ..policy import MANAGE_INCIDENTS, READ_INCIDENTS
 from ..services import instances as service
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -11,7 +12,7 @@ bp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="
 
 @bp.route("", methods=["GET"])
 @bp.response(200, IncidentOut(many=True))
-@require("supervisor", "auditor")
+@require(READ_INCIDENTS)
 def list_incidents():
     """Open incidents."""
     return service.list_incidents()
@@ -19,7 +20,7 @@ def list_incidents():
 
 @bp.route("/<int:incident_id>/retry", methods=["POST"])
 @bp.response(200, IncidentOut)
-@require("supervisor")
+@require(MANAGE_INCIDENTS)
 def retry(incident_id):
     """Run the failed task again."""
     return run_change(service.retry_incident, incident_id, current_user().name)

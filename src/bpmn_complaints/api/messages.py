@@ -2,9 +2,10 @@
 
 from ..db import run_change
 from ..exceptions import Forbidden
+from ..policy import SEND_MESSAGES, allows
 from ..services import complaints
 from ..services import instances as service
-from .auth import STAFF_ROLES, current_user
+from .auth import current_user
 from .blueprint import Blueprint
 from .schemas import MessageIn, MessageOut
 
@@ -25,7 +26,7 @@ def send(body, name):
         actor = "complainant"
     else:
         user = current_user()
-        if not user.has_role(*STAFF_ROLES):
+        if not allows(user, SEND_MESSAGES):
             raise Forbidden("this needs a staff role or the complaint's status token")
         complaints.check_visible(user, complaints.get_by_reference(body["reference"]))
         actor = user.name

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from ..db import run_change
 from ..mail import outbox as service
 from ..models.outbox import OUTBOX_STATUSES
+from ..policy import MANAGE_OUTBOX, READ_OUTBOX
 from .auth import current_user, require
 from .blueprint import Blueprint
 
@@ -43,7 +44,7 @@ class OutboxPage(Schema):
 @bp.route("", methods=["GET"])
 @bp.arguments(OutboxQuery, location="query")
 @bp.response(200, OutboxPage)
-@require("supervisor", "auditor")
+@require(READ_OUTBOX)
 def list_outbox(query):
     """Outbox messages, newest first; ``?status=failed`` lists the deliveries that gave up."""
     items, total = service.list_messages(query["status"], query["complaint"], query["limit"], query["offset"])
@@ -52,7 +53,7 @@ def list_outbox(query):
 
 @bp.route("/<int:outbox_id>/retry", methods=["POST"])
 @bp.response(200, OutboxMessageOut)
-@require("supervisor")
+@require(MANAGE_OUTBOX)
 def retry(outbox_id):
     """Queue a failed message again, for a new round of attempts (same Message-ID)."""
     return run_change(service.requeue, outbox_id, current_user().name)

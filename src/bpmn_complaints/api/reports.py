@@ -2,21 +2,20 @@
 
 from flask import Response
 
+from ..policy import READ_REPORTS
 from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import require
 from .blueprint import Blueprint
 from .report_schemas import ReportQuery, ReportSummary
 
-# Who may read reports (admins always may). The role check runs before the query is read, so
-# a caller without the role learns nothing from the 400s.
+# The permission check runs before the query is read, so a caller without it learns nothing
+# from the 400s.
 bp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Management reports")
-
-READERS = ("supervisor", "auditor", "process_owner")
 
 
 @bp.route("/summary", methods=["GET"])
-@require(*READERS)
+@require(READ_REPORTS)
 @bp.arguments(ReportQuery, location="query")
 @bp.response(200, ReportSummary)
 def summary(query):
@@ -26,7 +25,7 @@ def summary(query):
 
 
 @bp.route("/summary.csv", methods=["GET"])
-@require(*READERS)
+@require(READ_REPORTS)
 @bp.arguments(ReportQuery, location="query")
 @bp.response(200, {"type": "string"}, content_type="text/csv", description="One figure per row: section, key, value.")
 def summary_csv(query):

@@ -1,6 +1,7 @@
 """The inbox: list, read, claim, unclaim, assign, comment, complete."""
 
 from ..db import run_change
+from ..policy import ASSIGN_TASKS, WORK_TASKS
 from ..services import forms
 from ..services import tasks as service
 from .auth import current_user, require
@@ -8,7 +9,6 @@ from .blueprint import Blueprint
 from .schemas import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
-WORKERS = ("staff", "supervisor")
 
 
 def _detail(task):
@@ -22,7 +22,7 @@ def _detail(task):
 @bp.route("", methods=["GET"])
 @bp.arguments(TaskQuery, location="query")
 @bp.response(200, TaskList)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def list_tasks(query):
     """``scope=mine`` (assigned to me), ``group`` (unclaimed in my groups) or ``all``
     (supervisors), with filters and sorting."""
@@ -32,7 +32,7 @@ def list_tasks(query):
 
 @bp.route("/<task_id>", methods=["GET"])
 @bp.response(200, TaskDetail)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def get_task(task_id):
     """A task with its form schema (JSON Schema) and any submitted data."""
     return _detail(service.get_task(task_id, current_user()))
@@ -40,7 +40,7 @@ def get_task(task_id):
 
 @bp.route("/<task_id>/claim", methods=["POST"])
 @bp.response(200, TaskDetail)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def claim(task_id):
     """Claim a task. 409 names the holder if someone else has it; claiming your own again
     is a no-op."""
@@ -49,7 +49,7 @@ def claim(task_id):
 
 @bp.route("/<task_id>/unclaim", methods=["POST"])
 @bp.response(200, TaskDetail)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def unclaim(task_id):
     """Hand a task back to its group."""
     return _detail(run_change(service.unclaim, task_id, current_user()))
@@ -58,7 +58,7 @@ def unclaim(task_id):
 @bp.route("/<task_id>/assign", methods=["POST"])
 @bp.arguments(AssignIn)
 @bp.response(200, TaskDetail)
-@require("supervisor")
+@require(ASSIGN_TASKS)
 def assign(body, task_id):
     """A supervisor assigns the task to someone."""
     return _detail(run_change(service.assign, task_id, current_user(), body["assignee"]))
@@ -67,7 +67,7 @@ def assign(body, task_id):
 @bp.route("/<task_id>/comments", methods=["POST"])
 @bp.arguments(CommentIn)
 @bp.response(201, CommentOut)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def add_comment(body, task_id):
     """Comment on the task's complaint."""
     return run_change(service.comment, task_id, current_user(), body["body"])
@@ -76,7 +76,7 @@ def add_comment(body, task_id):
 @bp.route("/<task_id>/complete", methods=["POST"])
 @bp.arguments(CompleteIn)
 @bp.response(200, TaskDetail)
-@require(*WORKERS)
+@require(WORK_TASKS)
 def complete(body, task_id):
     """Complete a task you hold. 400 with per-field errors if the data does not match the
     form; 409 if you are not the assignee."""

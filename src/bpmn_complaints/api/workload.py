@@ -2,13 +2,12 @@
 
 from marshmallow import Schema, fields
 
+from ..policy import SEE_WORKLOAD
 from ..services import workload as service
 from .auth import require
 from .blueprint import Blueprint
 
 bp = Blueprint("workload", __name__, url_prefix="/api/workload", description="Workload per person")
-
-SUPERVISORS = ("supervisor",)
 
 
 class Person(Schema):
@@ -30,7 +29,7 @@ class Workload(Schema):
 
 
 @bp.route("", methods=["GET"])
-@require(*SUPERVISORS)
+@require(SEE_WORKLOAD)
 @bp.response(200, Workload)
 def workload():
     """Each staff member's groups, open tasks held, overdue, completed in the last seven

@@ -8,8 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import UTCDateTime
 
-ROLES = ("staff", "supervisor", "process_owner", "auditor", "admin")
-
 
 class User(db.Model):
     __tablename__ = "users"
@@ -31,9 +29,6 @@ class User(db.Model):
     @property
     def groups(self) -> list[str]:
         return sorted(m.group for m in self.memberships)
-
-    def has_role(self, *roles: str) -> bool:
-        return "admin" in self.roles or any(r in self.roles for r in roles)
 
 
 class Membership(db.Model):

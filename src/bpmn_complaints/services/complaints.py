@@ -16,6 +16,7 @@ from ..exceptions import AppError, BadRequest, Conflict, NotFound
 from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
+from ..policy import SEE_ALL_COMPLAINTS, allows
 from .host import plain_status_token
 from .process_events import ComplaintObserver
 
@@ -103,7 +104,7 @@ def instance_of(complaint: Complaint) -> ProcessInstance:
 def visible_to(user: User):
     """A filter for the complaints ``user`` may see (ISO 10002 4.10): supervisors,
     auditors and admins see all; other staff see those they work on or could claim."""
-    if user.has_role("supervisor", "auditor"):
+    if allows(user, SEE_ALL_COMPLAINTS):
         return None
     worked = select(HumanTask.complaint_id).where(
         or_(HumanTask.assignee == user.name, HumanTask.completed_by == user.name,

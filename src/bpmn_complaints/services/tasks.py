@@ -13,6 +13,7 @@ from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
 from ..models.task import PRIORITY_RANK
+from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
 from . import forms
 from .users import get_user
 
@@ -34,7 +35,7 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     elif scope == "group":
         query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]))
     elif scope == "all":
-        if not user.has_role("supervisor"):
+        if not allows(user, SEE_ALL_TASKS):
             raise Forbidden("only supervisors see every task")
     else:
         raise BadRequest("scope must be mine, group or all")
@@ -62,14 +63,14 @@ def get_task(task_id: str, user: User) -> HumanTask:
 
 
 def _may_see(user: User, task: HumanTask) -> bool:
-    return (user.has_role("supervisor") or task.assignee == user.name or task.completed_by == user.name
+    return (allows(user, SEE_ALL_TASKS) or task.assignee == user.name or task.completed_by == user.name
             or task.candidate_group in user.groups)
 
 
 def _check_may_work(user: User, task: HumanTask) -> None:
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not work on this task (a conflict of interest: ISO 10002 4.7)")
-    if task.candidate_group and task.candidate_group not in user.groups and not user.has_role("supervisor") \
+    if task.candidate_group and task.candidate_group not in user.groups and not allows(user, WORK_OUTSIDE_GROUPS) \
             and task.assignee != user.name:
         raise Forbidden(f"this task is for the {task.candidate_group!r} group")
 
@@ -116,7 +117,7 @@ def unclaim(task_id: str, user: User) -> HumanTask:
         raise Conflict(f"this task is already {task.state}")
     if task.assignee is None:
         return task
-    if task.assignee != user.name and not user.has_role("supervisor"):
+    if task.assignee != user.name and not allows(user, ASSIGN_TASKS):
         raise Conflict(f"{task.assignee} holds this task; only they or a supervisor can hand it back",
                        {"assignee": task.assignee})
     before = task.assignee
@@ -128,7 +129,7 @@ def unclaim(task_id: str, user: User) -> HumanTask:
 
 def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
     """A supervisor gives a task to someone (or takes it)."""
-    if not user.has_role("supervisor"):
+    if not allows(user, ASSIGN_TASKS):
         raise Forbidden("only supervisors assign tasks")
     task = get_task(task_id, user)
     if task.state != "ready":

@@ -11,7 +11,7 @@ from ..clock import utcnow
 from ..exceptions import BadRequest, Conflict, NotFound, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, Membership, User
-from ..models.user import ROLES
+from ..policy import ROLES
 
 
 def hash_token(token: str) -> str:

@@ -9,9 +9,9 @@ from sqlalchemy import case, func, select
 from ..clock import utcnow
 from ..extensions import db
 from ..models import HumanTask, User
+from ..policy import WORK_TASKS, roles_for
 
 RECENT_DAYS = 7
-WORKING_ROLES = ("staff", "supervisor")
 
 
 def workload() -> dict:
@@ -30,7 +30,8 @@ def workload() -> dict:
         .where(HumanTask.state == "completed", HumanTask.completed_at >= since).group_by(HumanTask.completed_by)
     ).all())
     users = {u.name: u for u in db.session.scalars(select(User))}
-    names = {name for name, u in users.items() if u.active and set(u.roles) & set(WORKING_ROLES)} | set(held)
+    # The roles named for working tasks: an admin is listed only while holding a task.
+    names = {name for name, u in users.items() if u.active and set(u.roles) & set(roles_for(WORK_TASKS))} | set(held)
     people = []
     for name in names:
         user, row = users.get(name), held.get(name)

@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 
-from ..api.audit import AUDITORS
 from ..api.audit_schemas import AuditSampleQuery
+from ..policy import DRAW_AUDIT_SAMPLE
 from ..services import audit_sample as service
 from .auth import staff_required
 
@@ -17,7 +17,7 @@ LABELS = {"from": "From", "to": "Until", "size": "How many", "seed": "Seed"}
 
 
 @bp.route("/sample")
-@staff_required(*AUDITORS)
+@staff_required(DRAW_AUDIT_SAMPLE)
 def sample():
     values = {name: request.args.get(name, "").strip() for name in LABELS}
     try:

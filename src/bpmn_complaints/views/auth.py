@@ -9,10 +9,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..exceptions import Forbidden
 from ..extensions import db, login_manager
 from ..models import User
+from ..policy import DEPLOY_DEFINITIONS, WORK_TASKS, Permission, allows, roles_for
 from ..services.users import check_password
 
 bp = Blueprint("auth", __name__)
-STAFF_ROLES = ("staff", "supervisor", "auditor", "process_owner")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see that page."
@@ -49,21 +49,34 @@ def me() -> User:
     return current_user.user
 
 
-def staff_required(*roles: str):
-    """Sign-in required, and one of ``roles`` (default: any staff role)."""
-    needed = roles or STAFF_ROLES
+def staff_required(permission: Permission):
+    """Sign-in required, and ``permission`` (admins always have it).
+
+    :raises Forbidden: naming the roles that hold it.
+    """
+    message = f"this page needs one of the roles: {', '.join(roles_for(permission))}"
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not me().has_role(*needed):
-                raise Forbidden(f"this page needs one of the roles: {', '.join(needed)}")
+            if not allows(me(), permission):
+                raise Forbidden(message)
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+@bp.app_template_global()
+def can(permission: str) -> bool:
+    """For templates: whether the signed-in person has ``permission``, named as in
+    :mod:`bpmn_complaints.policy` (``can("work_tasks")``).
+
+    :raises KeyError: for a name that is no permission, so a typo fails loudly.
+    """
+    return bool(current_user.is_authenticated) and allows(me(), Permission(permission))
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -79,9 +92,9 @@ def safe_next(target: str | None, default: str) -> str:
 def _home(user: User) -> str:
     """Where a person lands after sign-in: the inbox if they work tasks, the process
     versions if they own the process, else the complaints."""
-    if user.has_role("staff", "supervisor"):
+    if allows(user, WORK_TASKS):
         return url_for("inbox.inbox")
-    if user.has_role("process_owner"):
+    if allows(user, DEPLOY_DEFINITIONS):
         return url_for("modeler.versions")
     return url_for("complaint_pages.index")
 

@@ -6,12 +6,13 @@ from marshmallow import ValidationError
 from ..api.schemas import PRIORITIES, ComplaintIn, ComplaintQuery
 from ..db import run_change
 from ..exceptions import Conflict
+from ..policy import ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
 from ..services import complaints as service
 from ..services import instances
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
 from . import vendor
-from .auth import STAFF_ROLES, me, staff_required
+from .auth import me, staff_required
 from .portal import CONTACT_CHOICES
 from .portal import FIELDS as PUBLIC_FIELDS
 from .portal import MESSAGES as PUBLIC_MESSAGES
@@ -48,7 +49,7 @@ SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", 
 
 
 @bp.route("")
-@staff_required(*STAFF_ROLES)
+@staff_required(READ_COMPLAINTS)
 def index():
     """Complaints the signed-in person may see, newest first; a reference jumps straight to it."""
     reference = request.args.get("reference", "").strip().upper()
@@ -77,7 +78,7 @@ ENTRY_MESSAGES = {**PUBLIC_MESSAGES, "name": "Enter the complainant's name.",
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@staff_required("staff", "supervisor")
+@staff_required(ENTER_COMPLAINTS)
 def new():
     """Record a complaint that reached us another way than the web form. The person who
     enters it is recorded (and never becomes its investigator)."""
@@ -100,7 +101,7 @@ def new():
 
 
 @bp.route("/new/recorded")
-@staff_required("staff", "supervisor")
+@staff_required(ENTER_COMPLAINTS)
 def recorded():
     """The reference and the complainant's status link, to read out or put in a letter.
     Only this session can show it again: the database keeps just the token's hash."""
@@ -120,7 +121,7 @@ def _load(reference):
 
 
 @bp.route("/<reference>")
-@staff_required(*STAFF_ROLES)
+@staff_required(READ_COMPLAINTS)
 def show(reference):
     complaint = _load(reference)
     instance = service.instance_of(complaint)
@@ -139,7 +140,7 @@ def show(reference):
 
 
 @bp.route("/<reference>/diagram.bpmn")
-@staff_required(*STAFF_ROLES)
+@staff_required(READ_COMPLAINTS)
 def diagram(reference):
     """The BPMN of the version this complaint runs on, for the diagram viewer."""
     instance = service.instance_of(_load(reference))
@@ -148,7 +149,7 @@ def diagram(reference):
 
 
 @bp.route("/<reference>/incidents/<int:incident_id>/retry", methods=["POST"])
-@staff_required("supervisor")
+@staff_required(MANAGE_INCIDENTS)
 def retry(reference, incident_id):
     _load(reference)
     try:

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..api.schemas import PRIORITIES, TaskQuery
+from ..policy import SEE_ALL_TASKS, WORK_TASKS, allows
 from ..services import tasks as service
 from .auth import me, staff_required
 
@@ -12,7 +13,7 @@ SORTS = (("due", "Due date"), ("priority", "Priority"), ("created", "Oldest firs
 
 
 @bp.route("/inbox")
-@staff_required("staff", "supervisor")
+@staff_required(WORK_TASKS)
 def inbox():
     args = {k: v for k, v in request.args.items() if v != "" and k in ("scope", "priority", "overdue", "lane", "sort")}
     query = TaskQuery(exclude=("limit", "offset", "reference", "state")).load(args)
@@ -26,7 +27,7 @@ def inbox():
         params = {**args, "page": page, **changes}
         return url_for("inbox.inbox", **{k: v for k, v in params.items() if v not in (None, "")})
 
-    tabs = [(key, label) for key, label in TABS if key != "all" or user.has_role("supervisor")]
+    tabs = [(key, label) for key, label in TABS if key != "all" or allows(user, SEE_ALL_TASKS)]
     return render_template("inbox.html", items=items, total=total, page=page, pages=pages,
                            query=query, args=args, tabs=tabs, sorts=SORTS, priorities=PRIORITIES,
                            lanes=user.groups, link=link, user=user)

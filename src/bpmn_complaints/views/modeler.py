@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..db import run_change
 from ..exceptions import BadRequest
+from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
 from ..services import definitions as service
 from . import vendor
 from .auth import me, staff_required
@@ -14,21 +15,21 @@ bp = Blueprint("modeler", __name__, url_prefix="/process")
 
 
 @bp.route("")
-@staff_required("process_owner", "supervisor", "auditor")
+@staff_required(READ_DEFINITIONS)
 def versions():
     """Every deployed version, newest first per process (ISO 10002 8.5, 8.7)."""
-    return render_template("process/versions.html", definitions=service.list_definitions(), user=me())
+    return render_template("process/versions.html", definitions=service.list_definitions())
 
 
 @bp.route("/<key>/<version>/diagram.bpmn")
-@staff_required("process_owner", "supervisor", "auditor")
+@staff_required(READ_DEFINITIONS)
 def download(key, version):
     name, text = service.main_bpmn(service.get_definition(key, version))
     return Response(text, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/<key>/compare")
-@staff_required("process_owner", "supervisor", "auditor")
+@staff_required(READ_DEFINITIONS)
 def compare(key):
     """What changed between two versions (ISO 10002 8.7); by default the latest against
     the one before it."""
@@ -45,7 +46,7 @@ AREAS = (("element", "Steps and events"), ("flow", "Sequence flows and condition
 
 
 @bp.route("/<key>/edit")
-@staff_required("process_owner")
+@staff_required(DEPLOY_DEFINITIONS)
 def edit(key):
     definition = service.get_definition(key, "latest")
     return render_template("process/modeler.html", definition=definition, available=vendor.available("bpmn-js"))
@@ -60,7 +61,7 @@ def _edited_files(key: str) -> dict[str, str]:
 
 
 @bp.route("/<key>/check", methods=["POST"])
-@staff_required("process_owner")
+@staff_required(DEPLOY_DEFINITIONS)
 def check(key):
     """Validate the edited diagram without deploying it.
 
@@ -71,7 +72,7 @@ def check(key):
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
-@staff_required("process_owner")
+@staff_required(DEPLOY_DEFINITIONS)
 def deploy(key):
     """Deploy the edited diagram as a new version; running complaints keep theirs."""
     definition, created = run_change(service.deploy, _edited_files(key), me().name, key)

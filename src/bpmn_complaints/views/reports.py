@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from marshmallow import ValidationError
 
 from ..api.report_schemas import ReportQuery
-from ..api.reports import READERS
+from ..policy import READ_REPORTS
 from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import staff_required
@@ -27,7 +27,7 @@ def _period():
 
 
 @bp.route("")
-@staff_required(*READERS)
+@staff_required(READ_REPORTS)
 def index():
     period, values, errors = _period()
     if errors:
@@ -38,7 +38,7 @@ def index():
 
 
 @bp.route("/summary.csv")
-@staff_required(*READERS)
+@staff_required(READ_REPORTS)
 def download():
     period, values, errors = _period()
     if errors:

@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ..db import run_change
 from ..exceptions import Conflict, NotFound, ValidationFailed
+from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
 from ..services import complaints as complaints_service
 from ..services import forms
 from ..services import tasks as service
@@ -13,7 +14,6 @@ from .auth import me, safe_next, staff_required
 from .schema_form import build_fields, parse_submission
 
 bp = Blueprint("task_pages", __name__, url_prefix="/tasks")
-WORKERS = ("staff", "supervisor")
 
 
 def _complaint_for(task, user):
@@ -34,7 +34,7 @@ def _render(task, data=None, errors=None, status=200):
     if data is None:
         data = task.submitted_data or {}
     candidates = []
-    if user.has_role("supervisor") and task.state == "ready":
+    if allows(user, ASSIGN_TASKS) and task.state == "ready":
         candidates = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
     fields = build_fields(schema, data, errors)
     return render_template(
@@ -45,13 +45,13 @@ def _render(task, data=None, errors=None, status=200):
 
 
 @bp.route("/<task_id>")
-@staff_required(*WORKERS)
+@staff_required(WORK_TASKS)
 def show(task_id):
     return _render(service.get_task(task_id, me()))
 
 
 @bp.route("/<task_id>/claim", methods=["POST"])
-@staff_required(*WORKERS)
+@staff_required(WORK_TASKS)
 def claim(task_id):
     try:
         task = run_change(service.claim, task_id, me())
@@ -64,7 +64,7 @@ def claim(task_id):
 
 
 @bp.route("/<task_id>/unclaim", methods=["POST"])
-@staff_required(*WORKERS)
+@staff_required(WORK_TASKS)
 def unclaim(task_id):
     try:
         task = run_change(service.unclaim, task_id, me())
@@ -76,7 +76,7 @@ def unclaim(task_id):
 
 
 @bp.route("/<task_id>/assign", methods=["POST"])
-@staff_required("supervisor")
+@staff_required(ASSIGN_TASKS)
 def assign(task_id):
     assignee = request.form.get("assignee", "").strip()
     if not assignee:
@@ -92,7 +92,7 @@ def assign(task_id):
 
 
 @bp.route("/<task_id>/comments", methods=["POST"])
-@staff_required(*WORKERS)
+@staff_required(WORK_TASKS)
 def comment(task_id):
     body = request.form.get("body", "")
     if not body.strip():
@@ -104,7 +104,7 @@ def comment(task_id):
 
 
 @bp.route("/<task_id>/complete", methods=["POST"])
-@staff_required(*WORKERS)
+@staff_required(WORK_TASKS)
 def complete(task_id):
     user = me()
     task = service.get_task(task_id, user)

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from ..api.workload import SUPERVISORS
+from ..policy import SEE_WORKLOAD
 from ..services.workload import workload
 from .auth import staff_required
 
@@ -10,6 +10,6 @@ bp = Blueprint("team_pages", __name__, url_prefix="/team")
 
 
 @bp.route("")
-@staff_required(*SUPERVISORS)
+@staff_required(SEE_WORKLOAD)
 def index():
     return render_template("team.html", load=workload())
