@@ -24,7 +24,7 @@ def _fail(err: AppError) -> None:
 @with_appcontext
 def init_db_command():
     """Create or upgrade the database tables to the newest migration (safe to run again)."""
-    from .schema import BASELINE, current_revision, differences, upgrade_to_head
+    from .db.revisions import BASELINE, current_revision, differences, upgrade_to_head
 
     if upgrade_to_head():
         click.echo(f"the database had tables but no migration history: stamped at {BASELINE}, then upgraded")
@@ -184,7 +184,7 @@ def report_command(start, end, fmt):
     --to, the last full calendar month."""
     from marshmallow import ValidationError
 
-    from .api.report_schemas import ReportQuery, ReportSummary
+    from .schemas.reports import ReportQuery, ReportSummary
     from .services.report_export import to_csv
     from .services.reports import summary
 
@@ -213,7 +213,7 @@ def audit_sample_command(start, end, size, seed, fmt):
     happened, in time (ISO 10002 8.5); without --from and --to, the last full month."""
     from marshmallow import ValidationError
 
-    from .api.audit_schemas import AuditSample, AuditSampleQuery
+    from .schemas.audit_sample import AuditSample, AuditSampleQuery
     from .services.audit_sample import sample
     from .services.audit_text import as_text
 
@@ -232,7 +232,7 @@ def audit_sample_command(start, end, size, seed, fmt):
 @with_appcontext
 def demo_command():
     """Create demo users (password = name) and a few demo complaints."""
-    from .demo import seed
+    from .services.demo import seed
 
     for line in seed():
         click.echo(line)

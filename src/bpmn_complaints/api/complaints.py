@@ -11,7 +11,7 @@ from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .schemas import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
+from ..schemas.resources import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
                       ComplaintQuery, EraseIn, EraseOut, History, PersonalData, TokenQuery)
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")

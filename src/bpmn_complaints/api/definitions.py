@@ -8,7 +8,7 @@ from ..policy import DEPLOY_DEFINITIONS, READ_BPMN, READ_DEFINITIONS
 from ..services import definitions as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .schemas import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut
+from ..schemas.resources import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut
 
 bp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="Process definitions")
 

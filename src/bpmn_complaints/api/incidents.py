@@ -5,7 +5,7 @@ from ..policy import MANAGE_INCIDENTS, READ_INCIDENTS
 from ..services import instances as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .schemas import IncidentOut
+from ..schemas.resources import IncidentOut
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="Incidents")
 

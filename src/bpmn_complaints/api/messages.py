@@ -7,7 +7,7 @@ from ..services import complaints
 from ..services import instances as service
 from .auth import current_user
 from .blueprint import Blueprint
-from .schemas import MessageIn, MessageOut
+from ..schemas.resources import MessageIn, MessageOut
 
 bp = Blueprint("messages", __name__, url_prefix="/api/messages", description="Messages")
 

@@ -7,7 +7,7 @@ from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import require
 from .blueprint import Blueprint
-from .report_schemas import ReportQuery, ReportSummary
+from ..schemas.reports import ReportQuery, ReportSummary
 
 # The permission check runs before the query is read, so a caller without it learns nothing
 # from the 400s.

@@ -6,7 +6,7 @@ from ..services import forms
 from ..services import tasks as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .schemas import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
+from ..schemas.resources import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
 

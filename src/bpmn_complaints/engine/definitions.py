@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Definition
 from .lint import Linter, Problem
 from .parser import ComplaintsBpmnParser
-from .xml_safety import UnsafeXml, parse_xml
+from ..xml_safety import UnsafeXml, parse_xml
 
 SUFFIXES = (".bpmn", ".dmn", ".json")
 

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models."""
 
-from .audit import AuditEvent
+from .trail import AuditEvent
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .instance import Incident, ProcessInstance

@@ -8,7 +8,7 @@ from ..clock import utcnow
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
 from ..models import Definition
-from ..engine.compare import compare
+from .compare import compare
 from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 
 

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
-from ..api.schemas import PRIORITIES, ComplaintIn, ComplaintQuery
+from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
 from ..db import run_change
 from ..exceptions import Conflict
 from ..policy import ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from ..api.schemas import PRIORITIES, TaskQuery
+from ..schemas.resources import PRIORITIES, TaskQuery
 from ..policy import SEE_ALL_TASKS, WORK_TASKS, allows
 from ..services import tasks as service
 from .auth import me, staff_required

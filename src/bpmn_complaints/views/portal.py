@@ -4,7 +4,7 @@ and the status page reached with the reference and the secret token."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..api.schemas import ComplaintIn
+from ..schemas.resources import ComplaintIn
 from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, render_template, request
 from marshmallow import ValidationError
 
-from ..api.report_schemas import ReportQuery
+from ..schemas.reports import ReportQuery
 from ..policy import READ_REPORTS
 from ..services import reports as service
 from ..services.report_export import to_csv

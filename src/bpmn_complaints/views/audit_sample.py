@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 
-from ..api.audit_schemas import AuditSampleQuery
+from ..schemas.audit_sample import AuditSampleQuery
 from ..policy import DRAW_AUDIT_SAMPLE
 from ..services import audit_sample as service
 from .auth import staff_required

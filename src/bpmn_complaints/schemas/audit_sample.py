@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from ..clock import utcnow
 from ..services.audit_sample import DEFAULT_SIZE
 from ..services.reports import period_for
-from .report_schemas import ReportQuery
+from .reports import ReportQuery
 
 MAX_SIZE = 500
 RESULTS = ("pass", "fail", "not_applicable")

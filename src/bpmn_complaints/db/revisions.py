@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import stamp, upgrade
 from sqlalchemy import Column, inspect
 
-from .extensions import db
+from ..extensions import db
 
 # The first revision: the schema db.create_all() made before the project had migrations.
 BASELINE = "48ff183160dc"

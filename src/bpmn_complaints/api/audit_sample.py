@@ -2,7 +2,7 @@
 
 from ..policy import DRAW_AUDIT_SAMPLE
 from ..services import audit_sample as service
-from .audit_schemas import AuditSample, AuditSampleQuery
+from ..schemas.audit_sample import AuditSample, AuditSampleQuery
 from .auth import require
 from .blueprint import Blueprint
 

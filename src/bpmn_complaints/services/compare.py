@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from lxml import etree
 
 from ..expressions.dialects import NS, BindingError, read_binding
-from .xml_safety import parse_xml
+from ..xml_safety import parse_xml
 
 BPMN = "{%s}" % NS["bpmn"]
 CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}

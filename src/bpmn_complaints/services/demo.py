@@ -2,12 +2,12 @@
 
 from sqlalchemy import select
 
-from .db import run_change
-from .exceptions import AppError
-from .extensions import db
-from .models import Complaint
-from .services import complaints
-from .services.users import add_user
+from ..db import run_change
+from ..exceptions import AppError
+from ..extensions import db
+from ..models import Complaint
+from . import complaints
+from .users import add_user
 
 USERS = [
     # name, groups, roles, skills

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: what the API, the web pages and the CLI accept and return."""
