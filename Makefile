@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
 
-.PHONY: run test venv upgrade-deps browser-deps db demo-data bench clean
+.PHONY: run test lint venv upgrade-deps browser-deps db demo-data bench clean
 
 # constraints.txt pins every package to the version the suite was last run with.
 $(STAMP): pyproject.toml constraints.txt
@@ -46,6 +46,12 @@ run: demo-data browser-deps
 
 test: venv browser-deps
 	$(BIN)/python -m pytest -q
+
+# ruff (style, imports, likely bugs) over the tree and mypy over src/; pyproject.toml
+# configures both, strict for engine/, handlers/, expressions/ and worker/.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy src
 
 # bench/timers.py also needs PostgreSQL: COMPLAINTS_BENCH_DATABASE_URL names a database
 # whose public schema it may drop (default: complaints_bench on 127.0.0.1, created when missing).
