@@ -5,15 +5,25 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
 
-.PHONY: run test venv browser-deps db demo-data bench clean
+.PHONY: run test lint venv upgrade-deps browser-deps db demo-data bench clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version the suite was last run with.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev]"
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Re-pin constraints.txt to the newest versions pyproject.toml allows (asks PyPI), then
+# reinstall. Run the tests before committing the new pins.
+upgrade-deps:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra test --extra server --extra dev \
+	  --python-version 3.11 --custom-compile-command "make upgrade-deps" -o constraints.txt
+	$(MAKE) venv
 
 # bpmn-js for the diagram pages, and Debian's chromium for the browser tests. Best effort:
 # without them the browser tests skip and say why.
@@ -36,6 +46,12 @@ run: demo-data browser-deps
 
 test: venv browser-deps
 	$(BIN)/python -m pytest -q
+
+# ruff (style, imports, likely bugs) over the tree and mypy over src/; pyproject.toml
+# configures both, strict for engine/, handlers/, expressions/ and worker/.
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy src
 
 # bench/timers.py also needs PostgreSQL: COMPLAINTS_BENCH_DATABASE_URL names a database
 # whose public schema it may drop (default: complaints_bench on 127.0.0.1, created when missing).

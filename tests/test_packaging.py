@@ -39,7 +39,7 @@ def _expected() -> set[str]:
 def test_the_wheel_carries_modules_pages_and_the_process(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = sorted(_expected() - names)
-    assert not missing, f"missing from the wheel (add the package to pyproject.toml's list): {missing[:10]}"
+    assert not missing, f"missing from the wheel (see pyproject.toml and setup.py): {missing[:10]}"
     assert not [n for n in names if "node_modules" in n]
 
 
