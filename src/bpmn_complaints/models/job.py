@@ -1,4 +1,4 @@
-"""Deferred work: timers and (later) outbox deliveries, taken by workers with a lock."""
+"""Deferred work: timer and retry jobs, taken by workers under a lease."""
 
 from datetime import datetime
 
