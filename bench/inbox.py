@@ -38,6 +38,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from scratch_db import DEFAULT_URL, prepare
 from sqlalchemy import create_engine, event, func, insert, select, text
 from werkzeug.serving import make_server
 
@@ -49,7 +50,6 @@ from bpmn_complaints.models import Complaint, HumanTask, Job, ProcessInstance
 from bpmn_complaints.services import complaints as complaint_service
 from bpmn_complaints.services import tasks as task_service
 from bpmn_complaints.services.users import add_user, get_user, issue_token
-from scratch_db import DEFAULT_URL, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password"
@@ -150,16 +150,17 @@ def copy_tasks(samples, count, rng, batch=1000):
             refs.append(ref)
         ages = [timedelta(days=min(30.0, rng.expovariate(1 / 3))) for _ in picks]
         complaint_rows = []
-        for s, ref, age in zip(picks, refs, ages):
+        for s, ref, age in zip(picks, refs, ages, strict=True):
             row = dict(s["complaint"], reference=ref, status_token_hash=uuid.uuid4().hex * 2)
             row["received_at"] -= age
             complaint_rows.append(row)
         complaint_ids = db.session.scalars(
             insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True), complaint_rows).all()
         instance_rows, mappings = [], []
-        for s, ref, age, cid in zip(picks, refs, ages, complaint_ids):
+        for s, ref, age, cid in zip(picks, refs, ages, complaint_ids, strict=True):
             mapping = {}
-            state = UUID.sub(lambda m: mapping.setdefault(m.group(), str(uuid.uuid4())), s["instance"]["state"])
+            state = UUID.sub(lambda m, mapping=mapping: mapping.setdefault(m.group(), str(uuid.uuid4())),
+                             s["instance"]["state"])
             mappings.append(mapping)
             row = dict(s["instance"], complaint_id=cid, version=1,
                        state=state.replace(s["complaint"]["reference"], ref))
@@ -170,7 +171,8 @@ def copy_tasks(samples, count, rng, batch=1000):
             insert(ProcessInstance).returning(ProcessInstance.id, sort_by_parameter_order=True),
             instance_rows).all()
         task_rows, job_rows = [], []
-        for s, ref, age, cid, iid, mapping in zip(picks, refs, ages, complaint_ids, instance_ids, mappings):
+        rows = zip(picks, refs, ages, complaint_ids, instance_ids, mappings, strict=True)
+        for s, ref, age, cid, iid, mapping in rows:
             task = dict(s["task"], id=mapping[s["task"]["id"]], instance_id=iid, complaint_id=cid,
                         complaint_reference=ref, created_at=s["task"]["created_at"] - age)
             if task["due_at"]:
@@ -181,7 +183,8 @@ def copy_tasks(samples, count, rng, batch=1000):
                 task["claimed_at"] = task["created_at"] + timedelta(minutes=rng.randint(5, 600))
             task_rows.append(task)
             for job in s["jobs"]:
-                payload = json.loads(UUID.sub(lambda m: mapping.get(m.group(), m.group()), json.dumps(job["payload"])))
+                payload = json.loads(UUID.sub(lambda m, mapping=mapping: mapping.get(m.group(), m.group()),
+                                             json.dumps(job["payload"])))
                 job_rows.append(dict(job, instance_id=iid, payload=payload, due_at=job["due_at"] - age,
                                      created_at=job["created_at"] - age))
         db.session.execute(insert(HumanTask), task_rows)

@@ -26,12 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from scratch_db import DEFAULT_URL, prepare  # noqa: E402
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
@@ -40,7 +41,6 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bpmn_complaints import create_app  # noqa: E402
-from scratch_db import DEFAULT_URL, prepare  # noqa: E402
 from bpmn_complaints.clock import get_clock  # noqa: E402
 from bpmn_complaints.db import run_change  # noqa: E402
 from bpmn_complaints.extensions import db  # noqa: E402
@@ -52,7 +52,7 @@ CLI = Path(sys.executable).with_name("bpmn-complaints")
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def raw_fire_ms(n: int) -> float:

@@ -244,7 +244,7 @@ LABEL_WIDTH, LABEL_LINE = 90, 14
 
 def q(tag):
     prefix, local = tag.split(":")
-    return "{%s}%s" % (NS[prefix], local)
+    return f"{{{NS[prefix]}}}{local}"
 
 
 _TYPES = {}
@@ -304,7 +304,7 @@ def layout(path: Path) -> None:
     ids = {el.get("id") for el in flow_nodes}
     problems = [f"{i} has no place in the layout" for i in sorted(ids - drawn)]
     problems += [f"the layout places {i}, which the process does not have" for i in sorted(drawn - ids)]
-    problems += [f"lane {i} has no band in the layout" for i in sorted({l.get("id") for l in lanes} - set(LANES))]
+    problems += [f"lane {i} has no band in the layout" for i in sorted({lane.get("id") for lane in lanes} - set(LANES))]
     if problems:
         raise SystemExit("layout out of date:\n  " + "\n  ".join(problems))
 
@@ -362,7 +362,7 @@ def layout(path: Path) -> None:
             if y1 != y2:
                 raise SystemExit(f"layout: {fid} from {src} to {tgt} needs a route (not on one row)")
             points = [(x1, y1), (x2, y2)]
-        for (ax, ay), (bx, by) in zip(points, points[1:]):
+        for (ax, ay), (bx, by) in zip(points, points[1:], strict=False):
             if ax != bx and ay != by:
                 raise SystemExit(f"layout: {fid} has a diagonal segment {ax, ay} -> {bx, by}")
         edge = etree.SubElement(plane, q("bpmndi:BPMNEdge"), id=f"{fid}_di", bpmnElement=fid)

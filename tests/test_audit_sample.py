@@ -8,11 +8,10 @@ import random
 import pytest
 from sqlalchemy import text
 
+from bpmn_complaints.extensions import db
 from test_process_paths import process  # noqa: F401
 from test_reports import NOVEMBER, PERSONAL, scenario  # noqa: F401
 from test_web_staff import Browser, add_user
-
-from bpmn_complaints.extensions import db
 
 CHECKS = ("chain_intact", "acknowledged", "assessed", "response_delivered", "within_target", "complainant_reply",
           "closure_reason", "survey_requested", "process_version", "incidents")
@@ -52,7 +51,7 @@ def test_every_closed_complaint_is_checked_when_the_sample_is_larger(scenario): 
         "e": (P, P, NA, NA, NA, NA, P, P, P, P),  # withdrawn before assessment
     }
     for key, row in expected.items():
-        assert results(sampled[ref[key]]) == dict(zip(CHECKS, row)), key
+        assert results(sampled[ref[key]]) == dict(zip(CHECKS, row, strict=True)), key
         assert sampled[ref[key]]["passed"] is (F not in row)
 
     d = sampled[ref["d"]]

@@ -1,13 +1,13 @@
 """Business calendar: weekends, public holidays (via the holidays package), closures."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import holidays
 import pytest
 
 from bpmn_complaints.business_calendar import BusinessCalendar
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(day: str, hour: int = 10) -> datetime:

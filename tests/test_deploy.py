@@ -114,7 +114,8 @@ def test_oversized_upload_is_refused(api):
 
 def test_reserved_ids_and_unbound_service_task(api):
     bad = SIMPLE.replace('"StartEvent_1"', '"Start"').replace(
-        '<spiffworkflow:serviceTaskOperator id="acknowledge" resultVariable="acknowledgement">', "<spiffworkflow:unused>"
+        '<spiffworkflow:serviceTaskOperator id="acknowledge" resultVariable="acknowledgement">',
+        "<spiffworkflow:unused>"
     ).replace("</spiffworkflow:serviceTaskOperator>", "</spiffworkflow:unused>")
     found = problems(deploy(api, {"simple.bpmn": bad, **FORMS}))
     messages = " | ".join(f"{p['element']}: {p['message']}" for p in found)

@@ -1,7 +1,7 @@
 """Email templates: every built-in renders both parts, an override folder wins, the HTML
 part is escaped; and an escalation nobody can receive is an incident."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from jinja2 import TemplateNotFound, UndefinedError
@@ -16,10 +16,10 @@ from conftest import DIAGRAMS
 class Complaint:
     name = "Dana <script>alert(1)</script>"
     category, priority = "billing", "high"
-    received_at = datetime(2026, 12, 18, 10, tzinfo=timezone.utc)
+    received_at = datetime(2026, 12, 18, 10, tzinfo=UTC)
 
 
-WHEN = datetime(2027, 1, 6, tzinfo=timezone.utc)
+WHEN = datetime(2027, 1, 6, tzinfo=UTC)
 CONTEXT = {
     "acknowledgement": dict(received_at=WHEN, expected_response_by=WHEN, target_days=10,
                             status_link="https://x/status/C-1?token=t", has_token=True),

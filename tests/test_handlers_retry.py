@@ -1,7 +1,7 @@
 """RetryLater honours the diagram's <spiffworkflow:retry retries backoff_base>: the worker
 retries with exponential backoff, and the last failure becomes an incident."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from bpmn_complaints.models import Job
 from bpmn_complaints.worker import Worker
 from conftest import DIAGRAMS
 
-MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def setup(api, outcomes):
@@ -36,7 +36,8 @@ def setup(api, outcomes):
 
 def retry_jobs(api):
     with api.app.app_context():
-        return [(job.due_at, job.payload["attempts"]) for job in db.session.scalars(select(Job).where(Job.kind == "retry"))]
+        jobs = db.session.scalars(select(Job).where(Job.kind == "retry"))
+        return [(job.due_at, job.payload["attempts"]) for job in jobs]
 
 
 def run_worker_at(api, moment) -> int:

@@ -8,8 +8,8 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from bpmn_complaints.extensions import db
 from bpmn_complaints.db.revisions import BASELINE, current_revision, differences
+from bpmn_complaints.extensions import db
 
 HOW_TO_FIX = ('the models and the migrations differ. Run `flask --app bpmn_complaints db migrate -m "what changed"`, '
               "read and fix the new file in src/bpmn_complaints/migrations/versions/, and commit it. Differences: ")

@@ -5,14 +5,13 @@ at least once per outbox row, always with the row's Message-ID.
 """
 
 import asyncio
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -29,7 +28,7 @@ from conftest import DIAGRAMS
 
 # Friday 2026-12-18 10:00 UTC: 10 business days later (GB/ENG: Christmas, Boxing Day
 # observed on the 28th, New Year's Day) is Wednesday 6 January 2027.
-FRIDAY = datetime(2026, 12, 18, 10, 0, tzinfo=timezone.utc)
+FRIDAY = datetime(2026, 12, 18, 10, 0, tzinfo=UTC)
 
 
 def free_port() -> int:

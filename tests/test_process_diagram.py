@@ -143,7 +143,7 @@ def test_flows_are_orthogonal_and_end_on_their_shapes(root, process):
         if len(points) < 2:
             problems.append(f"{fid}: fewer than two waypoints")
             continue
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
             if x1 != x2 and y1 != y2:
                 problems.append(f"{fid}: diagonal segment {x1, y1} -> {x2, y2}")
         if not on_outline(points[0], drawn_shapes[flow.get("sourceRef")]):
@@ -182,7 +182,8 @@ def test_every_flow_node_lies_inside_its_lane(root, process):
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lane_of.setdefault(ref.text, []).append(lane.get("id"))
     top_level = [el for el in flow_nodes(process) if el.getparent() is process]
-    assert {n.get("id"): len(lane_of.get(n.get("id"), [])) for n in top_level if len(lane_of.get(n.get("id"), [])) != 1} == {}
+    lanes_per_node = {n.get("id"): len(lane_of.get(n.get("id"), [])) for n in top_level}
+    assert {node: count for node, count in lanes_per_node.items() if count != 1} == {}
     outside = [f"{n.get('id')} is not inside {lane_of[n.get('id')][0]}" for n in top_level
                if not inside(drawn[n.get("id")], drawn[lane_of[n.get("id")][0]], margin=1)]
     assert outside == []
@@ -206,7 +207,7 @@ def test_flows_do_not_run_through_other_shapes(root, process):
             nid = node.get("id")
             if nid in ends or nid in containers:
                 continue
-            if any(segment_crosses(p, q, drawn[nid]) for p, q in zip(points, points[1:])):
+            if any(segment_crosses(p, q, drawn[nid]) for p, q in zip(points, points[1:], strict=False)):
                 problems.append(f"{flow.get('id')} runs through {nid}")
     assert problems == []
 

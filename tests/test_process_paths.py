@@ -2,7 +2,7 @@
 API, with time moved by the test (no sleeping). Each test checks the audit trail and the
 closure reason."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from bpmn_complaints.clock import get_clock
 from bpmn_complaints.worker import Worker
 
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
-MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 ASSESSMENT = {
     "is_complaint": True, "in_scope": True, "category": "billing", "severity": "low",

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from test_process_paths import INVESTIGATION, RECORD_ACTION, assess, advance, investigate, process, reply  # noqa: F401
+from test_process_paths import INVESTIGATION, RECORD_ACTION, advance, assess, investigate, process, reply  # noqa: F401
 from test_web_staff import Browser, add_user
 
 NOVEMBER = {"from": "2026-11-01", "to": "2026-12-01"}

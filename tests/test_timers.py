@@ -1,13 +1,13 @@
 """Timers on the injected clock: due dates, a non-interrupting reminder, an SLA breach."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bpmn_complaints.clock import get_clock
 from bpmn_complaints.worker import Worker
 from conftest import DIAGRAMS
 
 # Friday 2026-12-18 10:00 UTC: 2 business days later is Tuesday 22nd (GB/ENG calendar).
-FRIDAY = datetime(2026, 12, 18, 10, 0, tzinfo=timezone.utc)
+FRIDAY = datetime(2026, 12, 18, 10, 0, tzinfo=UTC)
 
 
 def run_worker(api) -> int:

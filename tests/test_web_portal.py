@@ -1,7 +1,7 @@
 """The public complainant portal through the Flask test client."""
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -73,7 +73,7 @@ def test_submit_confirm_and_status_without_internal_notes(portal, api):
     # The date the acknowledgement promised, in words, matching the complainant's API view.
     promised = api.get(f"/api/complaints/{reference}", query_string={"token": status_url.split("token=")[1]})
     promised = datetime.fromisoformat(promised.get_json()["expected_response_by"])
-    assert promised > datetime.now(timezone.utc) + timedelta(days=7)
+    assert promised > datetime.now(UTC) + timedelta(days=7)
     assert f"We aim to send you our response by <strong>{promised:%A} {promised.day} {promised:%B %Y}</strong>" in page
     # Tasks are being worked on, so there is no decision to accept yet; withdrawing is offered.
     assert "I accept the decision" not in page and "Withdraw my complaint" in page

@@ -195,7 +195,8 @@ def test_task_page_form_errors_keep_the_data_then_complete(staff, api):
     assert '<select id="f-severity" name="severity"' in page and '<textarea id="f-note" name="note"' in page
     assert page.count("(required)") == 2
 
-    bad = alice.post(f"/tasks/{task_id}", f"/tasks/{task_id}/complete", {"severity": "high", "note": "Called <b>them</b>"})
+    bad = alice.post(f"/tasks/{task_id}", f"/tasks/{task_id}/complete",
+                     {"severity": "high", "note": "Called <b>them</b>"})
     assert bad.status_code == 400
     html = text(bad)
     assert "There is a problem" in html and 'href="#f-in_scope"' in html

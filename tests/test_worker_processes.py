@@ -16,15 +16,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from bpmn_complaints.db import trail
 from bpmn_complaints.clock import get_clock
-from bpmn_complaints.db import run_change
+from bpmn_complaints.db import run_change, trail
 from bpmn_complaints.extensions import db
 from bpmn_complaints.handlers import RetryLater
 from bpmn_complaints.models import AuditEvent, Complaint, HumanTask, Job, ProcessInstance
@@ -49,7 +48,8 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, pythonpath: Path | None = None, **config) -> subprocess.Popen:
-        env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}), "PYTHONUNBUFFERED": "1", "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL,
+        env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}), "PYTHONUNBUFFERED": "1",
+               "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL,
                "COMPLAINTS_SECRET_KEY": "test", **{f"COMPLAINTS_{k}": str(v) for k, v in config.items()}}
         proc = subprocess.Popen([str(CLI), "worker"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
@@ -92,7 +92,7 @@ def complaints(app, n: int, diagram: str, ago=timedelta(days=1)) -> list[int]:
     """Deploy ``diagram`` and submit ``n`` complaints at ``ago`` before real time; returns
     their instance ids in the order their timers are due."""
     with app.app_context():
-        get_clock().set(datetime.now(timezone.utc) - ago)
+        get_clock().set(datetime.now(UTC) - ago)
     assert app.test_cli_runner().invoke(args=["deploy", str(DIAGRAMS / diagram)]).exit_code == 0
     with app.app_context():
         for i in range(n):
@@ -198,7 +198,7 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
     hold_lock(lock_conn, instance_id)
     procs = [workers.start(tmp_path)]
     wait_for(lambda: waiting_on_locks(lock_conn) == 1, "the first worker to write the retry")
-    assert datetime.now(timezone.utc) < timer_due, "too slow to load the instance before the timer was due"
+    assert datetime.now(UTC) < timer_due, "too slow to load the instance before the timer was due"
     procs.append(workers.start(tmp_path))
     # Both have loaded the instance and are writing it: neither has seen the other's change.
     wait_for(lambda: waiting_on_locks(lock_conn) == 2, "the second worker to write the timer")
@@ -241,7 +241,7 @@ def test_a_sleeping_worker_wakes_for_a_timer_written_after_it_slept(app, workers
     proc = workers.start()
     time.sleep(1)
     with app.app_context():
-        get_clock().set(datetime.now(timezone.utc) - timedelta(days=1))
+        get_clock().set(datetime.now(UTC) - timedelta(days=1))
         complaint, _ = run_change(submit, {"name": "Dana", "email": "d@example.com", "description": "Late."})
         due_now = db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.complaint_id == complaint.id))
     # Well within the minute it would otherwise sleep: the NOTIFY of the commit woke it.

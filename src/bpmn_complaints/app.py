@@ -13,7 +13,6 @@ from .extensions import db, init_db, migrate
 from .shipped import ROOT, shipped_folder
 
 
-
 def create_app(config: dict | None = None) -> Flask:
     """Create the application.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 from flask import current_app
@@ -32,8 +32,8 @@ def _to_utc(value: datetime | date | str) -> datetime:
             raise TypeError(f"expected a datetime, not {type(value).__name__}")
         value = datetime.combine(value, time())
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _to_date(value: date | str) -> date:

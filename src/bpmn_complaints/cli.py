@@ -48,9 +48,9 @@ def deploy_command(paths, key, actor):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
     deploy the complaint process that ships with the package."""
     from .db import run_change
-    from .shipped import shipped_folder
     from .engine.definitions import read_bundle
     from .services.definitions import deploy
+    from .shipped import shipped_folder
 
     try:
         files = read_bundle(list(paths) or [str(shipped_folder("processes"))])

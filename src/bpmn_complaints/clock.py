@@ -1,7 +1,7 @@
 """The application's clock. Everything that asks "what time is it" goes through here, so
 tests (and the demo) can move time forward without sleeping. Times are aware UTC."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -13,12 +13,12 @@ class Clock:
         self._frozen: datetime | None = None
 
     def now(self) -> datetime:
-        return self._frozen if self._frozen is not None else datetime.now(timezone.utc)
+        return self._frozen if self._frozen is not None else datetime.now(UTC)
 
     def set(self, moment: datetime) -> None:
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        self._frozen = moment.astimezone(timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
+        self._frozen = moment.astimezone(UTC)
 
     def advance(self, **delta) -> datetime:
         self.set(self.now() + timedelta(**delta))

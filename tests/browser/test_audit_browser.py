@@ -1,9 +1,10 @@
 """The auditor's sample and the team page in a real browser: an auditor draws a sample with
 the keyboard and prints it; a supervisor reads the team's workload."""
 
+from test_web_browser import PASSWORD, chromium, live_server, new_page, shot  # noqa: F401
+
 from test_process_paths import advance, assess, process  # noqa: F401
 from test_reports import scenario  # noqa: F401
-from test_web_browser import PASSWORD, chromium, live_server, new_page, shot  # noqa: F401
 from test_web_staff import add_user
 
 

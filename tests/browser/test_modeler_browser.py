@@ -5,8 +5,8 @@ explained with a link to the element."""
 from pathlib import Path
 
 import pytest
-
 from test_web_browser import PASSWORD, PROCESSES, chromium, live_server, new_page, shot  # noqa: F401
+
 from test_web_staff import add_user
 
 RENAME = """(name) => {

@@ -1,9 +1,10 @@
 """The management report in a real browser: a supervisor chooses the period with the
 keyboard, reads the figures, and the page prints as the management-review document."""
 
+from test_web_browser import PASSWORD, chromium, live_server, new_page, shot  # noqa: F401
+
 from test_process_paths import process  # noqa: F401
 from test_reports import scenario  # noqa: F401
-from test_web_browser import PASSWORD, chromium, live_server, new_page, shot  # noqa: F401
 from test_web_staff import add_user
 
 

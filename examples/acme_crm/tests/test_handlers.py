@@ -3,8 +3,8 @@
 from types import SimpleNamespace
 
 import pytest
-
 from acme_crm.handlers import crm_update
+
 from bpmn_complaints.handlers import HandlerContext, HandlerIncident
 from bpmn_complaints.handlers.spec import DefinitionInfo, TaskInfo
 

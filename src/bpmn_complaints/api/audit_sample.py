@@ -1,8 +1,8 @@
 """The auditor's sample (ISO 10002 8.5): closed complaints drawn at random, each checked."""
 
 from ..policy import DRAW_AUDIT_SAMPLE
-from ..services import audit_sample as service
 from ..schemas.audit_sample import AuditSample, AuditSampleQuery
+from ..services import audit_sample as service
 from .auth import require
 from .blueprint import Blueprint
 

@@ -6,13 +6,24 @@ from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
 from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
+from ..schemas.resources import (
+    ComplaintCreated,
+    ComplaintDetail,
+    ComplaintIn,
+    ComplaintList,
+    ComplaintPublic,
+    ComplaintQuery,
+    EraseIn,
+    EraseOut,
+    History,
+    PersonalData,
+    TokenQuery,
+)
 from ..services import complaints as service
 from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
 from .auth import current_user, require
 from .blueprint import Blueprint
-from ..schemas.resources import (ComplaintCreated, ComplaintDetail, ComplaintIn, ComplaintList, ComplaintPublic,
-                      ComplaintQuery, EraseIn, EraseOut, History, PersonalData, TokenQuery)
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 

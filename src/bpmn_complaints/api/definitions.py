@@ -5,10 +5,10 @@ from flask import Response, current_app, request
 from ..db import run_change
 from ..exceptions import BadRequest, PayloadTooLarge
 from ..policy import DEPLOY_DEFINITIONS, READ_BPMN, READ_DEFINITIONS
+from ..schemas.resources import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut
 from ..services import definitions as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from ..schemas.resources import CompareQuery, DefinitionComparison, DefinitionList, DeployJson, DeployOut
 
 bp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="Process definitions")
 

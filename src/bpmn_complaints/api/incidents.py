@@ -2,10 +2,10 @@
 
 from ..db import run_change
 from ..policy import MANAGE_INCIDENTS, READ_INCIDENTS
+from ..schemas.resources import IncidentOut
 from ..services import instances as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from ..schemas.resources import IncidentOut
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/incidents", description="Incidents")
 

@@ -3,11 +3,11 @@
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..policy import SEND_MESSAGES, allows
+from ..schemas.resources import MessageIn, MessageOut
 from ..services import complaints
 from ..services import instances as service
 from .auth import current_user
 from .blueprint import Blueprint
-from ..schemas.resources import MessageIn, MessageOut
 
 bp = Blueprint("messages", __name__, url_prefix="/api/messages", description="Messages")
 

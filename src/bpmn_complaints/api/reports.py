@@ -3,11 +3,11 @@
 from flask import Response
 
 from ..policy import READ_REPORTS
+from ..schemas.reports import ReportQuery, ReportSummary
 from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import require
 from .blueprint import Blueprint
-from ..schemas.reports import ReportQuery, ReportSummary
 
 # The permission check runs before the query is read, so a caller without it learns nothing
 # from the 400s.

@@ -2,11 +2,11 @@
 
 from ..db import run_change
 from ..policy import ASSIGN_TASKS, WORK_TASKS
+from ..schemas.resources import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
 from ..services import forms
 from ..services import tasks as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from ..schemas.resources import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
 

@@ -20,9 +20,9 @@ from ..exceptions import DeployFailed
 from ..expressions.dialects import NS
 from ..extensions import db
 from ..models import Definition
+from ..xml_safety import UnsafeXml, parse_xml
 from .lint import Linter, Problem
 from .parser import ComplaintsBpmnParser
-from ..xml_safety import UnsafeXml, parse_xml
 
 SUFFIXES = (".bpmn", ".dmn", ".json")
 

@@ -74,7 +74,7 @@ class Linter:
     # -- BPMN ------------------------------------------------------------------------
 
     def bpmn(self, file: str, root) -> None:
-        bpmn_ns = "{%s}" % NS["bpmn"]
+        bpmn_ns = f"{{{NS['bpmn']}}}"
         ids = {el.get("id") for el in root.iter() if el.get("id") and str(el.tag).startswith(bpmn_ns)}
         for process in root.iterfind(".//bpmn:process", NS):
             pid = process.get("id", "")

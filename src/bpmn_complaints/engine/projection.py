@@ -6,10 +6,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from ..clock import utcnow
+from ..expressions import ExpressionError
+from ..extensions import db
 from ..models import HumanTask
 from ..models.task import PRIORITY_RANK
-from ..extensions import db
-from ..expressions import ExpressionError
 from .lint import find_form
 from .run import Run, all_workflows, properties
 

@@ -23,9 +23,9 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from ..db import trail
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
+from ..db import trail
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import Definition, ProcessInstance

@@ -7,7 +7,7 @@
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -41,7 +41,7 @@ def _utc_moment(value: str) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return TimerEventDefinition.parse_time_or_duration(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ClockTimeDate(TimeDateEventDefinition):

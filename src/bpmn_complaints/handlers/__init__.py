@@ -1,8 +1,17 @@
 """Service-task handlers: the contract, the registry, and the built-in handlers."""
 
 from .registry import HandlerRegistrationError, HandlerRegistry, handler
-from .spec import (BpmnError, ComplaintView, DefinitionInfo, Handler, HandlerContext, HandlerIncident,
-                   HostServices, RetryLater, TaskInfo)
+from .spec import (
+                   BpmnError,
+                   ComplaintView,
+                   DefinitionInfo,
+                   Handler,
+                   HandlerContext,
+                   HandlerIncident,
+                   HostServices,
+                   RetryLater,
+                   TaskInfo,
+)
 
 __all__ = [
     "BpmnError",

@@ -39,6 +39,7 @@ def notify(ctx: HandlerContext):
     reference = ctx.complaint.reference if ctx.complaint is not None else ""
     message = ctx.services.email(to, template, reference=reference, task_name=ctx.task.name,
                                  title=ctx.params.get("title"), message=ctx.params.get("message"),
-                                 staff_link=ctx.services.staff_link() if reference else ctx.services.setting("PUBLIC_BASE_URL"))
+                                 staff_link=(ctx.services.staff_link() if reference
+                                             else ctx.services.setting("PUBLIC_BASE_URL")))
     ctx.services.record("notified", sent=True, task=ctx.task.bpmn_id, **sent_record(message))
     return {"template": template, "at": at, "message_id": message.message_id}

@@ -21,9 +21,8 @@ from email.utils import format_datetime
 
 from flask import current_app
 
-from ..db import trail
 from ..clock import utcnow
-from ..db import run_change
+from ..db import run_change, trail
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
 

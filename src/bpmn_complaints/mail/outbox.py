@@ -7,8 +7,8 @@ from email.utils import parseaddr
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..db import trail
 from ..clock import utcnow
+from ..db import trail
 from ..db.notify import announce
 from ..exceptions import Conflict, NotFound
 from ..extensions import db

@@ -12,8 +12,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, Undefined,
-                    select_autoescape)
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    Undefined,
+    select_autoescape,
+)
 
 
 @dataclass(frozen=True)

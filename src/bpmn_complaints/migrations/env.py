@@ -10,8 +10,8 @@ from alembic import context
 from flask import current_app
 
 from bpmn_complaints import models  # noqa: F401  (every table in the metadata)
-from bpmn_complaints.models.types import UTCDateTime
 from bpmn_complaints.db.revisions import include_object
+from bpmn_complaints.models.types import UTCDateTime
 
 # A command line has no logging set up, so show Alembic's progress ("Running upgrade
 # a -> b") on stderr. basicConfig leaves a host that set up logging alone; the usual

@@ -1,12 +1,12 @@
 """SQLAlchemy 2.0 typed models."""
 
-from .trail import AuditEvent
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
 from .task import HumanTask
+from .trail import AuditEvent
 from .user import ApiToken, Membership, User
 
 __all__ = [

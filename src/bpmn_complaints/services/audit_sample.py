@@ -13,8 +13,8 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from ..db import trail
 from ..business_calendar import business_calendar
+from ..db import trail
 from ..extensions import db
 from ..models import AuditEvent, Complaint, Definition, HumanTask, Incident, ProcessInstance
 from .reports import midnight, targets

@@ -14,7 +14,7 @@ from lxml import etree
 from ..expressions.dialects import NS, BindingError, read_binding
 from ..xml_safety import parse_xml
 
-BPMN = "{%s}" % NS["bpmn"]
+BPMN = f"{{{NS['bpmn']}}}"
 CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
 SKIPPED_CHILDREN = {"incoming", "outgoing", "laneSet", "documentation"}
 # Attributes at their BPMN default: bpmn-js drops them on export, so they mean nothing.
@@ -216,9 +216,11 @@ def _compare_dmn(file: str, old_root, new_root) -> list[Change]:
     for rule_id in sorted(set(old) | set(new)):
         decision = (new.get(rule_id) or old.get(rule_id))[0]
         if rule_id not in old:
-            changes.append(Change("added", "decision", file, rule_id, f"Rule {rule_id} of {decision} was added: {new[rule_id][1]}"))
+            changes.append(Change("added", "decision", file, rule_id,
+                                  f"Rule {rule_id} of {decision} was added: {new[rule_id][1]}"))
         elif rule_id not in new:
-            changes.append(Change("removed", "decision", file, rule_id, f"Rule {rule_id} of {decision} was removed: {old[rule_id][1]}"))
+            changes.append(Change("removed", "decision", file, rule_id,
+                                  f"Rule {rule_id} of {decision} was removed: {old[rule_id][1]}"))
         elif old[rule_id] != new[rule_id]:
             changes.append(Change("changed", "decision", file, rule_id,
                                   f"Rule {rule_id} of {decision}: {old[rule_id][1]} → {new[rule_id][1]}"))
@@ -239,7 +241,8 @@ def _compare_form(file: str, old: dict, new: dict) -> list[Change]:
     changes = []
     for name in sorted(names_old | names_new):
         if name not in names_old:
-            changes.append(Change("added", "form", file, name, f"Field {name} ({_field(new, name)['title'] or name}) was added"))
+            title = _field(new, name)["title"] or name
+            changes.append(Change("added", "form", file, name, f"Field {name} ({title}) was added"))
         elif name not in names_new:
             changes.append(Change("removed", "form", file, name, f"Field {name} was removed"))
         else:

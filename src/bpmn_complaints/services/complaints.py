@@ -8,8 +8,8 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, or_, select
 
-from ..db import trail
 from ..clock import utcnow
+from ..db import trail
 from ..engine import runtime
 from ..engine.definitions import latest_definition
 from ..exceptions import AppError, BadRequest, Conflict, NotFound

@@ -3,13 +3,13 @@
 from flask import current_app
 from sqlalchemy import select
 
-from ..db import trail
 from ..clock import utcnow
+from ..db import trail
+from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
 from ..models import Definition
 from .compare import compare
-from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 
 
 def validate(files: dict[str, str], key: str | None = None):

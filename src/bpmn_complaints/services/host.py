@@ -9,9 +9,9 @@ from flask import current_app
 from jinja2 import TemplateError
 from sqlalchemy import func, select
 
-from ..db import trail
 from ..business_calendar import BusinessCalendar, business_calendar
 from ..clock import utcnow
+from ..db import trail
 from ..extensions import db
 from ..handlers.spec import HandlerIncident
 from ..mail import enqueue, links

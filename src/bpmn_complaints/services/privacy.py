@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..db import trail
 from ..clock import utcnow
+from ..db import trail
 from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
-from ..models import AuditEvent, Comment, Complaint, HumanTask, OutboxMessage, ProcessInstance
+from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessInstance
 from . import forms
 
 ERASED = "[erased]"

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..db import trail
 from ..business_calendar import business_calendar
 from ..clock import utcnow
+from ..db import trail
 from ..engine.observer import Settled, Step
 from ..extensions import db
 from ..handlers.spec import ComplaintView

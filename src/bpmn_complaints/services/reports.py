@@ -13,12 +13,12 @@ recorded before the period ended: the decision table's ``target_days`` (event
 
 import math
 import statistics
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..clock import utcnow
 from ..business_calendar import business_calendar
+from ..clock import utcnow
 from ..extensions import db
 from ..models import AuditEvent, Complaint
 
@@ -51,7 +51,7 @@ def period_for(start: date | None, end: date | None, today: date) -> tuple[date,
 
 
 def midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _spread(values: list[int]) -> dict:
@@ -117,7 +117,7 @@ def targets(condition, until: datetime) -> dict[int, datetime]:
     for complaint_id, details in events:
         moment = details.get("target_at") or details.get("expected_response_by")
         if moment:
-            found[complaint_id] = datetime.fromisoformat(moment).astimezone(timezone.utc)
+            found[complaint_id] = datetime.fromisoformat(moment).astimezone(UTC)
     return found
 
 

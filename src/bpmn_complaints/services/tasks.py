@@ -6,8 +6,8 @@ claiming at once exactly one wins; the others get 409 naming the holder.
 
 from sqlalchemy import func, or_, select, update
 
-from ..db import trail
 from ..clock import utcnow
+from ..db import trail
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db

@@ -6,9 +6,9 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..db import trail
 from ..clock import utcnow
-from ..exceptions import BadRequest, Conflict, NotFound, Unauthorized
+from ..db import trail
+from ..exceptions import BadRequest, NotFound, Unauthorized
 from ..extensions import db
 from ..models import ApiToken, Membership, User
 from ..policy import ROLES

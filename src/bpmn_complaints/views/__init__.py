@@ -2,7 +2,7 @@
 complainant portal. Like the API, each view loads input, calls one service function and
 renders the result."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
 
 
 def _age(value: datetime | None) -> str:

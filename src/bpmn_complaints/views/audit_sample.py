@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 
-from ..schemas.audit_sample import AuditSampleQuery
 from ..policy import DRAW_AUDIT_SAMPLE
+from ..schemas.audit_sample import AuditSampleQuery
 from ..services import audit_sample as service
 from .auth import staff_required
 

@@ -3,10 +3,10 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
-from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
 from ..db import run_change
 from ..exceptions import Conflict
 from ..policy import ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
+from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
 from ..services import complaints as service
 from ..services import instances
 from ..services.definitions import main_bpmn

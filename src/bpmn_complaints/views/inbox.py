@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from ..schemas.resources import PRIORITIES, TaskQuery
 from ..policy import SEE_ALL_TASKS, WORK_TASKS, allows
+from ..schemas.resources import PRIORITIES, TaskQuery
 from ..services import tasks as service
 from .auth import me, staff_required
 

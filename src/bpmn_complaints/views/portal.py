@@ -4,10 +4,10 @@ and the status page reached with the reference and the secret token."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..schemas.resources import ComplaintIn
 from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter
+from ..schemas.resources import ComplaintIn
 from ..services import complaints as service
 from ..services import instances
 

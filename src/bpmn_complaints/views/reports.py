@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Blueprint, Response, render_template, request
 from marshmallow import ValidationError
 
-from ..schemas.reports import ReportQuery
 from ..policy import READ_REPORTS
+from ..schemas.reports import ReportQuery
 from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import staff_required

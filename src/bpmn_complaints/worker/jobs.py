@@ -5,9 +5,8 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..db import trail
 from ..clock import utcnow
-from ..db import run_change
+from ..db import run_change, trail
 from ..engine import runtime
 from ..extensions import db
 from ..models import Complaint, Incident, Job, ProcessInstance

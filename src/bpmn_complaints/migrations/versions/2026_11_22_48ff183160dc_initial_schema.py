@@ -9,9 +9,8 @@ Revises:
 Create Date: 2026-11-22 23:03:51.301535
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '48ff183160dc'

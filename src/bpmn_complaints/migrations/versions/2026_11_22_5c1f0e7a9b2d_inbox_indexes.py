@@ -10,9 +10,8 @@ Revises: 48ff183160dc
 Create Date: 2026-11-22 23:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5c1f0e7a9b2d'

@@ -11,7 +11,6 @@ Create Date: 2026-12-01 21:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '9d3e4b1a7c20'
 down_revision = '5c1f0e7a9b2d'
