@@ -25,7 +25,6 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
-from ..db import trail
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import Definition, ProcessInstance
@@ -126,7 +125,7 @@ def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], 
         run.workflow.send_event(event)
     except WorkflowException:
         raise Conflict(f"this complaint is not waiting for the message {name!r} now") from None
-    run.observer.record("message_received", actor, message=name, payload=trail.for_trail(payload, free_text=None))
+    run.observer.record("message_received", actor, message=name, payload=payload)
     _advance(run)
     return run
 

@@ -13,10 +13,12 @@ def complaint_of(ctx: HandlerContext, handler: str):
 
 
 def field(ctx: HandlerContext, name: str, default=None):
-    """A parameter from the diagram, else the task-data field of the same name."""
+    """A parameter from the diagram, else the task-data field of the same name; a
+    person's words are read from the case file."""
     value = ctx.params.get(name)
     if value in (None, ""):
         value = ctx.task.data.get(name)
+    value = ctx.services.text(value)
     return default if value in (None, "") else value
 
 

@@ -13,6 +13,7 @@ which the row is ``failed``: listed for supervisors at ``GET /api/outbox?status=
 and put back in the queue with ``POST /api/outbox/<id>/retry``.
 """
 
+import re
 import smtplib
 import ssl
 from datetime import timedelta
@@ -76,11 +77,18 @@ def _permanent(err: Exception) -> bool:
     return isinstance(err, smtplib.SMTPDataError) and err.smtp_code >= 500
 
 
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def _describe(err: Exception) -> str:
+    """What went wrong, for the outbox row and the trail: never an address (personal data
+    that the trail could not erase)."""
     if isinstance(err, smtplib.SMTPRecipientsRefused):
-        return "recipients refused: " + "; ".join(f"{a}: {c} {m.decode(errors='replace')}"
-                                                   for a, (c, m) in err.recipients.items())
-    return f"{type(err).__name__}: {err}"
+        text = "recipients refused: " + "; ".join(f"{c} {m.decode(errors='replace')}"
+                                                   for c, m in err.recipients.values())
+    else:
+        text = f"{type(err).__name__}: {err}"
+    return _ADDRESS.sub("<address>", text)
 
 
 def _complaint(message: OutboxMessage) -> Complaint | None:
@@ -95,7 +103,7 @@ def _record_sent(outbox_id: int, refused: dict) -> None:
     if refused:
         message.last_error = _describe(smtplib.SMTPRecipientsRefused(refused))
     trail.record("email_sent", "worker", _complaint(message), message_id=message.message_id,
-                 template=message.template, attempts=message.attempts, refused=sorted(refused))
+                 template=message.template, attempts=message.attempts, refused=len(refused))  # a count: no addresses
 
 
 def _record_failure(outbox_id: int, owner: str, err: Exception) -> None:

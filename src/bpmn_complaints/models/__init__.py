@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models."""
 
+from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .instance import Incident, ProcessInstance
@@ -12,6 +13,7 @@ from .user import ApiToken, Membership, User
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CaseMessage",
     "Comment",
     "Complaint",
     "Definition",

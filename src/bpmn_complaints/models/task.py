@@ -46,6 +46,9 @@ class HumanTask(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
     submitted_data: Mapped[dict | None] = mapped_column(JSON)
+    # What the form showed when it was completed: {"fields": {name: label},
+    # "choices": {name: {value: title}}}, so the case file reads as the person saw it.
+    answer_labels: Mapped[dict | None] = mapped_column(JSON)
 
 
 # The inbox's orderings (services.tasks.SORTS), each led by the state, so a page is read in

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
 from ..policy import SEE_ALL_COMPLAINTS, allows
+from . import privacy
 from .host import plain_status_token
 from .process_events import ComplaintObserver
 
@@ -113,10 +114,14 @@ def visible_to(user: User):
     return Complaint.id.in_(worked)
 
 
-def check_visible(user: User, complaint: Complaint) -> None:
+def may_see(user: User, complaint: Complaint) -> bool:
     condition = visible_to(user)
-    if condition is not None and not db.session.scalar(
-            select(Complaint.id).where(Complaint.id == complaint.id, condition)):
+    return condition is None or db.session.scalar(
+        select(Complaint.id).where(Complaint.id == complaint.id, condition)) is not None
+
+
+def check_visible(user: User, complaint: Complaint) -> None:
+    if not may_see(user, complaint):
         raise NotFound(f"no complaint has the reference {complaint.reference!r}")
 
 
@@ -248,6 +253,9 @@ def record_feedback(reference: str, signature: str, satisfaction: int, resolved:
     if _feedback_given(complaint):
         raise Conflict("this survey has already been answered")
     comment = (comment or "").strip()
+    if comment and privacy.erased_at(complaint) is not None:
+        # Nothing could erase it later: the complaint's personal data is gone already.
+        comment = ""
     if comment:
         db.session.add(Comment(complaint_id=complaint.id, author="complainant (survey)", body=comment,
                                created_at=utcnow()))

@@ -62,3 +62,22 @@ def free_text_fields(schema: dict | None) -> set[str] | None:
             fields.add(name)
     return fields
 
+
+
+def declared_fields(schema: dict | None) -> set[str] | None:
+    """The top-level fields ``schema`` declares (``None`` without a schema)."""
+    return None if schema is None else set(schema.get("properties") or {})
+
+
+def labels_of(schema: dict | None) -> dict | None:
+    """What the form showed: each field's label, and the titles of its choices."""
+    if schema is None:
+        return None
+    fields, choices = {}, {}
+    for name, prop in (schema.get("properties") or {}).items():
+        fields[name] = prop.get("title") or name
+        options = {str(o.get("const")): o.get("title") for o in prop.get("oneOf") or prop.get("anyOf") or []
+                   if isinstance(o, dict) and "const" in o and o.get("title")}
+        if options:
+            choices[name] = options
+    return {"fields": fields, "choices": choices}

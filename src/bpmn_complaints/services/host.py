@@ -16,6 +16,7 @@ from ..extensions import db
 from ..handlers.spec import HandlerIncident
 from ..mail import enqueue, links
 from ..models import Complaint, HumanTask, OutboxMessage, User
+from . import case_text
 from .status import change_status
 from .users import group_members
 
@@ -49,6 +50,11 @@ class HostServices:
 
     def calendar(self) -> BusinessCalendar:
         return business_calendar()
+
+    def text(self, value):
+        """The words a case-file pointer in task data stands for (see :mod:`.case_text`);
+        any other value as it is."""
+        return case_text.resolve(value)
 
     def setting(self, key: str):
         """A configuration value (e.g. ``PUBLIC_BASE_URL``)."""

@@ -2,11 +2,12 @@
 
 from sqlalchemy import select
 
+from ..clock import utcnow
 from ..engine import runtime
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
-from ..models import Incident, ProcessInstance
-from . import complaints
+from ..models import CaseMessage, Incident, ProcessInstance
+from . import case_text, complaints
 
 
 def send_message(reference: str, name: str, payload: dict, actor: str) -> ProcessInstance:
@@ -15,7 +16,12 @@ def send_message(reference: str, name: str, payload: dict, actor: str) -> Proces
     instance = complaints.instance_of(complaint)
     if instance.status == "completed":
         raise Conflict(f"complaint {reference} is closed")
-    runtime.send_message(instance, name, payload, actor)
+    # What the complainant wrote is kept in the case file; the engine gets its codes.
+    message = CaseMessage(complaint_id=complaint.id, name=name, sender=actor, payload=payload, received_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    routing = case_text.routing_values(payload, case_text.message_pointer(message.id))
+    runtime.send_message(instance, name, routing, actor)
     return instance
 
 

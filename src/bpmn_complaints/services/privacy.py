@@ -1,8 +1,9 @@
 """A complainant's personal data on request (ISO 10002 4.10): everything we hold about one
 complaint, exported, and erased once the complaint is closed.
 
-Personal data lives in our own tables: the complaint record, comments, the emails sent,
-the free-text answers of task forms (also kept in the instance's task data). The audit
+Personal data lives in our own tables, the case file: the complaint record, comments,
+the emails sent, the free-text answers of task forms and the complainant's messages. The
+engine's task data holds only pointers to those words (:mod:`.case_text`). The audit
 trail holds only fingerprints of it (:func:`bpmn_complaints.db.trail.for_trail`), so erasing
 leaves the hash chain intact and the trail still shows who did what, and when.
 """
@@ -17,8 +18,8 @@ from ..db import trail
 from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
-from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessInstance
-from . import forms
+from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance
+from . import case_file, case_text, forms
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
@@ -32,6 +33,22 @@ def _tasks(complaint: Complaint) -> list[HumanTask]:
 def _emails(complaint: Complaint) -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)
                                    .order_by(OutboxMessage.id)))
+
+
+def _messages(complaint: Complaint) -> list[CaseMessage]:
+    return list(db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)
+                                   .order_by(CaseMessage.id)))
+
+
+def _erase_words(value):
+    """A message's payload with every person's words erased and its codes kept."""
+    if isinstance(value, str):
+        return value if value == "" or case_text.is_code(value) else ERASED
+    if isinstance(value, dict):
+        return {k: _erase_words(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_erase_words(v) for v in value]
+    return value
 
 
 def erased_at(complaint: Complaint):
@@ -54,14 +71,19 @@ def export(complaint: Complaint, actor: str) -> dict:
         "emails": [{"to": e.to_addrs, "subject": e.subject, "text": e.body_text, "status": e.status,
                     "sent_at": e.sent_at} for e in _emails(complaint)],
         "task_answers": [{"task": t.name, "completed_by": t.completed_by, "completed_at": t.completed_at,
-                          "answers": t.submitted_data} for t in _tasks(complaint)],
+                          "answers": t.submitted_data,
+                          "labelled": [{"label": label, "answer": value} for label, value in case_file.answers(t)]}
+                         for t in _tasks(complaint)],
+        "messages": [{"message": m.name, "from": m.sender, "at": m.received_at, "content": m.payload}
+                     for m in _messages(complaint)],
     }
     return json.loads(json.dumps(document, default=lambda value: value.isoformat()))
 
 
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
-    text and recipients of its emails, and the free-text answers of its tasks. What is
+    text and recipients of its emails, the free-text answers of its tasks and the words of
+    the complainant's messages. What is
     needed for the records and reports stays: reference, dates, category, product,
     channel, status, closure reason, and every coded answer (outcome, root cause, remedy).
 
@@ -88,11 +110,18 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     for task in _tasks(complaint):
         free_text = forms.free_text_fields(forms.schemas_for(task)[0]) or set()
         prose |= free_text
-        task.submitted_data = {k: ERASED if k in free_text and v not in (None, "") else v
+        declared = forms.declared_fields(forms.schemas_for(task)[0]) or set()
+        task.submitted_data = {k: (ERASED if v not in (None, "") else v) if k in free_text
+                               else v if k in declared else _erase_words(v)
                                for k, v in task.submitted_data.items()}
+    messages = _messages(complaint)
+    for message in messages:
+        message.payload = _erase_words(message.payload)
+    # Instances started before task data became pointers-only may still hold the words.
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
-    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
+    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose),
+              "messages": len(messages)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 

@@ -16,6 +16,7 @@ from ..engine.observer import Settled, Step
 from ..extensions import db
 from ..handlers.spec import ComplaintView
 from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
+from . import case_text
 from .host import HostServices
 from .status import change_status
 
@@ -38,6 +39,11 @@ class ComplaintObserver:
 
     def record(self, action: str, actor: str, *, task_id: str | None = None, bpmn_id: str | None = None,
                **details: Any) -> None:
+        payload = details.get("payload")
+        if isinstance(payload, dict):
+            # A message's words are in the case file; the trail proves them by fingerprint.
+            words = {name: case_text.resolve(value) for name, value in payload.items()}
+            details["payload"] = trail.for_trail(words, free_text=None)
         trail.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
 
     def step_completed(self, step: Step) -> None:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import forms
+from . import case_text, complaints, forms
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -63,8 +63,14 @@ def get_task(task_id: str, user: User) -> HumanTask:
 
 
 def _may_see(user: User, task: HumanTask) -> bool:
-    return (allows(user, SEE_ALL_TASKS) or task.assignee == user.name or task.completed_by == user.name
-            or task.candidate_group in user.groups)
+    """A ready task is seen by its group (to claim it); a finished one by whoever may
+    open its complaint (ISO 10002 4.10), so each step can read what came before."""
+    if allows(user, SEE_ALL_TASKS) or task.assignee == user.name or task.completed_by == user.name:
+        return True
+    if task.state == "ready" and task.candidate_group in user.groups:
+        return True
+    complaint = _complaint(task)
+    return complaint is not None and complaints.may_see(user, complaint)
 
 
 def _check_may_work(user: User, task: HumanTask) -> None:
@@ -176,11 +182,15 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     forms.validate_submission(schema, data)
     now = utcnow()
     task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
+    task.answer_labels = forms.labels_of(schema)
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     db.session.flush()
     instance = db.session.get(ProcessInstance, task.instance_id)
-    runtime.complete_task(instance, task.id, data, user.name)
+    # The engine gets codes, flags, dates and numbers; the words stay in the case file.
+    routing = case_text.routing_values(data, case_text.task_pointer(task.id), forms.free_text_fields(schema),
+                                       forms.declared_fields(schema))
+    runtime.complete_task(instance, task.id, routing, user.name)
     return task
 
 

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ..db import run_change
 from ..exceptions import Conflict, NotFound, ValidationFailed
 from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
+from ..services import case_file, forms
 from ..services import complaints as complaints_service
-from ..services import forms
 from ..services import tasks as service
 from ..services.users import group_members
 from .auth import me, safe_next, staff_required
@@ -31,14 +31,19 @@ def _complaint_for(task, user):
 def _render(task, data=None, errors=None, status=200):
     user = me()
     schema, _ui = forms.schemas_for(task)
+    complaint = _complaint_for(task, user)
+    earlier = case_file.earlier_round(task) if complaint is not None and task.state == "ready" else None
     if data is None:
-        data = task.submitted_data or {}
+        # A step that comes back (sent back, or a second round) starts from its last answers.
+        data = task.submitted_data or (earlier.submitted_data if earlier is not None else None) or {}
     candidates = []
     if allows(user, ASSIGN_TASKS) and task.state == "ready":
         candidates = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
     fields = build_fields(schema, data, errors)
     return render_template(
-        "task.html", task=task, complaint=_complaint_for(task, user), schema=schema, fields=fields,
+        "task.html", task=task, complaint=complaint, schema=schema, fields=fields,
+        case_file=case_file.entries(complaint) if complaint is not None else [], earlier=earlier,
+        since=case_file.since(complaint, earlier.completed_at) if earlier is not None else [],
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
         may_complete=task.state == "ready" and task.assignee == user.name,
     ), status

@@ -1,0 +1,112 @@
+"""The case file: everything said and done about a complaint, in the order it happened,
+as the people who work it read it (ISO 10002 7.3, 7.6): the submission, each completed
+task's answers with the labels its form showed, comments, the complainant's messages with
+their words, and every email sent.
+
+It is read from our own tables only (never from workflow state), so each step sees what
+the step before handed over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CaseMessage, Comment, Complaint, HumanTask, OutboxMessage
+
+MESSAGE_TITLES = {
+    "complainant_reply": "The complainant replied",
+    "complainant_withdrew": "The complainant withdrew the complaint",
+}
+MESSAGE_LABELS = {"accepted": "Accepts our decision", "comment": "In their words", "reason": "Reason"}
+SUBMISSION = (("product", "Product or service"), ("category", "Category (as the complainant put it)"),
+              ("description", "What happened"), ("remedy_sought", "What they want us to do"),
+              ("channel", "How it reached us"), ("preferred_contact", "How they prefer to be contacted"))
+
+
+@dataclass
+class Entry:
+    """One thing in the case file."""
+
+    at: datetime
+    kind: str  # submission, answers, comment, message, email
+    title: str
+    who: str | None = None
+    items: list[tuple[str, str]] = field(default_factory=list)  # (label, value) pairs
+    text: str | None = None
+    task_id: str | None = None
+    bpmn_id: str | None = None
+
+
+def display(value: Any, choices: dict[str, str] | None = None) -> str:
+    """An answer as the form showed it: the title of a choice, Yes/No, plain text."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(display(v, choices) for v in value)
+    if choices and str(value) in choices:
+        return choices[str(value)]
+    return str(value)
+
+
+def answers(task: HumanTask) -> list[tuple[str, str]]:
+    """A completed task's answers as (label, value), in the form's order; empty ones left out."""
+    labels = task.answer_labels or {}
+    names = labels.get("fields") or {}
+    choices = labels.get("choices") or {}
+    data = task.submitted_data or {}
+    order = [n for n in names if n in data] + [n for n in data if n not in names]
+    return [(names.get(n, n.replace("_", " ").capitalize()), display(data[n], choices.get(n)))
+            for n in order if data[n] not in (None, "", [])]
+
+
+def _submission(complaint: Complaint) -> Entry:
+    items = [(label, str(getattr(complaint, name))) for name, label in SUBMISSION if getattr(complaint, name)]
+    return Entry(complaint.received_at, "submission", "The complaint as received", who=complaint.entered_by
+                 or "the complainant", items=items)
+
+
+def _message(message: CaseMessage) -> Entry:
+    payload = message.payload or {}
+    items = [(MESSAGE_LABELS.get(k, k.replace("_", " ").capitalize()), display(v))
+             for k, v in payload.items() if v not in (None, "")]
+    who = "the complainant" if message.sender == "complainant" else f"recorded by {message.sender}"
+    return Entry(message.received_at, "message", MESSAGE_TITLES.get(message.name, message.name), who=who, items=items)
+
+
+def entries(complaint: Complaint) -> list[Entry]:
+    """The whole case file, oldest first."""
+    found = [_submission(complaint)]
+    tasks = db.session.scalars(select(HumanTask).where(
+        HumanTask.complaint_id == complaint.id, HumanTask.state == "completed").order_by(HumanTask.completed_at))
+    for task in tasks:
+        found.append(Entry(task.completed_at or task.created_at, "answers", task.name, who=task.completed_by,
+                           items=answers(task), task_id=task.id, bpmn_id=task.bpmn_id))
+    for note in db.session.scalars(select(Comment).where(Comment.complaint_id == complaint.id)):
+        found.append(Entry(note.created_at, "comment", "Comment", who=note.author, text=note.body,
+                           task_id=note.task_id))
+    for message in db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)):
+        found.append(_message(message))
+    for email in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)):
+        found.append(Entry(email.sent_at or email.created_at, "email", f"Email: {email.subject}",
+                           who=f"{email.template}, {email.status}", text=email.body_text))
+    return sorted(found, key=lambda e: e.at)
+
+
+def earlier_round(task: HumanTask) -> HumanTask | None:
+    """The last completed run of the same step of the same complaint (a send-back or a
+    second round), whose answers prefill this one."""
+    if task.complaint_id is None:
+        return None
+    return db.session.scalar(select(HumanTask).where(
+        HumanTask.complaint_id == task.complaint_id, HumanTask.bpmn_id == task.bpmn_id,
+        HumanTask.state == "completed", HumanTask.id != task.id).order_by(HumanTask.completed_at.desc()).limit(1))
+
+
+def since(complaint: Complaint, moment: datetime) -> list[Entry]:
+    """What the case file gained after ``moment`` (e.g. why a step came back)."""
+    return [e for e in entries(complaint) if e.at > moment and e.kind in ("answers", "comment", "message")]
