@@ -34,8 +34,9 @@ def run_one(api, n):
     task = api.task_for("ivan", ref, scope="mine")
     assert api.post(f"/api/tasks/{task['id']}/comments", "ivan", json={"body": words(n)["comment"]}).status_code < 300
     investigate(api, ref, findings=words(n)["findings"], response_decision=f"We agree{n}, sorry.")
-    reply = api.post("/api/messages/complainant_reply", json={
-        "reference": ref, "token": created["status_token"], "payload": {"accepted": True, "comment": words(n)["reply"]}})
+    payload = {"accepted": True, "comment": words(n)["reply"]}
+    reply = api.post("/api/messages/complainant_reply",
+                     json={"reference": ref, "token": created["status_token"], "payload": payload})
     assert reply.status_code == 200, reply.get_json()
     api.work("ivan", ref, {**RECORD_ACTION, "action_taken": words(n)["action"]}, scope="mine")
     assert api.get(f"/api/complaints/{ref}", "sam").get_json()["state"] == "closed"
