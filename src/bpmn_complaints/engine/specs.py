@@ -40,7 +40,10 @@ def _utc_moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return TimerEventDefinition.parse_time_or_duration(value)
+        parsed = TimerEventDefinition.parse_time_or_duration(value)  # an ISO week date, or a duration
+        if not isinstance(parsed, datetime):
+            raise ValueError(f"the timer date {value!r} is a duration, not a date") from None
+        return parsed
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
