@@ -102,11 +102,13 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
 
 
 def _executable_processes(bpmn_roots) -> list[tuple[str, str]]:
+    """The id and name of every executable process with an id (the linter reports one without)."""
     found = []
     for root in bpmn_roots.values():
         for process in root.iterfind(".//bpmn:process", NS):
-            if process.get("isExecutable", "false").lower() == "true":
-                found.append((process.get("id"), process.get("name") or process.get("id")))
+            pid = process.get("id")
+            if pid and process.get("isExecutable", "false").lower() == "true":
+                found.append((pid, process.get("name") or pid))
     return found
 
 

@@ -78,6 +78,9 @@ class Linter:
         ids = {el.get("id") for el in root.iter() if el.get("id") and str(el.tag).startswith(bpmn_ns)}
         for process in root.iterfind(".//bpmn:process", NS):
             pid = process.get("id", "")
+            if not pid and process.get("isExecutable", "false").lower() == "true":
+                self.add(file, None, "the executable process has no id: give it one (it is the key the process "
+                                     "is deployed under)")
             if pid in RESERVED_IDS or pid.endswith(".EndJoin"):
                 self.add(file, pid, f"the process id {pid!r} is reserved by SpiffWorkflow; rename it")
             for el in process.iter():
