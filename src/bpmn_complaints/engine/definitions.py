@@ -8,10 +8,14 @@ reports every problem of every stage at once, storing nothing when any is found:
 3. SpiffWorkflow's parser, for what only it knows (unsupported elements, references).
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import select
@@ -24,10 +28,14 @@ from ..xml_safety import UnsafeXml, parse_xml
 from .lint import Linter, Problem
 from .parser import ComplaintsBpmnParser
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+    from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+
 SUFFIXES = (".bpmn", ".dmn", ".json")
 
 
-def read_bundle(paths: list[str | os.PathLike]) -> dict[str, str]:
+def read_bundle(paths: Sequence[str | os.PathLike[str]]) -> dict[str, str]:
     """Read files and folders into a bundle. Folders contribute their ``*.bpmn``,
     ``*.dmn`` and ``*.json`` files (recursively) under names relative to the folder;
     single files keep their own name (a JSON file in a ``forms`` folder keeps ``forms/``).
@@ -65,15 +73,16 @@ def bundle_sha256(files: dict[str, str]) -> str:
 class Parsed:
     key: str
     name: str
-    spec: object
-    subprocess_specs: dict
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
 
 
 def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
                  key: str | None = None) -> tuple[Parsed | None, list[Problem]]:
     """Validate a bundle; return the parsed specs (``None`` on failure) and all problems."""
     linter = Linter(files, handler_names)
-    bpmn_roots, dmn_roots = {}, {}
+    bpmn_roots: dict[str, _Element] = {}
+    dmn_roots: dict[str, _Element] = {}
     for name, text in sorted(files.items()):
         if not name.endswith((".bpmn", ".dmn")):
             if len(text.encode()) > max_bytes:
@@ -101,20 +110,23 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
     return (parsed if not problems else None), problems
 
 
-def _executable_processes(bpmn_roots) -> list[tuple[str, str]]:
+def _executable_processes(bpmn_roots: dict[str, _Element]) -> list[tuple[str, str]]:
+    """The id and name of every executable process with an id (the linter reports one without)."""
     found = []
     for root in bpmn_roots.values():
         for process in root.iterfind(".//bpmn:process", NS):
-            if process.get("isExecutable", "false").lower() == "true":
-                found.append((process.get("id"), process.get("name") or process.get("id")))
+            pid = process.get("id")
+            if pid and process.get("isExecutable", "false").lower() == "true":
+                found.append((pid, process.get("name") or pid))
     return found
 
 
-def _spiff_parse(bpmn_roots, dmn_roots, key) -> tuple[Parsed | None, list[Problem]]:
+def _spiff_parse(bpmn_roots: dict[str, _Element], dmn_roots: dict[str, _Element],
+                 key: str | None) -> tuple[Parsed | None, list[Problem]]:
     parser = ComplaintsBpmnParser()
     problems: list[Problem] = []
 
-    def record(err, file=None):
+    def record(err: Exception, file: str | None = None) -> None:
         if isinstance(err, ValidationException):
             message = str(err).rstrip(". ")
             if message.endswith(" of type") and err.tag:
@@ -177,8 +189,8 @@ def load_specs(definition: Definition, max_bytes: int) -> Parsed:
     return parsed
 
 
-class _AnyName(set):
+class _AnyName(set[str]):
     """A handler-name set that contains everything (used when re-parsing a stored version)."""
 
-    def __contains__(self, item):
+    def __contains__(self, item: object) -> bool:
         return True

@@ -4,13 +4,21 @@ Each check appends :class:`Problem` objects rather than raising, so a process ow
 every problem at once, each naming its file and element id.
 """
 
+from __future__ import annotations
+
 import json
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, cast
 
 import jsonschema
 
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from lxml.etree import _Element
 
 # Ids SpiffWorkflow uses for its own task specs (trap 10).
 RESERVED_IDS = {"Start", "End"}
@@ -27,7 +35,7 @@ class Problem:
     element: str | None
     message: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
     def __str__(self) -> str:
@@ -38,17 +46,18 @@ class Problem:
 class Linter:
     """Collects problems for one bundle of files (name -> text)."""
 
-    def __init__(self, files: dict[str, str], handler_names: set[str]):
+    def __init__(self, files: dict[str, str], handler_names: set[str]) -> None:
         self.files = files
         self.handler_names = handler_names
         self.problems: list[Problem] = []
 
-    def add(self, file, element, message) -> None:
+    def add(self, file: str | None, element: str | None, message: str) -> None:
         self.problems.append(Problem(file, element, message))
 
     # -- expressions ---------------------------------------------------------------
 
-    def expression(self, file, element, text, what, allow_timer_literal=False) -> None:
+    def expression(self, file: str, element: str | None, text: str | None, what: str,
+                   allow_timer_literal: bool = False) -> None:
         source = normalize(text or "")
         if not source:
             self.add(file, element, f"{what} is empty")
@@ -64,7 +73,7 @@ class Linter:
         if unknown:
             self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
 
-    def script(self, file, element, text, what) -> None:
+    def script(self, file: str, element: str | None, text: str | None, what: str) -> None:
         try:
             expressions.compile_script(text or "")
         except expressions.ExpressionError as err:
@@ -73,11 +82,14 @@ class Linter:
 
     # -- BPMN ------------------------------------------------------------------------
 
-    def bpmn(self, file: str, root) -> None:
+    def bpmn(self, file: str, root: _Element) -> None:
         bpmn_ns = f"{{{NS['bpmn']}}}"
-        ids = {el.get("id") for el in root.iter() if el.get("id") and str(el.tag).startswith(bpmn_ns)}
+        ids = {element_id for el in root.iter() if (element_id := el.get("id")) and str(el.tag).startswith(bpmn_ns)}
         for process in root.iterfind(".//bpmn:process", NS):
             pid = process.get("id", "")
+            if not pid and process.get("isExecutable", "false").lower() == "true":
+                self.add(file, None, "the executable process has no id: give it one (it is the key the process "
+                                     "is deployed under)")
             if pid in RESERVED_IDS or pid.endswith(".EndJoin"):
                 self.add(file, pid, f"the process id {pid!r} is reserved by SpiffWorkflow; rename it")
             for el in process.iter():
@@ -87,8 +99,8 @@ class Linter:
                                         "rename it (e.g. StartEvent_1)")
             self._process(file, process, ids)
 
-    def _process(self, file, process, ids) -> None:
-        lanes = {ref.text for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if ref.text}
+    def _process(self, file: str, process: _Element, ids: set[str]) -> None:
+        lanes = {text for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if (text := ref.text)}
         for task in process.iterfind(".//bpmn:serviceTask", NS):
             self._service_task(file, task, ids)
         for tag in ("userTask", "manualTask"):
@@ -102,7 +114,7 @@ class Linter:
             for gateway in process.iterfind(f".//bpmn:{tag}", NS):
                 self._gateway(file, process, gateway)
         for timer in process.iterfind(".//bpmn:timerEventDefinition", NS):
-            owner = timer.getparent().get("id")
+            owner = _ancestor(timer, 1).get("id")
             for kind in ("timeDate", "timeDuration", "timeCycle"):
                 node = timer.find(f"bpmn:{kind}", NS)
                 if node is not None:
@@ -112,13 +124,13 @@ class Linter:
             self.script(file, task.get("id"), script.text if script is not None else "", "the script")
         for tag in ("preScript", "postScript"):
             for node in process.iterfind(f".//spiffworkflow:{tag}", NS):
-                owner = node.getparent().getparent().get("id")
+                owner = _ancestor(node, 2).get("id")
                 self.script(file, owner, node.text, f"the {tag}")
         for payload in process.iterfind(".//spiffworkflow:messagePayload", NS):
-            owner = payload.getparent().getparent().get("id")
+            owner = _ancestor(payload, 2).get("id")
             self.expression(file, owner, payload.text, "the message payload")
 
-    def _service_task(self, file, task, ids) -> None:
+    def _service_task(self, file: str, task: _Element, ids: set[str]) -> None:
         tid = task.get("id")
         try:
             binding = read_binding(task)
@@ -138,11 +150,12 @@ class Linter:
         for name, value in binding.params.items():
             self.expression(file, tid, value, f"the parameter {name!r}")
 
-    def _human_task(self, file, task, lanes) -> None:
+    def _human_task(self, file: str, task: _Element, lanes: set[str]) -> None:
         tid = task.get("id")
         props = {
-            p.get("name"): p.get("value")
+            key: p.get("value")
             for p in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+            if (key := p.get("name")) is not None  # a property needs a name to be looked up
         }
         try:
             props = {**read_assignment(task), **props}
@@ -156,10 +169,11 @@ class Linter:
             if props.get(name):
                 self.expression(file, tid, props[name], f"the {name} property")
         for name in FORM_PROPERTIES:
-            if props.get(name):
-                self._form(file, tid, props[name], is_schema=name == "formJsonSchemaFilename")
+            filename = props.get(name)
+            if filename:
+                self._form(file, tid, filename, is_schema=name == "formJsonSchemaFilename")
 
-    def _form(self, file, tid, filename, is_schema) -> None:
+    def _form(self, file: str, tid: str | None, filename: str, is_schema: bool) -> None:
         path = find_form(self.files, file, filename)
         if path is None:
             self.add(file, tid, f"the form file {filename!r} is not in the bundle "
@@ -177,7 +191,7 @@ class Linter:
         except jsonschema.SchemaError as err:
             self.add(path, tid, f"the form file is not a valid JSON Schema: {err.message}")
 
-    def _gateway(self, file, process, gateway) -> None:
+    def _gateway(self, file: str, process: _Element, gateway: _Element) -> None:
         gid = gateway.get("id")
         default = gateway.get("default")
         outgoing = [f for f in process.iterfind("bpmn:sequenceFlow", NS) if f.get("sourceRef") == gid]
@@ -190,24 +204,24 @@ class Linter:
 
     # -- DMN -------------------------------------------------------------------------
 
-    def dmn(self, file: str, root) -> None:
+    def dmn(self, file: str, root: _Element) -> None:
         for rule in root.iter("{*}rule"):
             rid = rule.get("id")
             for entry in rule.iter("{*}inputEntry"):
-                text = "".join(entry.itertext()).strip()
+                text = _text(entry)
                 if text in ("", "-"):
                     continue
                 self._dmn_cell(file, rid, text, partial=True)
             for entry in rule.iter("{*}outputEntry"):
-                text = "".join(entry.itertext()).strip()
+                text = _text(entry)
                 if text:
                     self._dmn_cell(file, rid, text, partial=False)
         for node in root.iter("{*}inputExpression"):
-            text = "".join(node.itertext()).strip()
+            text = _text(node)
             if text:
                 self._dmn_cell(file, node.get("id"), text, partial=False)
 
-    def _dmn_cell(self, file, element, text, partial) -> None:
+    def _dmn_cell(self, file: str, element: str | None, text: str, partial: bool) -> None:
         source = text.replace("?", "dmninputexpr")
         candidates = [source, f"dmninputexpr {source}"] if partial else [source]
         errors = []
@@ -218,6 +232,19 @@ class Linter:
             except expressions.ExpressionError as err:
                 errors.append(str(err))
         self.add(file, element, f"the DMN cell {text!r} is not allowed: {errors[-1]}")
+
+
+def _ancestor(node: _Element, levels: int) -> _Element:
+    """The element ``levels`` above ``node``, which was found inside a process, so it has one."""
+    for _ in range(levels):
+        node = cast("_Element", node.getparent())
+    return node
+
+
+def _text(node: _Element) -> str:
+    """All the text inside ``node``, stripped (lxml yields ``str`` for a parsed document; its stubs
+    allow ``bytes`` too)."""
+    return "".join(cast("Iterator[str]", node.itertext())).strip()
 
 
 def find_form(files: dict[str, str], bpmn_file: str, filename: str) -> str | None:

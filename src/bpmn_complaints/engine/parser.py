@@ -7,6 +7,10 @@
   the spec alone at run time (:mod:`.specs`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -19,9 +23,16 @@ from ..expressions.dialects import BindingError, read_assignment, read_binding
 from .specs import ServiceTask, clocked_timer
 from .workarounds import freeze_start
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+    from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+    from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask as SubWorkflowTaskBase
 
-class BoundServiceTaskParser(SpiffTaskParser):
-    def create_task(self):
+
+class BoundServiceTaskParser(SpiffTaskParser):  # type: ignore[misc]
+    spec_class: type[ServiceTask]  # from ComplaintsBpmnParser.OVERRIDE_PARSER_CLASSES
+
+    def create_task(self) -> ServiceTask:
         try:
             binding = read_binding(self.node)
         except BindingError as err:
@@ -47,11 +58,11 @@ class BoundServiceTaskParser(SpiffTaskParser):
         )
 
 
-class _AssignmentMixin:
+class _AssignmentParser(SpiffTaskParser):  # type: ignore[misc]
     """Adds a Camunda 7/8 assignment to the task's properties (SpiffArena's own win)."""
 
-    def parse_extensions(self, node=None):
-        extensions = super().parse_extensions(node)
+    def parse_extensions(self, node: _Element | None = None) -> dict[str, Any]:
+        extensions: dict[str, Any] = super().parse_extensions(node)
         if node is None or node is self.node:
             try:
                 assignment = read_assignment(self.node)
@@ -62,21 +73,21 @@ class _AssignmentMixin:
         return extensions
 
 
-class AssignedUserTaskParser(_AssignmentMixin, UserTaskParser):
+class AssignedUserTaskParser(_AssignmentParser, UserTaskParser):  # type: ignore[misc]
     pass
 
 
-class AssignedManualTaskParser(_AssignmentMixin, SpiffTaskParser):
+class AssignedManualTaskParser(_AssignmentParser):
     pass
 
 
-class EventSubprocessParser(SubWorkflowParser):
+class EventSubprocessParser(SubWorkflowParser):  # type: ignore[misc]
     """Event sub-processes, as SpiffWorkflow 3.2.0 fails to see them: it looks for a
     namespaced ``triggeredByEvent`` attribute that modelers never write, and it ignores the
     start event's ``isInterrupting`` (BPMN's default is true). We read both; the runtime
     does the interrupting."""
 
-    def create_task(self):
+    def create_task(self) -> SubWorkflowTaskBase:
         extensions = self.parse_extensions()
         triggered = self.node.get("triggeredByEvent") == "true"
         spec_class = self.EVENT_SUBPROCESS_CLASS if triggered else self.spec_class
@@ -92,7 +103,7 @@ class EventSubprocessParser(SubWorkflowParser):
         return task
 
 
-class ComplaintsBpmnParser(SpiffBpmnParser):
+class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (BoundServiceTaskParser, ServiceTask),
@@ -101,25 +112,26 @@ class ComplaintsBpmnParser(SpiffBpmnParser):
         full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
     }
 
-    def get_spec(self, process_id, required=True):
+    def get_spec(self, process_id: str, required: bool = True) -> BpmnProcessSpec | None:
         spec = super().get_spec(process_id, required)
         if spec is not None:
             _finish(spec)
         return spec
 
-    def get_subprocess_specs(self, name, specs=None, require_call_activity_specs=True):
+    def get_subprocess_specs(self, name: str, specs: dict[str, BpmnProcessSpec] | None = None,
+                             require_call_activity_specs: bool = True) -> dict[str, BpmnProcessSpec]:
         specs = super().get_subprocess_specs(name, specs, require_call_activity_specs)
         for spec in specs.values():
             _finish(spec)
         return specs
 
 
-def _finish(process_spec) -> None:
+def _finish(process_spec: BpmnProcessSpec) -> None:
     clock_timers(process_spec)
     freeze_start(process_spec)
 
 
-def clock_timers(process_spec) -> None:
+def clock_timers(process_spec: BpmnProcessSpec) -> None:
     """Replace every timer definition in ``process_spec`` with its clocked twin."""
     for task_spec in process_spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)

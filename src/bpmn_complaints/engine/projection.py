@@ -1,7 +1,13 @@
 """Keep the human-task table in step with the workflow, in the same transaction."""
 
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
@@ -14,16 +20,16 @@ from .lint import find_form
 from .run import Run, all_workflows, properties
 
 
-def _evaluate(task, expression):
+def _evaluate(task: Task, expression: str) -> Any:
     return task.workflow.script_engine.environment.evaluate(expression, task.data)
 
 
-def _boundary_due(task):
+def _boundary_due(task: Task) -> datetime | None:
     """The earliest interrupting timer attached to ``task``: its due date."""
     parent = task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
         return None
-    earliest = None
+    earliest: datetime | None = None
     for sibling in parent.children:
         spec = sibling.task_spec
         definition = getattr(spec, "event_definition", None)
@@ -38,7 +44,7 @@ def _boundary_due(task):
     return earliest
 
 
-def _as_list(value) -> list[str]:
+def _as_list(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple, set)):
@@ -46,7 +52,7 @@ def _as_list(value) -> list[str]:
     return [str(value)] if value else []
 
 
-def _new_row(run: Run, task) -> HumanTask:
+def _new_row(run: Run, task: Task) -> HumanTask:
     spec = task.task_spec
     props = properties(spec)
     row = HumanTask(
@@ -55,8 +61,8 @@ def _new_row(run: Run, task) -> HumanTask:
         candidate_group=spec.lane, state="ready", created_at=utcnow(),
         instructions=spec.documentation,
     )
-    problems = []
-    values = {}
+    problems: list[str] = []
+    values: dict[str, Any] = {}
     for name in ("assignee", "candidateGroup", "excludedUsers", "dueDate"):
         if props.get(name):
             try:
@@ -87,17 +93,18 @@ def _new_row(run: Run, task) -> HumanTask:
     return row
 
 
-def _parse_due(value):
+def _parse_due(value: object) -> datetime | None:
     try:
-        return TimerEventDefinition.get_datetime(str(value).replace("Z", "+00:00"))
+        due: datetime = TimerEventDefinition.get_datetime(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+    return due
 
 
 def sync_projection(run: Run) -> int:
     """Insert rows for newly ready human tasks and cancel rows whose task went away
     (an interrupting timer, a withdrawal). Returns how many human tasks are ready."""
-    ready = {}
+    ready: dict[str, Task] = {}
     for wf in all_workflows(run.workflow):
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             ready[str(task.id)] = task

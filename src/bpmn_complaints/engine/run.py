@@ -22,7 +22,7 @@ class Run:
     instance: ProcessInstance
     definition: Definition
     observer: InstanceObserver
-    workflow: BpmnWorkflow = None  # type: ignore[assignment]  # set right after creation
+    workflow: BpmnWorkflow = None  # set right after creation
     actor: str = "system"
     steps: int = 0
     failure: Exception | None = None

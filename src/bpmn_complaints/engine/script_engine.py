@@ -11,18 +11,22 @@ base ``call_service`` hides a handler's real error behind a NameError, so it is 
 called).
 """
 
+from __future__ import annotations
+
 import ast
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.task import Task
 
 from .. import expressions
 from ..business_calendar import BusinessCalendar
 from ..expressions.dialects import normalize
+from ..expressions.functions import Functions
 
 
 def _iso(moment: datetime) -> str:
@@ -39,13 +43,13 @@ def _parse_moment(value: Any) -> datetime:
     return moment
 
 
-def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> dict[str, Callable]:
+def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> dict[str, Callable[..., str]]:
     """The clock- and calendar-bound functions the expression language offers."""
 
-    def add_business_days(start, n):
+    def add_business_days(start: Any, n: Any) -> str:
         return _iso(calendar.add_business_days(_parse_moment(start), int(n)))
 
-    def add_days(start, n):
+    def add_days(start: Any, n: Any) -> str:
         return _iso(_parse_moment(start) + timedelta(days=float(n)))
 
     return {
@@ -57,43 +61,47 @@ def time_functions(now: Callable[[], datetime], calendar: BusinessCalendar) -> d
     }
 
 
-class SafeEnvironment(BasePythonScriptEngineEnvironment):
+class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
     """Evaluates with :mod:`bpmn_complaints.expressions`; never reaches ``eval`` or ``exec``."""
 
-    def __init__(self, functions: dict[str, Callable]):
+    def __init__(self, functions: Functions) -> None:
         super().__init__({})
         self.functions = {**expressions.DEFAULT_FUNCTIONS, **functions}
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
         names = {**context, **(external_context or {})}
         return expressions.evaluate(normalize(expression), names, self.functions)
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str | None, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
         compiled = expressions.compile_script(script or "")
         names = {**(external_context or {}), **context}
         assigned = compiled.execute(names, self.functions)
         context.update(assigned)
         return True
 
-    def call_service(self, context, **kwargs):
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> NoReturn:
         raise RuntimeError("service calls go through ComplaintScriptEngine.call_service")
 
 
-class ComplaintScriptEngine(PythonScriptEngine):
+class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """The script engine attached to every workflow we create or restore (trap 2)."""
 
+    environment: SafeEnvironment
+
     def __init__(self, now: Callable[[], datetime], calendar: BusinessCalendar,
-                 service_caller: Callable[..., Any] | None = None):
+                 service_caller: Callable[..., Any] | None = None) -> None:
         self.now = now
         self.calendar = calendar
         self.service_caller = service_caller
         super().__init__(environment=SafeEnvironment(time_functions(now, calendar)))
 
-    def validate(self, expression):
+    def validate(self, expression: str) -> None:
         # DMN relies on SyntaxError here to tell "== value" cells from "> 3" cells.
         ast.parse(normalize(expression), mode="eval")
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: Task, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except expressions.ExpressionError as err:
@@ -101,13 +109,13 @@ class ComplaintScriptEngine(PythonScriptEngine):
                 f"Error evaluating expression '{expression}': {err}", task=task, exception=err
             ) from err
 
-    def execute(self, task, script, external_context=None):
+    def execute(self, task: Task, script: str | None, external_context: dict[str, Any] | None = None) -> bool:
         try:
             return self.environment.execute(script, task.data, external_context)
         except expressions.ExpressionError as err:
             raise WorkflowTaskException(f"Script failed: {err}", task=task, exception=err) from err
 
-    def evaluate_timer(self, task, expression: str) -> str:
+    def evaluate_timer(self, task: Task, expression: str) -> str:
         """A timer value: a bare ISO 8601 literal as typed in a modeler (trap 4), or an
         expression that yields one (or a datetime)."""
         literal = expressions.parse_timer_literal(normalize(expression))
@@ -116,7 +124,7 @@ class ComplaintScriptEngine(PythonScriptEngine):
         value = self.evaluate(task, expression)
         return _iso(value) if isinstance(value, datetime) else str(value)
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: Task, **kwargs: Any) -> Any:
         # Never call the base method: it raises NameError('script') and hides the cause.
         if self.service_caller is None:
             raise RuntimeError("this script engine has no service caller")

@@ -5,7 +5,10 @@ already stored once per definition version, so we leave it out and hand the cach
 back in on restore: the stored state holds only the task tree and task data.
 """
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -20,16 +23,22 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from .specs import ClockCycle, ClockDuration, ClockTimeDate
 
+if TYPE_CHECKING:
+    from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    def to_dict(self, workflow):
+    from .script_engine import ComplaintScriptEngine
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # Skip BpmnWorkflowConverter.to_dict (which adds the specs); keep the rest.
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def restore(self, dct, spec, subprocess_specs):
+    def restore(self, dct: dict[str, Any], spec: BpmnProcessSpec,
+                subprocess_specs: dict[str, BpmnProcessSpec]) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -50,7 +59,7 @@ _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _converter = SpeclessWorkflowConverter(BpmnWorkflow, _serializer.registry)
 
 #: Stored with every instance so a future SpiffWorkflow can migrate old state.
-VERSION = _serializer.VERSION
+VERSION: str = _serializer.VERSION
 
 
 def dumps(workflow: BpmnWorkflow) -> str:
@@ -62,7 +71,8 @@ def dumps(workflow: BpmnWorkflow) -> str:
     return json.dumps(dct, cls=_serializer._encoder_cls, separators=(",", ":"))
 
 
-def loads(state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+def loads(state: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec],
+          script_engine: ComplaintScriptEngine) -> BpmnWorkflow:
     """Restore a workflow and attach ``script_engine`` (it is never serialized: trap 2)."""
     workflow = _converter.restore(json.loads(state), spec, subprocess_specs)
     workflow.script_engine = script_engine
@@ -75,7 +85,7 @@ def scrub(state: str, keys: set[str], marker: str) -> str:
     if not keys:
         return state
 
-    def walk(value):
+    def walk(value: object) -> object:
         if isinstance(value, dict):
             return {k: marker if k in keys and isinstance(v, str) and v else walk(v) for k, v in value.items()}
         if isinstance(value, list):

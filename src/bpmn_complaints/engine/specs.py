@@ -7,7 +7,10 @@
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
 """
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -16,13 +19,22 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
+from SpiffWorkflow.task import Task
+
+if TYPE_CHECKING:
+    from .script_engine import ComplaintScriptEngine
 
 
-class ServiceTask(SpiffServiceTask):
+def _engine(task: Task) -> ComplaintScriptEngine:
+    """The script engine of ``task``'s workflow: ours, on every workflow we create or restore."""
+    return cast("ComplaintScriptEngine", task.workflow.script_engine)
+
+
+class ServiceTask(SpiffServiceTask):  # type: ignore[misc]
     """A service task bound to a handler by name, whatever modeler wrote the binding."""
 
-    def _execute(self, task):
-        engine = task.workflow.script_engine
+    def _execute(self, task: Task) -> bool:
+        engine = _engine(task)
         params = {
             name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()
         }
@@ -31,8 +43,8 @@ class ServiceTask(SpiffServiceTask):
         return True
 
 
-def _now(my_task) -> datetime:
-    return my_task.workflow.script_engine.now()
+def _now(my_task: Task) -> datetime:
+    return _engine(my_task).now()
 
 
 def _utc_moment(value: str) -> datetime:
@@ -40,42 +52,45 @@ def _utc_moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        return TimerEventDefinition.parse_time_or_duration(value)
+        parsed = TimerEventDefinition.parse_time_or_duration(value)  # an ISO week date, or a duration
+        if not isinstance(parsed, datetime):
+            raise ValueError(f"the timer date {value!r} is a duration, not a date") from None
+        return parsed
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class ClockTimeDate(TimeDateEventDefinition):
-    def has_fired(self, my_task):
+class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+    def has_fired(self, my_task: Task) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            event_value = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            event_value = _engine(my_task).evaluate_timer(my_task, self.expression)
             event_value = _utc_moment(event_value).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
             my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return cast(bool, my_task._get_internal_data("event_fired", False))
 
 
-class ClockDuration(DurationTimerEventDefinition):
-    def has_fired(self, my_task):
+class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
+    def has_fired(self, my_task: Task) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            expression = _engine(my_task).evaluate_timer(my_task, self.expression)
             parsed = TimerEventDefinition.parse_iso_duration(expression)
             start = _now(my_task)
             event_value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
             my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return cast(bool, my_task._get_internal_data("event_fired", False))
 
 
-class ClockCycle(CycleTimerEventDefinition):
-    def cycle_complete(self, my_task):
+class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
+    def cycle_complete(self, my_task: Task) -> bool:
         now = _now(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate_timer(my_task, self.expression)
+            expression = _engine(my_task).evaluate_timer(my_task, self.expression)
             event_value = _parse_cycle(expression, now)
         ready = False
         if event_value["cycles"] != 0:
@@ -91,7 +106,15 @@ class ClockCycle(CycleTimerEventDefinition):
         return ready
 
 
-def _parse_cycle(expression: str, now: datetime) -> dict:
+class CycleValue(TypedDict):
+    """A cycle timer's ``event_value``: cycles left (-1: unbounded), the next due moment, the period in seconds."""
+
+    cycles: int
+    next: str
+    duration: float
+
+
+def _parse_cycle(expression: str, now: datetime) -> CycleValue:
     """``R[n]/<start>/<duration>``, ``R[n]/<duration>/<end>`` or ``R[n]/<duration>`` with
     "now" taken from our clock (SpiffWorkflow's own parser reads the system clock)."""
     components = expression.upper().replace("--", "/").strip("R").split("/")
@@ -118,7 +141,7 @@ _TIMER_CLASSES = {
 }
 
 
-def clocked_timer(definition):
+def clocked_timer(definition: Any) -> TimerEventDefinition | None:
     """Return a clocked copy of a parsed timer definition, or ``None`` if it isn't one."""
     cls = _TIMER_CLASSES.get(type(definition))
     if cls is None:
