@@ -152,3 +152,21 @@ def test_cli_deploy_prints_problems_and_exits_1(api, tmp_path):
     assert result.exit_code == 1
     assert "Flow_out" in result.output and "open" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_executable_process_without_an_id_is_a_problem_not_a_crash(api):
+    for missing in ('', 'id=""'):
+        bpmn = SIMPLE.replace('<bpmn:process id="complaint_handling"', f"<bpmn:process {missing}")
+        found = problems(deploy(api, {"simple.bpmn": bpmn, **FORMS}))
+        assert any("has no id" in p["message"] for p in found), found
+
+
+def test_a_time_date_that_is_a_duration_says_so(api):
+    wait = (DIAGRAMS / "wait.bpmn").read_text().replace(
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration>", "<bpmn:timeDate>P3D</bpmn:timeDate>")
+    response = deploy(api, {"wait.bpmn": wait})
+    assert response.status_code == 201, response.get_json()
+    api.user("sam", roles=["staff", "supervisor"])
+    ref = api.submit()["reference"]
+    incidents = api.get(f"/api/complaints/{ref}", "sam").get_json()["incidents"]
+    assert any("is a duration, not a date" in i["message"] for i in incidents), incidents
