@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CaseMessage, Comment, Complaint, HumanTask, OutboxMessage
+from ..models import AuditEvent, CaseMessage, Comment, Complaint, HumanTask, OutboxMessage
 
 MESSAGE_TITLES = {
     "complainant_reply": "The complainant replied",
@@ -40,6 +40,7 @@ class Entry:
     text: str | None = None
     task_id: str | None = None
     bpmn_id: str | None = None
+    order: int = 0  # the trail's order, for things that happened in the same instant
 
 
 def display(value: Any, choices: dict[str, str] | None = None) -> str:
@@ -78,23 +79,44 @@ def _message(message: CaseMessage) -> Entry:
     return Entry(message.received_at, "message", MESSAGE_TITLES.get(message.name, message.name), who=who, items=items)
 
 
+def _trail_order(complaint: Complaint) -> tuple[dict[str, int], dict[int, int], list[int]]:
+    """Where each task completion, comment and message sits in the complaint's trail."""
+    events = db.session.execute(select(AuditEvent.id, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
+                                .where(AuditEvent.complaint_id == complaint.id,
+                                       AuditEvent.action.in_(("task_completed", "comment_added", "message_received")))
+                                .order_by(AuditEvent.id)).all()
+    tasks = {e.task_id: e.id for e in events if e.action == "task_completed" and e.task_id}
+    comments = {e.details.get("comment_id"): e.id for e in events if e.action == "comment_added"}
+    messages = [e.id for e in events if e.action == "message_received"]
+    return tasks, comments, messages
+
+
 def entries(complaint: Complaint) -> list[Entry]:
     """The whole case file, oldest first."""
+    task_order, comment_order, message_order = _trail_order(complaint)
+    last = 1 + max([*task_order.values(), *comment_order.values(), *message_order], default=0)
     found = [_submission(complaint)]
     tasks = db.session.scalars(select(HumanTask).where(
         HumanTask.complaint_id == complaint.id, HumanTask.state == "completed").order_by(HumanTask.completed_at))
     for task in tasks:
         found.append(Entry(task.completed_at or task.created_at, "answers", task.name, who=task.completed_by,
-                           items=answers(task), task_id=task.id, bpmn_id=task.bpmn_id))
+                           items=answers(task), task_id=task.id, bpmn_id=task.bpmn_id,
+                           order=task_order.get(task.id, last)))
     for note in db.session.scalars(select(Comment).where(Comment.complaint_id == complaint.id)):
         found.append(Entry(note.created_at, "comment", "Comment", who=note.author, text=note.body,
-                           task_id=note.task_id))
-    for message in db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)):
-        found.append(_message(message))
+                           task_id=note.task_id, order=comment_order.get(note.id, last)))
+    messages = list(db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)
+                                       .order_by(CaseMessage.id)))
+    # Each message was recorded with its trail event; the newest ones pair up from the end.
+    orders = message_order[-len(messages):] if messages else []
+    for message, order in zip(messages, [last] * (len(messages) - len(orders)) + orders, strict=True):
+        entry = _message(message)
+        entry.order = order
+        found.append(entry)
     for email in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)):
         found.append(Entry(email.sent_at or email.created_at, "email", f"Email: {email.subject}",
-                           who=f"{email.template}, {email.status}", text=email.body_text))
-    return sorted(found, key=lambda e: e.at)
+                           who=f"{email.template}, {email.status}", text=email.body_text, order=last))
+    return sorted(found, key=lambda e: (e.at, e.order))
 
 
 def earlier_round(task: HumanTask) -> HumanTask | None:
@@ -107,6 +129,10 @@ def earlier_round(task: HumanTask) -> HumanTask | None:
         HumanTask.state == "completed", HumanTask.id != task.id).order_by(HumanTask.completed_at.desc()).limit(1))
 
 
-def since(complaint: Complaint, moment: datetime) -> list[Entry]:
-    """What the case file gained after ``moment`` (e.g. why a step came back)."""
-    return [e for e in entries(complaint) if e.at > moment and e.kind in ("answers", "comment", "message")]
+def since(complaint: Complaint, earlier: HumanTask) -> list[Entry]:
+    """What the case file gained after the ``earlier`` round of a step (why it came back)."""
+    found = entries(complaint)
+    done = next((i for i, e in enumerate(found) if e.kind == "answers" and e.task_id == earlier.id), None)
+    if done is None:
+        return []
+    return [e for e in found[done + 1:] if e.kind in ("answers", "comment", "message")]

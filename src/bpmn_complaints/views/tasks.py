@@ -43,7 +43,7 @@ def _render(task, data=None, errors=None, status=200):
     return render_template(
         "task.html", task=task, complaint=complaint, schema=schema, fields=fields,
         case_file=case_file.entries(complaint) if complaint is not None else [], earlier=earlier,
-        since=case_file.since(complaint, earlier.completed_at) if earlier is not None else [],
+        since=case_file.since(complaint, earlier) if earlier is not None else [],
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
         may_complete=task.state == "ready" and task.assignee == user.name,
     ), status
