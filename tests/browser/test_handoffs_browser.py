@@ -1,9 +1,10 @@
 """Each handoff of the shipped process in a real browser: what one person wrote is on the
 next person's page (ISO 10002 7.3, 7.6)."""
 
+from test_web_browser import chromium, live_server, new_page, shot, sign_in  # noqa: F401
+
 from test_case_file import NOTES, SEND_BACK, UNHAPPY, to_approval
 from test_process_paths import INVESTIGATION, assess, process  # noqa: F401
-from test_web_browser import chromium, live_server, new_page, shot, sign_in  # noqa: F401
 from test_web_staff import PASSWORD
 
 
