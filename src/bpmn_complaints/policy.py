@@ -50,6 +50,10 @@ SEE_ALL_COMPLAINTS = _permission("see_all_complaints", SUPERVISOR, AUDITOR)
 ENTER_COMPLAINTS = _permission("enter_complaints", STAFF, SUPERVISOR)
 # Send a message to a running complaint as staff (the complainant uses the status token).
 SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS_OWNER)
+# Record a reply or withdrawal the complainant gave by phone, letter, email or in person.
+RECORD_REPLIES = _permission("record_replies", STAFF, SUPERVISOR)
+# Correct a complainant's name and contact details.
+CORRECT_CONTACT_DETAILS = _permission("correct_contact_details", STAFF, SUPERVISOR)
 # Export everything held about a complainant, for a subject access request (ISO 10002 4.10).
 EXPORT_PERSONAL_DATA = _permission("export_personal_data", SUPERVISOR, ADMIN)
 # Erase the personal data of a closed complaint.

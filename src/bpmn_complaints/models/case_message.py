@@ -17,5 +17,6 @@ class CaseMessage(db.Model):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))  # the BPMN message name, e.g. complainant_reply
     sender: Mapped[str] = mapped_column(String(80))  # "complainant", or the staff member who recorded it
+    channel: Mapped[str] = mapped_column(String(40), default="portal")  # portal, api, phone, letter, email, ...
     payload: Mapped[dict] = mapped_column(JSON, default=dict)  # as sent, text included
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

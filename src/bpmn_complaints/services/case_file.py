@@ -76,6 +76,8 @@ def _message(message: CaseMessage) -> Entry:
     items = [(MESSAGE_LABELS.get(k, k.replace("_", " ").capitalize()), display(v))
              for k, v in payload.items() if v not in (None, "")]
     who = "the complainant" if message.sender == "complainant" else f"recorded by {message.sender}"
+    if message.channel not in ("portal", "api"):
+        who += f" ({message.channel.replace('_', ' ')})"
     return Entry(message.received_at, "message", MESSAGE_TITLES.get(message.name, message.name), who=who, items=items)
 
 

@@ -10,14 +10,17 @@ from ..models import CaseMessage, Incident, ProcessInstance
 from . import case_text, complaints
 
 
-def send_message(reference: str, name: str, payload: dict, actor: str) -> ProcessInstance:
-    """Correlate message ``name`` to the complaint with ``reference`` and deliver it."""
+def send_message(reference: str, name: str, payload: dict, actor: str, channel: str | None = None) -> ProcessInstance:
+    """Correlate message ``name`` to the complaint with ``reference`` and deliver it.
+    ``channel`` is how it reached us (default: the portal for the complainant, else the API)."""
     complaint = complaints.get_by_reference(reference)
     instance = complaints.instance_of(complaint)
     if instance.status == "completed":
         raise Conflict(f"complaint {reference} is closed")
     # What the complainant wrote is kept in the case file; the engine gets its codes.
-    message = CaseMessage(complaint_id=complaint.id, name=name, sender=actor, payload=payload, received_at=utcnow())
+    channel = channel or ("portal" if actor == "complainant" else "api")
+    message = CaseMessage(complaint_id=complaint.id, name=name, sender=actor, channel=channel, payload=payload,
+                          received_at=utcnow())
     db.session.add(message)
     db.session.flush()
     routing = case_text.routing_values(payload, case_text.message_pointer(message.id))

@@ -7,8 +7,8 @@ from ..db import run_change
 from ..exceptions import Conflict
 from ..policy import ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
 from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
+from ..services import case_file, instances
 from ..services import complaints as service
-from ..services import instances
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
 from . import vendor
@@ -41,11 +41,14 @@ ACTIONS = {
     "complaint_closed": "Complaint closed",
     "target_set": "Response target set",
     "category_changed": "Category changed",
+    "reply_recorded": "Reply recorded by staff",
+    "contact_corrected": "Contact details corrected",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
-SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days")
+SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days",
+                 "fields")
 
 
 @bp.route("")
@@ -134,6 +137,7 @@ def show(reference):
     return render_template(
         "complaint.html", complaint=complaint, instance=instance, events=events, chain_problems=problems,
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
+        case_file=case_file.entries(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
                  "failed": sorted(i.bpmn_id for i in incidents if i.resolved_at is None and i.bpmn_id)},
     )

@@ -1,0 +1,27 @@
+"""marshmallow schemas of the staff actions on a complaint."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ..services.staff_actions import CHANNELS, REPLIES
+
+CONTACT_CHOICES = ("email", "phone", "letter")
+
+
+class RecordedReply(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(sorted(REPLIES)))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    text = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class ContactCorrection(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    preferred_contact = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.OneOf(CONTACT_CHOICES))
