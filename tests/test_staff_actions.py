@@ -78,3 +78,23 @@ def test_contact_details_are_corrected_and_the_trail_names_only_the_fields(proce
     corrected = [e for e in events if e["action"] == "contact_corrected"]
     assert [e["details"]["fields"] for e in corrected] == [["email", "phone", "preferred_contact"]]
     assert "dana.new@example.com" not in json.dumps(events) and "0161 496 0000" not in json.dumps(events)
+
+
+def test_the_inbox_says_what_each_task_is_about_and_lanes_are_a_choice(process):
+    ref = process.submit(product="Broadband", description="I was charged twice in October and nobody answers.")[
+        "reference"]
+    alice = browser(process, "alice")
+    page = text(alice.get("/inbox?scope=group"))
+    row = page.split(ref, 1)[1].split("</tr>", 1)[0]
+    assert "Broadband · billing" in row and "I was charged twice in October" in row
+    lane_filter = page.split('id="f-lane"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="intake"' in lane_filter and "investigators" not in lane_filter
+
+
+def test_the_complaint_page_lists_the_same_persons_other_complaints(process):
+    first = process.submit(email="Dana@Example.com")["reference"]
+    second = process.submit(email="dana@example.com")["reference"]
+    other = process.submit(email="someone.else@example.com")["reference"]
+    page = text(browser(process, "sam").get(f"/complaints/{second}"))
+    box = page.split('id="same-person"', 1)[1].split("</div>", 1)[0]
+    assert first in box and other not in box and second not in box

@@ -125,6 +125,19 @@ def check_visible(user: User, complaint: Complaint) -> None:
         raise NotFound(f"no complaint has the reference {complaint.reference!r}")
 
 
+def same_person(complaint: Complaint, user: User, limit: int = 20) -> list[Complaint]:
+    """Other complaints from the same complainant (same email address, in any case) that
+    ``user`` may see, newest first: a pattern is worth knowing (ISO 10002 8.2)."""
+    if not complaint.email or complaint.email == "[erased]":
+        return []
+    query = select(Complaint).where(func.lower(Complaint.email) == complaint.email.lower(),
+                                    Complaint.id != complaint.id)
+    condition = visible_to(user)
+    if condition is not None:
+        query = query.where(condition)
+    return list(db.session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)))
+
+
 def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0):
     query = select(Complaint)
     condition = visible_to(user)

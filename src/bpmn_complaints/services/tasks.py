@@ -55,6 +55,35 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     return items, total
 
 
+SUMMARY_LENGTH = 90
+
+
+def lanes_for(user: User, chosen: str | None = None) -> list[str]:
+    """The lanes the inbox filter offers: the user's groups, and for those who see every
+    task, every lane with an open task."""
+    lanes = set(user.groups) | ({chosen} if chosen else set())
+    if allows(user, SEE_ALL_TASKS):
+        lanes |= set(db.session.scalars(select(HumanTask.candidate_group).where(
+            HumanTask.state == "ready", HumanTask.candidate_group.is_not(None)).distinct()))
+    return sorted(lanes)
+
+
+def summaries(tasks: list[HumanTask]) -> dict[int, dict[str, str | None]]:
+    """What each task's complaint is about, for the inbox row: product, category and the
+    first words of the description (one query for the page)."""
+    ids = {t.complaint_id for t in tasks if t.complaint_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Complaint.id, Complaint.product, Complaint.category, Complaint.description)
+                              .where(Complaint.id.in_(ids)))
+    found = {}
+    for row in rows:
+        text = " ".join((row.description or "").split())
+        short = text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH].rsplit(" ", 1)[0] + "…"
+        found[row.id] = {"product": row.product, "category": row.category, "summary": short}
+    return found
+
+
 def get_task(task_id: str, user: User) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None or not _may_see(user, task):

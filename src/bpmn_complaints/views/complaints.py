@@ -137,7 +137,7 @@ def show(reference):
     return render_template(
         "complaint.html", complaint=complaint, instance=instance, events=events, chain_problems=problems,
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
-        case_file=case_file.entries(complaint),
+        case_file=case_file.entries(complaint), same_person=service.same_person(complaint, me()),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
                  "failed": sorted(i.bpmn_id for i in incidents if i.resolved_at is None and i.bpmn_id)},
     )

@@ -30,4 +30,5 @@ def inbox():
     tabs = [(key, label) for key, label in TABS if key != "all" or allows(user, SEE_ALL_TASKS)]
     return render_template("inbox.html", items=items, total=total, page=page, pages=pages,
                            query=query, args=args, tabs=tabs, sorts=SORTS, priorities=PRIORITIES,
-                           lanes=user.groups, link=link, user=user)
+                           lanes=service.lanes_for(user, query.get("lane")),
+                           link=link, user=user, summaries=service.summaries(items))
