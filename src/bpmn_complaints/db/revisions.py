@@ -9,6 +9,7 @@ from flask_migrate import stamp, upgrade
 from sqlalchemy import Column, inspect
 
 from ..extensions import db
+from ..models import search_index
 
 # The first revision: the schema db.create_all() made before the project had migrations.
 BASELINE = "48ff183160dc"
@@ -29,6 +30,8 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave indexes on expressions (the inbox's ``due_at IS NULL`` orderings) out of the
     comparison: SQLite cannot reflect them and PostgreSQL reflects them as text, so
     autogenerate cannot compare them. Their revisions are written by hand."""
+    if name and name.startswith(search_index.NAMES):
+        return False  # the full-text index: not in the metadata (see models.search_index)
     return not (type_ == "index" and name in _expression_indexes())
 
 

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models."""
 
+from . import search_index  # noqa: F401  (the full-text index follows the complaints table)
 from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition

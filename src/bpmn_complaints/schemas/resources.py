@@ -132,6 +132,8 @@ class Page(Schema):
 
 
 class ComplaintQuery(Page):
+    q = fields.String(load_default=None, validate=validate.Length(max=200),
+                      metadata={"description": "words to find in the reference, name, email, product or description"})
     state = fields.String(load_default=None, validate=validate.OneOf(("open", "closed")))
     priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
     category = fields.String(load_default=None)

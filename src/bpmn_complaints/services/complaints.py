@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
 from ..policy import SEE_ALL_COMPLAINTS, allows
-from . import privacy
+from . import privacy, search
 from .host import plain_status_token
 from .process_events import ComplaintObserver
 
@@ -138,8 +138,11 @@ def same_person(complaint: Complaint, user: User, limit: int = 20) -> list[Compl
     return list(db.session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)))
 
 
-def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0):
+def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0, q=None):
     query = select(Complaint)
+    found = search.matching(q) if q else None
+    if found is not None:
+        query = query.where(found)
     condition = visible_to(user)
     if condition is not None:
         query = query.where(condition)

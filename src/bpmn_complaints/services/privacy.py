@@ -18,7 +18,7 @@ from ..db import trail
 from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
-from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance
+from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance, search_index
 from . import case_file, case_text, forms
 
 ERASED = "[erased]"
@@ -120,6 +120,8 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     # Instances started before task data became pointers-only may still hold the words.
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
+    db.session.flush()
+    search_index.forget_erased(db.session.connection())  # no erased word left in the search index
     counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose),
               "messages": len(messages)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)

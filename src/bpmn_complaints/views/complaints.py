@@ -58,7 +58,7 @@ def index():
     reference = request.args.get("reference", "").strip().upper()
     if reference:
         return redirect(url_for("complaint_pages.show", reference=reference))
-    args = {k: v for k, v in request.args.items() if v != "" and k in ("state", "priority")}
+    args = {k: v for k, v in request.args.items() if v != "" and k in ("state", "priority", "q")}
     query = ComplaintQuery(exclude=("limit", "offset")).load(args)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = current_app.config["INBOX_PAGE_SIZE"]
