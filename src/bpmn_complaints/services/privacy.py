@@ -9,6 +9,7 @@ leaves the hash chain intact and the trail still shows who did what, and when.
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -89,10 +90,10 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
         free_text = forms.free_text_fields(forms.schemas_for(task)[0]) or set()
         prose |= free_text
         task.submitted_data = {k: ERASED if k in free_text and v not in (None, "") else v
-                               for k, v in task.submitted_data.items()}
+                               for k, v in (task.submitted_data or {}).items()}
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
-    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
+    counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 
