@@ -47,7 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli
     cli.init_app(app)
     if hops := app.config["TRUSTED_PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

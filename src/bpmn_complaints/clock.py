@@ -9,7 +9,7 @@ from flask import current_app
 class Clock:
     """A clock that is the system clock until :meth:`set` freezes it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._frozen: datetime | None = None
 
     def now(self) -> datetime:
@@ -20,7 +20,7 @@ class Clock:
             moment = moment.replace(tzinfo=UTC)
         self._frozen = moment.astimezone(UTC)
 
-    def advance(self, **delta) -> datetime:
+    def advance(self, **delta: float) -> datetime:
         self.set(self.now() + timedelta(**delta))
         return self.now()
 

@@ -2,7 +2,9 @@
 variable (values are parsed as JSON when they look like JSON) or by the mapping passed to
 :func:`bpmn_complaints.create_app`."""
 
-DEFAULTS = {
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
     # Database; ``None`` means an SQLite file in the Flask instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
     "SECRET_KEY": "dev-only-change-me",

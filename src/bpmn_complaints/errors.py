@@ -6,6 +6,7 @@ traceback.
 """
 
 import logging
+from typing import Any
 
 from flask import render_template, request
 from marshmallow import ValidationError
@@ -17,7 +18,7 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None):
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | list[Any] | None = None):
     if not (request.path.startswith("/api") or request.is_json):
         return render_template("error.html", status=status, code=code, message=message), status
     return {"error": {"code": code, "message": message, "details": details or {}}}, status
@@ -36,7 +37,7 @@ def _http_error(err: HTTPException):
     messages = data.get("messages")
     if messages is not None:
         # flask-smorest/webargs wraps field errors by location ("json", "query"); unwrap.
-        fields = {}
+        fields: dict[str, Any] = {}
         for location_errors in messages.values():
             fields.update(location_errors if isinstance(location_errors, dict) else {"_": location_errors})
         return error_response(400, "validation_failed", "the request has errors", fields)

@@ -1,5 +1,7 @@
 """Unbound extensions, bound to an app in :func:`bpmn_complaints.create_app`."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,6 +17,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time it is db.Model, which Flask-SQLAlchemy builds while the
+# program runs, from Base's own bases plus its Model mixin (query, bind keys, table names);
+# mypy cannot follow a base class made that way ("Name db.Model is not defined"). For the type
+# checker it is the same two parents written out.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+
+    class Model(_FlaskModel, Base):
+        pass
+else:
+    Model = db.Model
 # The web pages: staff sessions, CSRF on every form, and per-IP limits on public forms.
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -24,14 +24,14 @@ def list_definitions():
 
 def _uploaded_files() -> dict[str, str]:
     limit = current_app.config["MAX_DEFINITION_BYTES"]
-    files = {}
+    files: dict[str, str] = {}
     if request.files:
         for upload in request.files.getlist("file") + request.files.getlist("files"):
             raw = upload.read(limit + 1)
             if len(raw) > limit:
                 raise PayloadTooLarge(f"{upload.filename} is larger than {limit:,} bytes")
             try:
-                files[upload.filename] = raw.decode("utf-8")
+                files[upload.filename or ""] = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise BadRequest(f"{upload.filename} is not UTF-8 text") from None
         return files

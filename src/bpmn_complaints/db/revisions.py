@@ -21,7 +21,7 @@ def current_revision() -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _expression_indexes() -> set[str]:
+def _expression_indexes() -> set[str | None]:
     return {index.name for table in db.metadata.tables.values() for index in table.indexes
             if any(not isinstance(part, Column) for part in index.expressions)}
 

@@ -10,13 +10,15 @@ gone for good, since only its hash is stored, and the email asks for the token t
 complainant was shown at submission instead.
 """
 
+from typing import Any
+
 from .mailing import complaint_of, sent_record
 from .registry import handler
 from .spec import HandlerContext
 
 
 @handler("acknowledge")
-def acknowledge(ctx: HandlerContext):
+def acknowledge(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "acknowledge")
     target_days = int(ctx.params.get("target_days") or 20)
     now = ctx.services.now()

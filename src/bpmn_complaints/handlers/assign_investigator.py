@@ -11,11 +11,13 @@ complaint's category are preferred, then the lowest open workload, then the name
 choice is repeatable). Nobody eligible is an incident, never a silent null.
 """
 
+from typing import Any
+
 from .registry import handler
 from .spec import HandlerContext, HandlerIncident
 
 
-def _names(value) -> set[str]:
+def _names(value: object) -> set[str]:
     if not value:
         return set()
     if isinstance(value, (list, tuple, set)):
@@ -24,7 +26,7 @@ def _names(value) -> set[str]:
 
 
 @handler("assign_investigator")
-def assign_investigator(ctx: HandlerContext):
+def assign_investigator(ctx: HandlerContext) -> dict[str, Any]:
     group = ctx.params.get("group") or "investigators"
     excluded = _names(ctx.params.get("exclude"))
     complaint = ctx.complaint

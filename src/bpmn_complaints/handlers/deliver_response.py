@@ -13,6 +13,8 @@ Exactly what was sent is kept: the outbox row holds the rendered subject and bot
 and the audit trail records its Message-ID and their SHA-256.
 """
 
+from typing import Any
+
 from .mailing import complaint_of, field, sent_record
 from .registry import handler
 from .spec import HandlerContext, HandlerIncident
@@ -21,7 +23,7 @@ KINDS = ("decision", "final_response", "out_of_scope", "summary_resolution")
 
 
 @handler("deliver_response")
-def deliver_response(ctx: HandlerContext):
+def deliver_response(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "deliver_response")
     kind = ctx.params.get("kind") or "decision"
     if kind not in KINDS:

@@ -4,13 +4,15 @@ Parameters: ``to_group`` (default ``supervisors``), ``reason``. Nobody in the gr
 an email address is an incident: an escalation nobody hears of is worse than a stop.
 """
 
+from typing import Any
+
 from .mailing import complaint_of, group_addresses, sent_record
 from .registry import handler
 from .spec import HandlerContext, HandlerIncident
 
 
 @handler("escalate")
-def escalate(ctx: HandlerContext):
+def escalate(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "escalate")
     group = ctx.params.get("to_group") or "supervisors"
     reason = ctx.params.get("reason") or "escalated"

@@ -1,18 +1,19 @@
 """Helpers the built-in email handlers share."""
 
 import hashlib
+from typing import Any
 
-from .spec import HandlerContext, HandlerIncident
+from .spec import ComplaintView, HandlerContext, HandlerIncident, QueuedEmail
 
 
-def complaint_of(ctx: HandlerContext, handler: str):
+def complaint_of(ctx: HandlerContext, handler: str) -> ComplaintView:
     """The complaint, or an incident if the instance has none."""
     if ctx.complaint is None:
         raise HandlerIncident(f"{handler} needs a complaint, and this process instance has none")
     return ctx.complaint
 
 
-def field(ctx: HandlerContext, name: str, default=None):
+def field(ctx: HandlerContext, name: str, default: Any = None) -> Any:
     """A parameter from the diagram, else the task-data field of the same name; a
     person's words are read from the case file."""
     value = ctx.params.get(name)
@@ -26,7 +27,7 @@ def group_addresses(ctx: HandlerContext, group: str) -> list[str]:
     return sorted({m.email for m in ctx.services.group_members(group) if m.email})
 
 
-def sent_record(message) -> dict:
+def sent_record(message: QueuedEmail) -> dict[str, str]:
     """What an audit event or a task result says about a queued email: enough to prove
     later exactly what was sent (the full text stays in the outbox row)."""
     digest = hashlib.sha256()

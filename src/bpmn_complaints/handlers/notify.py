@@ -9,6 +9,8 @@ A notification is for information: when nobody it names has an email address, it
 recorded in the audit trail as not sent, and the process goes on.
 """
 
+from typing import Any
+
 from .mailing import group_addresses, sent_record
 from .registry import handler
 from .spec import HandlerContext
@@ -28,7 +30,7 @@ def _recipients(ctx: HandlerContext) -> list[str]:
 
 
 @handler("notify")
-def notify(ctx: HandlerContext):
+def notify(ctx: HandlerContext) -> dict[str, Any]:
     template = ctx.params.get("template") or "notification"
     to = _recipients(ctx)
     at = ctx.services.now().isoformat()

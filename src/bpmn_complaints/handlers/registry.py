@@ -10,6 +10,7 @@ Both paths end in the same :class:`HandlerRegistry`. A duplicate name or an entr
 that fails to load is an error that names the plugin; it is never silently skipped.
 """
 
+from collections.abc import Callable
 from importlib import import_module, metadata
 
 from .spec import HandlerFunc
@@ -24,7 +25,7 @@ class HandlerRegistrationError(RuntimeError):
     """A handler could not be registered (duplicate name, broken plugin, not callable)."""
 
 
-def handler(name: str):
+def handler(name: str) -> Callable[[HandlerFunc], HandlerFunc]:
     """Register a built-in handler under ``name``.
 
     :raises HandlerRegistrationError: if the name is already taken.
@@ -42,7 +43,7 @@ def handler(name: str):
 class HandlerRegistry:
     """The handlers one application knows: built-ins, then entry points."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._handlers: dict[str, HandlerFunc] = {}
         self._origins: dict[str, str] = {}
 

@@ -4,13 +4,15 @@ The link is ``FEEDBACK_SURVEY_URL`` (or ``PUBLIC_BASE_URL/feedback/<reference>``
 signature that only fits this complaint (see :func:`bpmn_complaints.mail.links.verify_feedback_signature`).
 """
 
+from typing import Any
+
 from .mailing import complaint_of, sent_record
 from .registry import handler
 from .spec import HandlerContext
 
 
 @handler("request_feedback")
-def request_feedback(ctx: HandlerContext):
+def request_feedback(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "request_feedback")
     message = ctx.services.email(complaint.email, "feedback_request", reference=complaint.reference,
                                  survey_link=ctx.services.feedback_link())

@@ -35,7 +35,7 @@ delivers after commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -130,12 +130,19 @@ class QueuedEmail(Protocol):
 
 
 class StaffMember(Protocol):
-    """A user, as the host lists group members."""
+    """A user, as the host lists group members (read-only, for handlers)."""
 
-    name: str
-    display_name: str | None
-    email: str | None
-    skills: list[str] | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def display_name(self) -> str | None: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def skills(self) -> list[str] | None: ...
 
 
 class HostServices(Protocol):
@@ -165,11 +172,11 @@ class HostServices(Protocol):
 
     def feedback_link(self) -> str: ...
 
-    def group_members(self, group: str) -> list[Any]: ...
+    def group_members(self, group: str) -> Sequence[StaffMember]: ...
 
     def task_performers(self, group: str) -> set[str]: ...
 
-    def named_in_complaint(self, user: Any) -> bool: ...
+    def named_in_complaint(self, user: StaffMember) -> bool: ...
 
     def open_workload(self, names: list[str]) -> dict[str, int]: ...
 

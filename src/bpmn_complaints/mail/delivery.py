@@ -96,7 +96,7 @@ def _complaint(message: OutboxMessage) -> Complaint | None:
 
 
 def _record_sent(outbox_id: int, refused: dict) -> None:
-    message = db.session.get(OutboxMessage, outbox_id)
+    message = db.session.get_one(OutboxMessage, outbox_id)
     message.status, message.sent_at = "sent", utcnow()
     message.attempts += 1
     message.lock_owner = message.lock_expires_at = None

@@ -42,7 +42,9 @@ def longdate(value) -> str:
 
 
 def _environment() -> Environment:
-    folders = [Path(current_app.template_folder) / "email"]
+    pages = current_app.template_folder
+    assert pages is not None, "create_app sets the template folder"
+    folders = [Path(pages) / "email"]
     override = current_app.config.get("EMAIL_TEMPLATE_FOLDER")
     if override:
         folders.insert(0, Path(override))

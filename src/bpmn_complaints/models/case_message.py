@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime
 
 
-class CaseMessage(db.Model):
+class CaseMessage(Model):
     __tablename__ = "case_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime
 
 
-class Definition(db.Model):
+class Definition(Model):
     """One deployed version: the BPMN, DMN and form files exactly as deployed."""
 
     __tablename__ = "definitions"

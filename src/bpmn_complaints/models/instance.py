@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .definition import Definition
 from .types import UTCDateTime
 
 STATUSES = ("running", "waiting", "error", "completed")
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(Model):
     __tablename__ = "process_instances"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +34,7 @@ class ProcessInstance(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Incident(db.Model):
+class Incident(Model):
     """A failed service task or job that needs a person: shown, and retryable."""
 
     __tablename__ = "incidents"

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
-class HumanTask(db.Model):
+class HumanTask(Model):
     __tablename__ = "human_tasks"
     __table_args__ = (
         Index("ix_human_tasks_state_group", "state", "candidate_group"),

@@ -155,11 +155,11 @@ def _compare_bpmn(file: str, old_root, new_root) -> list[Change]:
     changes = []
     for element_id in sorted(set(old) | set(new)):
         before, after = old.get(element_id), new.get(element_id)
-        item = after or before
+        item = after or old[element_id]  # the id is in one version or both
         area = "flow" if item["kind"] == "sequenceFlow" else "lane" if item["kind"] == "lane" else "element"
         label = _label(item["kind"], element_id, item["name"])
         if before is None:
-            changes.append(Change("added", area, file, element_id, f"{label} was added" + _where(after)))
+            changes.append(Change("added", area, file, element_id, f"{label} was added" + _where(item)))
         elif after is None:
             changes.append(Change("removed", area, file, element_id, f"{label} was removed"))
         elif before != after:
@@ -194,13 +194,13 @@ def _show(value) -> str:
 # -- DMN --------------------------------------------------------------------------------
 
 def _dmn_rules(root) -> dict[str, tuple[str, str]]:
-    rules = {}
+    rules: dict[str, tuple[str, str]] = {}
     for decision in root.iter():
         if not isinstance(decision.tag, str) or _local(decision) != "decision":
             continue
         for rule in decision.iter():
             if isinstance(rule.tag, str) and _local(rule) == "rule":
-                entries = {"inputEntry": [], "outputEntry": []}
+                entries: dict[str, list[str]] = {"inputEntry": [], "outputEntry": []}
                 for entry in rule:
                     if isinstance(entry.tag, str) and _local(entry) in entries:
                         entries[_local(entry)].append(_text(entry) or "-")
@@ -214,7 +214,7 @@ def _compare_dmn(file: str, old_root, new_root) -> list[Change]:
     old, new = _dmn_rules(old_root), _dmn_rules(new_root)
     changes = []
     for rule_id in sorted(set(old) | set(new)):
-        decision = (new.get(rule_id) or old.get(rule_id))[0]
+        decision = (new.get(rule_id) or old[rule_id])[0]
         if rule_id not in old:
             changes.append(Change("added", "decision", file, rule_id,
                                   f"Rule {rule_id} of {decision} was added: {new[rule_id][1]}"))

@@ -159,9 +159,9 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
 
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:
-    events = db.session.scalars(
+    events = list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.stream == trail.stream_for(complaint)).order_by(AuditEvent.seq)
-    ).all()
+    ))
     return events, trail.verify(trail.stream_for(complaint))
 
 

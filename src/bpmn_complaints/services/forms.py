@@ -2,6 +2,7 @@
 answers are free text (personal data that must stay out of the audit trail)."""
 
 import json
+from typing import cast
 
 import jsonschema
 
@@ -18,7 +19,7 @@ def _load(definition: Definition, path: str | None) -> dict | None:
 
 def schemas_for(task: HumanTask) -> tuple[dict | None, dict | None]:
     """The JSON Schema and UI schema of a task, from the version its instance runs."""
-    instance = db.session.get(ProcessInstance, task.instance_id)
+    instance = db.session.get_one(ProcessInstance, task.instance_id)
     return _load(instance.definition, task.form_schema), _load(instance.definition, task.form_ui_schema)
 
 
@@ -32,7 +33,7 @@ def validate_submission(schema: dict | None, data: dict) -> None:
     for error in validator.iter_errors(data):
         if error.validator == "required" and not error.path and isinstance(data, dict):
             # jsonschema reports each missing field as its own error, with the whole list.
-            for field in error.validator_value:
+            for field in cast(list[str], error.validator_value):  # "required" holds the names
                 if field not in data:
                     errors[field] = ["This field is required."]
             continue

@@ -1,9 +1,11 @@
 """What the host offers built-in handlers through ``ctx.services``."""
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from jinja2 import TemplateError
@@ -13,19 +15,22 @@ from ..business_calendar import BusinessCalendar, business_calendar
 from ..clock import utcnow
 from ..db import trail
 from ..extensions import db
-from ..handlers.spec import HandlerIncident
+from ..handlers.spec import HandlerIncident, StaffMember
 from ..mail import enqueue, links
 from ..models import Complaint, HumanTask, OutboxMessage, User
 from . import case_text
 from .status import change_status
 from .users import group_members
 
+if TYPE_CHECKING:
+    from ..handlers import spec
+
 # The complaint id and plain status token of the complaint being submitted right now.
 _submitted: ContextVar[tuple[int, str] | None] = ContextVar("complaints_submitted_token", default=None)
 
 
 @contextmanager
-def plain_status_token(complaint, token: str):
+def plain_status_token(complaint: Complaint, token: str) -> Iterator[None]:
     """Let the handlers of a new complaint's first engine step see its plain status token.
 
     Only the token's hash is stored; the acknowledgement email is the one place the plain
@@ -51,20 +56,20 @@ class HostServices:
     def calendar(self) -> BusinessCalendar:
         return business_calendar()
 
-    def text(self, value):
+    def text(self, value: Any) -> Any:
         """The words a case-file pointer in task data stands for (see :mod:`.case_text`);
         any other value as it is."""
         return case_text.resolve(value)
 
-    def setting(self, key: str):
+    def setting(self, key: str) -> Any:
         """A configuration value (e.g. ``PUBLIC_BASE_URL``)."""
         return current_app.config.get(key)
 
-    def record(self, action: str, **details) -> None:
+    def record(self, action: str, **details: Any) -> None:
         """Append an event to the complaint's audit trail."""
         trail.record(action, "engine", self.complaint, **details)
 
-    def email(self, to, template: str, **context) -> OutboxMessage:
+    def email(self, to: str | list[str], template: str, **context: Any) -> OutboxMessage:
         """Queue an email in the outbox, in this step's transaction (see :func:`..mail.enqueue`).
 
         :raises HandlerIncident: if the template is missing or broken, or an address is bad.
@@ -82,14 +87,19 @@ class HostServices:
             return None
         return submitted[1]
 
+    def _reference(self, link: str) -> str:
+        if self.complaint is None:
+            raise HandlerIncident(f"{link} needs a complaint, and this process instance has none")
+        return self.complaint.reference
+
     def status_link(self) -> str:
-        return links.status_link(self.complaint.reference, self.status_token())
+        return links.status_link(self._reference("status_link"), self.status_token())
 
     def staff_link(self) -> str:
-        return links.staff_link(self.complaint.reference)
+        return links.staff_link(self._reference("staff_link"))
 
     def feedback_link(self) -> str:
-        return links.feedback_link(self.complaint.reference)
+        return links.feedback_link(self._reference("feedback_link"))
 
     def group_members(self, group: str) -> list[User]:
         return group_members(group)
@@ -104,7 +114,7 @@ class HostServices:
                                                  HumanTask.candidate_group == group,
                                                  HumanTask.completed_by.is_not(None))))
 
-    def named_in_complaint(self, user: User) -> bool:
+    def named_in_complaint(self, user: StaffMember) -> bool:
         """Whether ``user`` is the complainant or is named in the complaint's text."""
         complaint = self.complaint
         if complaint is None:
@@ -133,3 +143,8 @@ class HostServices:
         complaint.state, complaint.closed_at, complaint.closure_reason = "closed", utcnow(), reason
         trail.record("complaint_closed", "engine", complaint, reason=reason)
         change_status(complaint, "Closed")
+
+
+if TYPE_CHECKING:
+    # mypy holds this class to the contract the handlers are written against.
+    _implements: spec.HostServices = HostServices(None)

@@ -10,6 +10,7 @@ leaves the hash chain intact and the trail still shows who did what, and when.
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -113,7 +114,7 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
         declared = forms.declared_fields(forms.schemas_for(task)[0]) or set()
         task.submitted_data = {k: (ERASED if v not in (None, "") else v) if k in free_text
                                else v if k in declared else _erase_words(v)
-                               for k, v in task.submitted_data.items()}
+                               for k, v in (task.submitted_data or {}).items()}
     messages = _messages(complaint)
     for message in messages:
         message.payload = _erase_words(message.payload)
@@ -122,8 +123,8 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
         instance.state = serializer.scrub(instance.state, prose, ERASED)
     db.session.flush()
     search_index.forget_erased(db.session.connection())  # no erased word left in the search index
-    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose),
-              "messages": len(messages)}
+    counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails),
+                              "task_fields": sorted(prose), "messages": len(messages)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 

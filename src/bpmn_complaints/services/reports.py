@@ -93,7 +93,7 @@ def summary(start: date, end: date) -> dict:
 
 
 def _count(condition) -> int:
-    return db.session.scalar(select(func.count(Complaint.id)).where(condition))
+    return db.session.execute(select(func.count(Complaint.id)).where(condition)).scalar_one()
 
 
 def _counts(column, condition) -> list[dict]:
@@ -160,7 +160,7 @@ def _overdue(condition, until: datetime, calendar) -> list[dict]:
     late = [complaint_id for complaint_id, target in target_of.items() if target < until]
     rows = db.session.execute(
         select(Complaint.id, Complaint.reference, Complaint.priority, Complaint.category)
-        .where(Complaint.id.in_(late))) if late else []
+        .where(Complaint.id.in_(late))).all() if late else []
     overdue = [{"reference": row.reference, "priority": row.priority, "category": row.category,
                 "target_at": target_of[row.id],
                 "business_days_overdue": calendar.business_days_between(target_of[row.id], until)} for row in rows]
@@ -184,12 +184,12 @@ def _months(start: date, end: date) -> list[str]:
 
 def _trend(start: date, end: date, since: datetime, until: datetime) -> list[dict]:
     """Received and closed per calendar month of the period (8.2)."""
-    counted = {}
+    counted: dict[str, dict[str, int]] = {}
     for name, column in (("received", Complaint.received_at), ("closed", Complaint.closed_at)):
         month = _month(column)
         rows = db.session.execute(select(month, func.count(Complaint.id))
                                   .where(column >= since, column < until).group_by(month))
-        counted[name] = dict(rows.all())
+        counted[name] = {m: n for m, n in rows}
     return [{"month": m, "received": counted["received"].get(m, 0), "closed": counted["closed"].get(m, 0)}
             for m in _months(start, end)]
 
@@ -198,7 +198,8 @@ def _satisfaction(since: datetime, until: datetime) -> dict:
     """The surveys sent in the period and the answers to them, received up to now (8.3)."""
     requested = (AuditEvent.action == "feedback_requested") & (AuditEvent.at >= since) & (AuditEvent.at < until)
     sent = select(AuditEvent.complaint_id).where(requested)
-    surveys = db.session.scalar(select(func.count(func.distinct(AuditEvent.complaint_id))).where(requested))
+    surveys = db.session.execute(
+        select(func.count(func.distinct(AuditEvent.complaint_id))).where(requested)).scalar_one()
     answers = [details for details in db.session.scalars(
         select(AuditEvent.details).where(AuditEvent.action == "feedback_received",
                                          AuditEvent.complaint_id.in_(sent)))]

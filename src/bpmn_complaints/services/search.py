@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, literal_column, or_, select, text
 
 from ..extensions import db
 from ..models import Complaint
@@ -34,6 +34,6 @@ def matching(query: str) -> ColumnElement[bool] | None:
         found = literal_column(PG_VECTOR).op("@@")(text("to_tsquery('simple', :tsquery)").bindparams(tsquery=tsquery))
         return or_(reference, found)
     fts = " ".join(f'"{w}"*' for w in words)
-    ids = select(literal_column("rowid")).select_from(text("complaints_fts")).where(
+    ids: Select[tuple[int]] = select(literal_column("rowid", Integer)).select_from(text("complaints_fts")).where(
         text("complaints_fts MATCH :fts").bindparams(fts=fts))
     return or_(reference, Complaint.id.in_(ids))

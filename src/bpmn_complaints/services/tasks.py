@@ -4,7 +4,9 @@ Claiming is one conditional UPDATE on the projection row, so of any number of pe
 claiming at once exactly one wins; the others get 409 naming the holder.
 """
 
-from sqlalchemy import func, or_, select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from ..clock import utcnow
 from ..db import trail
@@ -116,7 +118,7 @@ def _complaint(task: HumanTask) -> Complaint | None:
 
 def _holder_conflict(task_id: str) -> Conflict:
     db.session.expire_all()
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.get_one(HumanTask, task_id)
     if task.state != "ready":
         return Conflict(f"this task is already {task.state}", {"state": task.state})
     return Conflict(f"{task.assignee} has already claimed this task", {"assignee": task.assignee})
@@ -132,12 +134,12 @@ def claim(task_id: str, user: User) -> HumanTask:
         return task
     _check_may_work(user, task)
     now = utcnow()
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
         .values(assignee=user.name, claimed_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise _holder_conflict(task_id)
     db.session.refresh(task)
@@ -215,7 +217,7 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     db.session.flush()
-    instance = db.session.get(ProcessInstance, task.instance_id)
+    instance = db.session.get_one(ProcessInstance, task.instance_id)
     # The engine gets codes, flags, dates and numbers; the words stay in the case file.
     routing = case_text.routing_values(data, case_text.task_pointer(task.id), forms.free_text_fields(schema),
                                        forms.declared_fields(schema))

@@ -39,7 +39,7 @@ def add_user(name: str, groups=(), roles=("staff",), password: str | None = None
         raise BadRequest(f"unknown role(s) {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
     user = db.session.scalar(select(User).where(User.name == name))
     created = user is None
-    if created:
+    if user is None:
         user = User(name=name, display_name=display_name or name, email=email, roles=[], skills=[],
                     created_at=utcnow())
         db.session.add(user)

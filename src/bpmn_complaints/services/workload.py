@@ -3,6 +3,7 @@ it is overdue, and what they finished lately. Reads only the human-task projecti
 the users table; it never deserializes a workflow."""
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -25,14 +26,14 @@ def workload() -> dict:
                func.sum(case((HumanTask.due_at < now, 1), else_=0)).label("overdue"),
                func.min(held_since).label("oldest"))
         .where(HumanTask.state == "ready", HumanTask.assignee.is_not(None)).group_by(HumanTask.assignee))}
-    completed = dict(db.session.execute(
+    completed: dict[str | None, int] = {name: n for name, n in db.session.execute(
         select(HumanTask.completed_by, func.count())
         .where(HumanTask.state == "completed", HumanTask.completed_at >= since).group_by(HumanTask.completed_by)
-    ).all())
+    )}
     users = {u.name: u for u in db.session.scalars(select(User))}
     # The roles named for working tasks: an admin is listed only while holding a task.
     names = {name for name, u in users.items() if u.active and set(u.roles) & set(roles_for(WORK_TASKS))} | set(held)
-    people = []
+    people: list[dict[str, Any]] = []
     for name in names:
         user, row = users.get(name), held.get(name)
         people.append({

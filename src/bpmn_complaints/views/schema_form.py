@@ -2,6 +2,7 @@
 form turned back into typed data for the service to validate."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 LONG_TEXT = 200  # a string allowing more than this many characters gets a textarea
 TEXTAREA_FORMATS = {"textarea", "markdown", "text"}
@@ -84,7 +85,8 @@ def parse_submission(schema: dict | None, form) -> tuple[dict, dict[str, list[st
     """
     if not schema:
         return {}, {}
-    data, errors = {}, {}
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
     for name, prop in (schema.get("properties") or {}).items():
         kind = prop.get("type")
         widget = _widget(prop, name in set(schema.get("required", [])))

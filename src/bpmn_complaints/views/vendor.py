@@ -11,7 +11,9 @@ PACKAGES = {"bpmn-js": ("bpmn-js", "dist")}
 
 
 def package_dir(package: str) -> Path:
-    return Path(current_app.static_folder).parent.joinpath("node_modules", *PACKAGES[package])
+    static = current_app.static_folder
+    assert static is not None, "create_app sets the static folder"
+    return Path(static).parent.joinpath("node_modules", *PACKAGES[package])
 
 
 def available(package: str) -> bool:

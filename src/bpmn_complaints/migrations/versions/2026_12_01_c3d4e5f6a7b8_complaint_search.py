@@ -33,7 +33,8 @@ SQLITE = (
     f"INSERT INTO complaints_fts(rowid, {COLUMNS}) VALUES (new.id, {NEW}); END",
     "INSERT INTO complaints_fts(complaints_fts) VALUES ('rebuild')",
 )
-POSTGRES = (f"CREATE INDEX IF NOT EXISTS ix_complaints_search ON complaints USING gin (to_tsvector('simple', {PG_TEXT}))",)
+POSTGRES = ("CREATE INDEX IF NOT EXISTS ix_complaints_search ON complaints USING gin "
+            f"(to_tsvector('simple', {PG_TEXT}))",)
 
 
 def upgrade():
