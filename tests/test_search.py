@@ -18,6 +18,7 @@ def test_search_by_reference_name_email_product_and_words(process):
                           description="Roaming charges in Spain were not as promised.")["reference"]
     assert found(process, dana.lower()) == {dana}  # any case
     assert found(process, dana[-4:]) == {dana}  # in part
+    assert found(process, dana[2:]) == {dana}  # with its digits
     assert found(process, "dana") == {dana}
     assert found(process, "Qadir") == {omar}
     assert found(process, "omar.q@example.net") == {omar}

@@ -11,7 +11,8 @@ from .complaint import Complaint
 COLUMNS = ("name", "email", "product", "description")
 NAMES = ("complaints_fts", "ix_complaints_search")  # and FTS5's complaints_fts_* shadow tables
 PG_TEXT = " || ' ' || ".join(f"coalesce({c}, '')" for c in COLUMNS)
-PG_VECTOR = f"to_tsvector('simple', {PG_TEXT})"
+# Punctuation splits words, as FTS5's tokenizer does: an email address is its parts.
+PG_VECTOR = f"to_tsvector('simple', regexp_replace({PG_TEXT}, '[^[:alnum:]]+', ' ', 'g'))"
 
 _cols = ", ".join(COLUMNS)
 _new = ", ".join(f"new.{c}" for c in COLUMNS)

@@ -34,7 +34,7 @@ SQLITE = (
     "INSERT INTO complaints_fts(complaints_fts) VALUES ('rebuild')",
 )
 POSTGRES = ("CREATE INDEX IF NOT EXISTS ix_complaints_search ON complaints USING gin "
-            f"(to_tsvector('simple', {PG_TEXT}))",)
+            f"(to_tsvector('simple', regexp_replace({PG_TEXT}, '[^[:alnum:]]+', ' ', 'g')))",)
 
 
 def upgrade():
