@@ -2,6 +2,7 @@
 
 from .complaint import Comment, Complaint
 from .definition import Definition
+from .draft import TaskDraft
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
@@ -21,5 +22,6 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "ProcessInstance",
+    "TaskDraft",
     "User",
 ]

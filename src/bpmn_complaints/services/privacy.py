@@ -2,9 +2,10 @@
 complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables: the complaint record, comments, the emails sent,
-the free-text answers of task forms (also kept in the instance's task data). The audit
-trail holds only fingerprints of it (:func:`bpmn_complaints.db.trail.for_trail`), so erasing
-leaves the hash chain intact and the trail still shows who did what, and when.
+the free-text answers of task forms (also kept in the instance's task data), and the
+drafts staff have not sent yet. The audit trail holds only fingerprints of it
+(:func:`bpmn_complaints.db.trail.for_trail`), so erasing leaves the hash chain intact and
+the trail still shows who did what, and when.
 """
 
 import json
@@ -18,7 +19,7 @@ from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
 from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessInstance
-from . import forms
+from . import drafts, forms
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
@@ -55,13 +56,16 @@ def export(complaint: Complaint, actor: str) -> dict:
                     "sent_at": e.sent_at} for e in _emails(complaint)],
         "task_answers": [{"task": t.name, "completed_by": t.completed_by, "completed_at": t.completed_at,
                           "answers": t.submitted_data} for t in _tasks(complaint)],
+        "drafts": [{"task_id": d.task_id, "by": d.user_name, "updated_at": d.updated_at, "answers": d.data}
+                   for d in drafts.for_complaint(complaint)],
     }
     return json.loads(json.dumps(document, default=lambda value: value.isoformat()))
 
 
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
-    text and recipients of its emails, and the free-text answers of its tasks. What is
+    text and recipients of its emails, the free-text answers of its tasks, and every
+    draft of them (deleted: a draft was never sent, so no record needs it). What is
     needed for the records and reports stays: reference, dates, category, product,
     channel, status, closure reason, and every coded answer (outcome, root cause, remedy).
 
@@ -92,7 +96,8 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
                                for k, v in task.submitted_data.items()}
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
-    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
+    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose),
+              "drafts": drafts.erase(complaint)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 

@@ -4,14 +4,14 @@ Claiming is one conditional UPDATE on the projection row, so of any number of pe
 claiming at once exactly one wins; the others get 409 naming the holder.
 """
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
+from ..models import Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
 from . import forms
@@ -73,6 +73,10 @@ def _check_may_work(user: User, task: HumanTask) -> None:
     if task.candidate_group and task.candidate_group not in user.groups and not allows(user, WORK_OUTSIDE_GROUPS) \
             and task.assignee != user.name:
         raise Forbidden(f"this task is for the {task.candidate_group!r} group")
+
+
+# The drafts service asks the same question before it keeps what someone types.
+check_may_work = _check_may_work
 
 
 def _complaint(task: HumanTask) -> Complaint | None:
@@ -178,6 +182,8 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
+    # Sent, so nobody's draft of it is needed any more (and its free text is not kept twice).
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     db.session.flush()
     instance = db.session.get(ProcessInstance, task.instance_id)
     runtime.complete_task(instance, task.id, data, user.name)
