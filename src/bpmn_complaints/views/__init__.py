@@ -35,9 +35,9 @@ def init_app(app: Flask) -> None:
         if (blueprint.url_prefix or "").startswith("/api"):
             csrf.exempt(blueprint)
 
-    from . import audit_sample, auth, complaints, inbox, modeler, portal, reports, tasks, team, vendor
+    from . import audit_sample, auth, complaints, drafts, inbox, modeler, portal, reports, tasks, team, vendor
 
-    for module in (auth, portal, inbox, tasks, complaints, modeler, reports, audit_sample, team, vendor):
+    for module in (auth, portal, inbox, tasks, drafts, complaints, modeler, reports, audit_sample, team, vendor):
         app.register_blueprint(module.bp)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_age, "age")
