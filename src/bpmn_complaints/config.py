@@ -69,6 +69,8 @@ DEFAULTS: dict[str, Any] = {
     # Days after closure before `bpmn-complaints retention` erases a complaint's personal
     # data (ISO 10002 8.1); None keeps it until someone sets a period.
     "RETENTION_DAYS": None,
+    # The longest draft of a task's form kept for a person, in characters of JSON.
+    "DRAFT_MAX_CHARS": 100_000,
     # Rows per page in the staff inbox.
     "INBOX_PAGE_SIZE": 25,
     # flask-smorest / OpenAPI

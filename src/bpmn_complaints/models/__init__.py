@@ -4,6 +4,7 @@ from . import search_index  # noqa: F401  (the full-text index follows the compl
 from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition
+from .draft import TaskDraft
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
@@ -24,5 +25,6 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "ProcessInstance",
+    "TaskDraft",
     "User",
 ]

@@ -200,6 +200,7 @@ class PersonalData(Schema):
     comments = fields.List(fields.Dict())
     emails = fields.List(fields.Dict())
     task_answers = fields.List(fields.Dict())
+    drafts = fields.List(fields.Dict(), metadata={"description": "answers staff typed and have not sent yet"})
 
 
 class EraseIn(Schema):
@@ -212,6 +213,7 @@ class EraseOut(Schema):
     comments = fields.Integer()
     emails = fields.Integer()
     task_fields = fields.List(fields.String(), metadata={"description": "the free-text form fields erased"})
+    drafts = fields.Integer(metadata={"description": "the unsent drafts of its task forms deleted"})
 
 
 class DefinitionOut(Schema):

@@ -2,10 +2,11 @@
 complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables, the case file: the complaint record, comments,
-the emails sent, the free-text answers of task forms and the complainant's messages. The
-engine's task data holds only pointers to those words (:mod:`.case_text`). The audit
-trail holds only fingerprints of it (:func:`bpmn_complaints.db.trail.for_trail`), so erasing
-leaves the hash chain intact and the trail still shows who did what, and when.
+the emails sent, the free-text answers of task forms, the complainant's messages, and the
+drafts staff have not sent yet. The engine's task data holds only pointers to those words
+(:mod:`.case_text`). The audit trail holds only fingerprints of it
+(:func:`bpmn_complaints.db.trail.for_trail`), so erasing leaves the hash chain intact and
+the trail still shows who did what, and when.
 """
 
 import json
@@ -20,7 +21,7 @@ from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
 from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance, search_index
-from . import case_file, case_text, forms
+from . import case_file, case_text, drafts, forms
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
@@ -77,14 +78,17 @@ def export(complaint: Complaint, actor: str) -> dict:
                          for t in _tasks(complaint)],
         "messages": [{"message": m.name, "from": m.sender, "at": m.received_at, "content": m.payload}
                      for m in _messages(complaint)],
+        "drafts": [{"task_id": d.task_id, "by": d.user_name, "updated_at": d.updated_at, "answers": d.data}
+                   for d in drafts.for_complaint(complaint)],
     }
     return json.loads(json.dumps(document, default=lambda value: value.isoformat()))
 
 
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
-    text and recipients of its emails, the free-text answers of its tasks and the words of
-    the complainant's messages. What is
+    text and recipients of its emails, the free-text answers of its tasks, the words of
+    the complainant's messages, and every draft (deleted: a draft was never sent, so no
+    record needs it). What is
     needed for the records and reports stays: reference, dates, category, product,
     channel, status, closure reason, and every coded answer (outcome, root cause, remedy).
 
@@ -121,10 +125,11 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     # Instances started before task data became pointers-only may still hold the words.
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
+    counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails),
+                              "task_fields": sorted(prose), "messages": len(messages),
+                              "drafts": drafts.erase(complaint)}
     db.session.flush()
     search_index.forget_erased(db.session.connection())  # no erased word left in the search index
-    counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails),
-                              "task_fields": sorted(prose), "messages": len(messages)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 

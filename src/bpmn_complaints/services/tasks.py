@@ -6,14 +6,14 @@ claiming at once exactly one wins; the others get 409 naming the holder.
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
+from ..models import Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
 from . import case_text, complaints, forms
@@ -110,6 +110,10 @@ def _check_may_work(user: User, task: HumanTask) -> None:
     if task.candidate_group and task.candidate_group not in user.groups and not allows(user, WORK_OUTSIDE_GROUPS) \
             and task.assignee != user.name:
         raise Forbidden(f"this task is for the {task.candidate_group!r} group")
+
+
+# The drafts service asks the same question before it keeps what someone types.
+check_may_work = _check_may_work
 
 
 def _complaint(task: HumanTask) -> Complaint | None:
@@ -216,6 +220,8 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     task.answer_labels = forms.labels_of(schema)
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
+    # Sent, so nobody's draft of it is needed any more (and its free text is not kept twice).
+    db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
     db.session.flush()
     instance = db.session.get_one(ProcessInstance, task.instance_id)
     # The engine gets codes, flags, dates and numbers; the words stay in the case file.

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         auth,
         complaint_actions,
         complaints,
+        drafts,
         inbox,
         modeler,
         portal,
@@ -49,8 +50,8 @@ def init_app(app: Flask) -> None:
         vendor,
     )
 
-    for module in (auth, portal, inbox, tasks, complaints, complaint_actions, modeler, reports, audit_sample, team,
-                   vendor):
+    for module in (auth, portal, inbox, tasks, drafts, complaints, complaint_actions, modeler, reports, audit_sample,
+                   team, vendor):
         app.register_blueprint(module.bp)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_age, "age")
