@@ -50,6 +50,8 @@ SEE_ALL_COMPLAINTS = _permission("see_all_complaints", SUPERVISOR, AUDITOR)
 ENTER_COMPLAINTS = _permission("enter_complaints", STAFF, SUPERVISOR)
 # Send a message to a running complaint as staff (the complainant uses the status token).
 SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS_OWNER)
+# Attach evidence files to a complaint one may see (ISO 10002 7.6); reading them needs read_complaints.
+ATTACH_FILES = _permission("attach_files", STAFF, SUPERVISOR)
 # Export everything held about a complainant, for a subject access request (ISO 10002 4.10).
 EXPORT_PERSONAL_DATA = _permission("export_personal_data", SUPERVISOR, ADMIN)
 # Erase the personal data of a closed complaint.

@@ -1,9 +1,10 @@
 """The REST API under ``/api``; the OpenAPI document is ``/api/openapi.json``."""
 
-from . import audit_sample, complaints, definitions, incidents, messages, outbox, reports, tasks, workload
+from . import attachments, audit_sample, complaints, definitions, incidents, messages, outbox, reports, tasks, workload
 
 
 def register(api) -> None:
-    for module in (complaints, tasks, definitions, messages, incidents, outbox, reports, audit_sample, workload):
+    for module in (complaints, attachments, tasks, definitions, messages, incidents, outbox, reports, audit_sample,
+                   workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

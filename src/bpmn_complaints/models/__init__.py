@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models."""
 
+from .attachment import Attachment
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .instance import Incident, ProcessInstance
@@ -11,6 +12,7 @@ from .user import ApiToken, Membership, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Comment",
     "Complaint",

@@ -2,7 +2,8 @@
 complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables: the complaint record, comments, the emails sent,
-the free-text answers of task forms (also kept in the instance's task data). The audit
+the free-text answers of task forms (also kept in the instance's task data), and the
+attached files (their rows here, their content in the attachment folder). The audit
 trail holds only fingerprints of it (:func:`bpmn_complaints.db.trail.for_trail`), so erasing
 leaves the hash chain intact and the trail still shows who did what, and when.
 """
@@ -18,7 +19,7 @@ from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
 from ..models import AuditEvent, Complaint, HumanTask, OutboxMessage, ProcessInstance
-from . import forms
+from . import attachments, forms
 
 ERASED = "[erased]"
 PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
@@ -55,13 +56,21 @@ def export(complaint: Complaint, actor: str) -> dict:
                     "sent_at": e.sent_at} for e in _emails(complaint)],
         "task_answers": [{"task": t.name, "completed_by": t.completed_by, "completed_at": t.completed_at,
                           "answers": t.submitted_data} for t in _tasks(complaint)],
+        # Listed with their fingerprints; the files themselves are fetched one by one from
+        # `download` (staff API, the same permission), so the export stays a bounded document.
+        "attachments": [{"filename": a.filename, "size": a.size, "content_type": a.content_type,
+                         "sha256": a.sha256, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at,
+                         "surface": a.surface,
+                         "download": f"/api/complaints/{complaint.reference}/attachments/{a.id}"}
+                        for a in attachments.of_complaint(complaint)],
     }
     return json.loads(json.dumps(document, default=lambda value: value.isoformat()))
 
 
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
-    text and recipients of its emails, and the free-text answers of its tasks. What is
+    text and recipients of its emails, the free-text answers of its tasks, and its attached
+    files (rows, and content no other complaint holds; the trail keeps their fingerprints). What is
     needed for the records and reports stays: reference, dates, category, product,
     channel, status, closure reason, and every coded answer (outcome, root cause, remedy).
 
@@ -92,7 +101,8 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
                                for k, v in task.submitted_data.items()}
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
-    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose)}
+    counts = {"comments": len(complaint.comments), "emails": len(emails), "task_fields": sorted(prose),
+              "attachments": attachments.erase(complaint)}
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)
     return counts
 
