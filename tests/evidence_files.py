@@ -83,3 +83,8 @@ def windows_exe() -> bytes:
 
 def script() -> bytes:
     return b"#!/bin/sh\nrm -rf ~\n"
+
+
+def odt_with_macros() -> bytes:
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document/>",
+                 "Basic/Standard/Module1.xml": b"<script:module/>"})

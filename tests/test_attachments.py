@@ -283,6 +283,7 @@ def test_staff_attach_through_the_api_and_another_group_is_refused(desk, folder)
     (make.script(), "statement.pdf", "a script"),
     (make.plain_zip(), "notes.docx", "a zip archive, not an office document"),
     (make.docx("application/vnd.ms-word.document.macroEnabled.main+xml"), "letter.docx", "with macros"),
+    (make.odt_with_macros(), "minutes.odt", "with macros"),
     (b"\x00\x01\x02\x03binary", "data.txt", "binary data"),
     (b"", "empty.txt", "the file is empty"),
 ])

@@ -58,6 +58,7 @@ _OOXML_MAIN = {
 }
 _ODF_TYPES = {kind.mime: kind for kind in (ODT, ODS, ODP)}
 _CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_MACRO_FOLDERS = ("Basic/", "Scripts/")  # where ODF keeps macros (OOXML: a vbaProject.bin part)
 _MAX_MANIFEST = 1024 * 1024  # [Content_Types].xml is a few kB; never inflate more than this
 # Executables by their first bytes: ELF, Windows PE ("MZ"), Mach-O (both byte orders, and
 # fat binaries, which share CAFEBABE with Java classes). Scripts (#!) are refused before.
@@ -111,6 +112,8 @@ def _office_document(data: bytes) -> Kind:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
+        if any(name.startswith(_MACRO_FOLDERS) or name.endswith("vbaProject.bin") for name in names):
+            raise Refused("the file is an office document with macros; save it without macros")
         if "mimetype" in names:
             mimetype = _small_entry(archive, "mimetype", 200).decode("ascii", "replace").strip()
             if mimetype in _ODF_TYPES:
