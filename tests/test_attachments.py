@@ -168,6 +168,10 @@ def test_the_complainant_adds_evidence_on_the_status_page_and_downloads_only_the
                      ).status_code == 201
     page = text(portal.get(status_url))
     assert "internal.txt" not in page
+    # The same content from the complainant is not added twice, nor does it show them the staff's row.
+    same = portal.post(status_url, f"/status/{ref}/attachments",
+                       {"token": token, "files": [(io.BytesIO(make.text()), "mine.txt")]}, follow_redirects=True)
+    assert "We have these files already." in text(same) and "internal.txt" not in text(same)
     link = re.search(r'href="([^"]+)" download>photo.jpg', page).group(1).replace("&amp;", "&")
     download = fetched(portal.get(link))
     assert download.status_code == 200 and download.data == make.jpeg()

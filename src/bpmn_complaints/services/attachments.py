@@ -196,7 +196,8 @@ def attach_as_complainant(reference: str, token: str, evidence: Sequence[Evidenc
     complaint = complaints.get_for_complainant(reference, token)
     if complaint.state != "open":
         raise Conflict("your complaint is closed, so it takes no new files; reply to our last email instead")
-    return attach(complaint, evidence, COMPLAINANT, surface)
+    # Content staff attached already is not theirs to see: only their own rows come back.
+    return [row for row in attach(complaint, evidence, COMPLAINANT, surface) if row.uploaded_by == COMPLAINANT]
 
 
 def attach_as_staff(user: User, reference: str, evidence: Sequence[Evidence], surface: str) -> list[Attachment]:

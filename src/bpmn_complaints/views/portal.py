@@ -130,9 +130,12 @@ def _attach(reference: str, token: str, evidence: list, surface: str) -> None:
         rows = run_change(attachments.attach_as_complainant, reference, token, evidence, surface)
     except (attachments.FileRefused, Conflict) as err:
         flash(f"We could not add your files: {err.message}.", "error")
-    else:
+        return
+    if rows:
         flash(f"Thank you. We have added {len(rows)} file{'s' if len(rows) != 1 else ''} to your complaint.",
               "success")
+    else:
+        flash("Thank you. We have these files already.", "success")
 
 
 @bp.route("/status/<reference>/reply", methods=["POST"])
