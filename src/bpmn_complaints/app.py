@@ -26,6 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("COMPLAINTS")
     if config:
         app.config.from_mapping(config)
+    if app.config["MAX_CONTENT_LENGTH"] is None:
+        app.config["MAX_CONTENT_LENGTH"] = (app.config["ATTACHMENT_MAX_BYTES"] * app.config["ATTACHMENTS_PER_REQUEST"]
+                                            + 1024 * 1024)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'complaints.sqlite'}"

@@ -33,9 +33,18 @@ DEFAULTS: dict[str, Any] = {
     "CALENDAR_COUNTRY": "GB",
     "CALENDAR_SUBDIVISION": "ENG",
     "CALENDAR_CLOSURES": [],
-    # Largest BPMN/DMN/form upload accepted, in bytes (each file and the whole request).
+    # Largest BPMN/DMN/form upload accepted, in bytes (each file).
     "MAX_DEFINITION_BYTES": 2 * 1024 * 1024,
-    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    # Evidence files (ISO 10002 7.6): the largest file in bytes, the most files one complaint
+    # holds, the most sent in one request, and where they are kept (None: an "attachments"
+    # folder in the Flask instance folder).
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_COUNT": 20,
+    "ATTACHMENTS_PER_REQUEST": 5,
+    "ATTACHMENT_FOLDER": None,
+    # The largest request body; None means room for ATTACHMENTS_PER_REQUEST files of
+    # ATTACHMENT_MAX_BYTES plus 1 MiB of form fields.
+    "MAX_CONTENT_LENGTH": None,
     # How often a service retries a change that lost an optimistic-version race.
     "CONFLICT_RETRIES": 5,
     # Handler failures: attempts before an incident when the diagram sets no retry policy.

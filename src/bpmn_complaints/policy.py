@@ -54,6 +54,8 @@ SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS
 RECORD_REPLIES = _permission("record_replies", STAFF, SUPERVISOR)
 # Correct a complainant's name and contact details.
 CORRECT_CONTACT_DETAILS = _permission("correct_contact_details", STAFF, SUPERVISOR)
+# Attach evidence files to a complaint one may see (ISO 10002 7.6); reading them needs read_complaints.
+ATTACH_FILES = _permission("attach_files", STAFF, SUPERVISOR)
 # Export everything held about a complainant, for a subject access request (ISO 10002 4.10).
 EXPORT_PERSONAL_DATA = _permission("export_personal_data", SUPERVISOR, ADMIN)
 # Erase the personal data of a closed complaint.

@@ -1,10 +1,23 @@
 """The REST API under ``/api``; the OpenAPI document is ``/api/openapi.json``."""
 
-from . import audit_sample, complaints, definitions, drafts, incidents, messages, outbox, reports, tasks, workload
+from . import (
+    attachments,
+    audit_sample,
+    complaints,
+    definitions,
+    drafts,
+    incidents,
+    messages,
+    outbox,
+    reports,
+    tasks,
+    workload,
+)
 
 
 def register(api) -> None:
-    for module in (complaints, tasks, drafts, definitions, messages, incidents, outbox, reports, audit_sample,
+    for module in (complaints, attachments, tasks, drafts, definitions, messages, incidents, outbox, reports,
+                   audit_sample,
                    workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

@@ -1,6 +1,6 @@
 """Complaints: public submission and status, staff list, detail and history."""
 
-from flask import current_app
+from flask import current_app, request
 
 from ..db import run_change
 from ..exceptions import Forbidden
@@ -19,8 +19,8 @@ from ..schemas.resources import (
     PersonalData,
     TokenQuery,
 )
+from ..services import attachments, privacy
 from ..services import complaints as service
-from ..services import privacy
 from ..services.tasks import list_tasks_for_complaint
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -32,20 +32,32 @@ def _submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
+# The same fields as a form, with any number of file parts beside them.
+FILES_WITH_FIELDS = {"allOf": [{"$ref": "#/components/schemas/ComplaintIn"}, {
+    "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}]}
+
+
 def _sent_by_staff() -> bool:
     return current_user(optional=True) is not None
 
 
 @bp.route("", methods=["POST"])
 @limiter.limit(_submit_limit, exempt_when=_sent_by_staff)
-@bp.arguments(ComplaintIn)
+@bp.arguments(ComplaintIn, location="json_or_form")
+@bp.doc(requestBody={"content": {"multipart/form-data": {"schema": FILES_WITH_FIELDS}}})
 @bp.response(201, ComplaintCreated)
+@bp.alt_response(400, description="A field is invalid, or a file's type is not accepted (``file_refused``)")
+@bp.alt_response(413, description="A file is larger than ``ATTACHMENT_MAX_BYTES`` (``file_too_large``)")
 def submit(data):
-    """Submit a complaint (public). Staff entering a phone or letter complaint send their
-    token too, and the complaint records who entered it. Without a token, submissions are
-    limited per client address (``SUBMIT_RATE_LIMIT``), as the web form is."""
+    """Submit a complaint (public): flat JSON, or the same fields as a ``multipart/form-data``
+    form whose file parts (``-F files=@photo.jpg``, any field name) are attached as evidence.
+    Staff entering a phone or letter complaint send their token too, and the complaint
+    records who entered it. Without a token, submissions are limited per client address
+    (``SUBMIT_RATE_LIMIT``), as the web form is."""
     user = current_user(optional=True)
-    complaint, token = run_change(service.submit, data, user.name if user else None)
+    evidence = attachments.receive(f for _, f in request.files.items(multi=True))
+    complaint, token = run_change(attachments.submit_with_evidence, data, user.name if user else None, evidence,
+                                  "api")
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {
         "reference": complaint.reference,
@@ -113,7 +125,7 @@ def erase(body, reference):
 
 
 def _public(reference, token):
-    return service.public_status(reference, token)
+    return {**service.public_status(reference, token), "attachments": attachments.for_complainant(reference, token)}
 
 
 def _detail(complaint):
@@ -123,5 +135,6 @@ def _detail(complaint):
         instance_status=instance.status, definition_key=instance.definition.key,
         definition_version=instance.definition.version, tasks=list_tasks_for_complaint(complaint),
         incidents=service.incidents(complaint), comments=complaint.comments,
+        attachments=attachments.of_complaint(complaint),
     )
     return result

@@ -114,3 +114,9 @@ def verify(stream: str) -> list[str]:
             problems.append(f"event {event.seq} was changed after it was written")
         prev = event.hash
     return problems
+
+
+def first_at(complaint: Complaint, action: str) -> datetime | None:
+    """When ``action`` was first recorded in the complaint's trail, or ``None``."""
+    return db.session.scalar(select(AuditEvent.at).where(
+        AuditEvent.stream == stream_for(complaint), AuditEvent.action == action).order_by(AuditEvent.seq).limit(1))

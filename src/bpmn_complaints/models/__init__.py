@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models."""
 
 from . import search_index  # noqa: F401  (the full-text index follows the complaints table)
+from .attachment import Attachment
 from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition
@@ -14,6 +15,7 @@ from .user import ApiToken, Membership, User
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "CaseMessage",
     "Comment",

@@ -28,6 +28,33 @@ class ComplaintCreated(Schema):
     status_url = fields.String()
 
 
+class AttachmentOut(Schema):
+    id = fields.Integer()
+    filename = fields.String(metadata={"description": "the name as given, cleaned; display only"})
+    size = fields.Integer(metadata={"description": "bytes"})
+    content_type = fields.String(metadata={"description": "the type found in the content"})
+    sha256 = fields.String()
+    uploaded_by = fields.String(metadata={"description": "'complainant', or the staff member's name"})
+    uploaded_at = fields.DateTime()
+    surface = fields.String(metadata={"description": "where it came in: complaint_form, status_page, reply, "
+                                                     "api, staff_page or staff_api"})
+
+
+class PublicAttachment(Schema):
+    """A file the complainant sent, as they see it."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class AttachmentList(Schema):
+    items = fields.List(fields.Nested(AttachmentOut))
+    total = fields.Integer()
+
+
 class Step(Schema):
     at = fields.DateTime()
     status = fields.String()
@@ -46,6 +73,7 @@ class ComplaintPublic(Schema):
         "description": "the response date promised in the acknowledgement (business days); null once "
                        "the decision is sent or the complaint is closed"})
     steps = fields.List(fields.Nested(Step))
+    attachments = fields.List(fields.Nested(PublicAttachment), metadata={"description": "the files they sent"})
 
 
 class TokenQuery(Schema):
@@ -124,6 +152,7 @@ class ComplaintDetail(ComplaintSummary):
     tasks = fields.List(fields.Nested(Task))
     incidents = fields.List(fields.Nested(IncidentOut))
     comments = fields.List(fields.Nested(CommentOut))
+    attachments = fields.List(fields.Nested(AttachmentOut))
 
 
 class Page(Schema):
@@ -199,8 +228,12 @@ class PersonalData(Schema):
     complaint = fields.Dict()
     comments = fields.List(fields.Dict())
     emails = fields.List(fields.Dict())
-    task_answers = fields.List(fields.Dict())
+    task_answers = fields.List(fields.Dict(), metadata={
+        "description": "each completed task's answers, and the same answers with the labels the form showed"})
+    messages = fields.List(fields.Dict(), metadata={"description": "the complainant's messages, with their words"})
     drafts = fields.List(fields.Dict(), metadata={"description": "answers staff typed and have not sent yet"})
+    attachments = fields.List(fields.Dict(), metadata={
+        "description": "the attached files: name, size, type, SHA-256 and the API path that downloads each"})
 
 
 class EraseIn(Schema):
@@ -213,7 +246,9 @@ class EraseOut(Schema):
     comments = fields.Integer()
     emails = fields.Integer()
     task_fields = fields.List(fields.String(), metadata={"description": "the free-text form fields erased"})
+    messages = fields.Integer(metadata={"description": "the complainant's messages whose words were erased"})
     drafts = fields.Integer(metadata={"description": "the unsent drafts of its task forms deleted"})
+    attachments = fields.Integer(metadata={"description": "the attached files deleted"})
 
 
 class DefinitionOut(Schema):

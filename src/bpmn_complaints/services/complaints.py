@@ -17,7 +17,7 @@ from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
 from ..policy import SEE_ALL_COMPLAINTS, allows
-from . import privacy, search
+from . import search
 from .host import plain_status_token
 from .process_events import ComplaintObserver
 
@@ -269,7 +269,7 @@ def record_feedback(reference: str, signature: str, satisfaction: int, resolved:
     if _feedback_given(complaint):
         raise Conflict("this survey has already been answered")
     comment = (comment or "").strip()
-    if comment and privacy.erased_at(complaint) is not None:
+    if comment and trail.first_at(complaint, "personal_data_erased") is not None:
         # Nothing could erase it later: the complaint's personal data is gone already.
         comment = ""
     if comment:

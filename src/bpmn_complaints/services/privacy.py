@@ -2,8 +2,9 @@
 complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables, the case file: the complaint record, comments,
-the emails sent, the free-text answers of task forms, the complainant's messages, and the
-drafts staff have not sent yet. The engine's task data holds only pointers to those words
+the emails sent, the free-text answers of task forms, the complainant's messages, the
+drafts staff have not sent yet, and the attached files (their rows here, their content in
+the attachment folder). The engine's task data holds only pointers to those words
 (:mod:`.case_text`). The audit trail holds only fingerprints of it
 (:func:`bpmn_complaints.db.trail.for_trail`), so erasing leaves the hash chain intact and
 the trail still shows who did what, and when.
@@ -21,9 +22,10 @@ from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
 from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance, search_index
-from . import case_file, case_text, drafts, forms
+from . import attachments, case_file, case_text, drafts, forms
 
 ERASED = "[erased]"
+ERASED_ACTION = "personal_data_erased"
 PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
 
 
@@ -54,8 +56,7 @@ def _erase_words(value):
 
 
 def erased_at(complaint: Complaint):
-    return db.session.scalar(select(AuditEvent.at).where(
-        AuditEvent.stream == trail.stream_for(complaint), AuditEvent.action == "personal_data_erased"))
+    return trail.first_at(complaint, ERASED_ACTION)
 
 
 def export(complaint: Complaint, actor: str) -> dict:
@@ -80,6 +81,13 @@ def export(complaint: Complaint, actor: str) -> dict:
                      for m in _messages(complaint)],
         "drafts": [{"task_id": d.task_id, "by": d.user_name, "updated_at": d.updated_at, "answers": d.data}
                    for d in drafts.for_complaint(complaint)],
+        # Listed with their fingerprints; the files themselves are fetched one by one from
+        # `download` (staff API, the same permission), so the export stays a bounded document.
+        "attachments": [{"filename": a.filename, "size": a.size, "content_type": a.content_type,
+                         "sha256": a.sha256, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at,
+                         "surface": a.surface,
+                         "download": f"/api/complaints/{complaint.reference}/attachments/{a.id}"}
+                        for a in attachments.of_complaint(complaint)],
     }
     return json.loads(json.dumps(document, default=lambda value: value.isoformat()))
 
@@ -87,8 +95,9 @@ def export(complaint: Complaint, actor: str) -> dict:
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
     text and recipients of its emails, the free-text answers of its tasks, the words of
-    the complainant's messages, and every draft (deleted: a draft was never sent, so no
-    record needs it). What is
+    the complainant's messages, every draft (deleted: a draft was never sent, so no record
+    needs it), and its attached files (rows, and content no other complaint holds; the
+    trail keeps their fingerprints). What is
     needed for the records and reports stays: reference, dates, category, product,
     channel, status, closure reason, and every coded answer (outcome, root cause, remedy).
 
@@ -127,7 +136,7 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
         instance.state = serializer.scrub(instance.state, prose, ERASED)
     counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails),
                               "task_fields": sorted(prose), "messages": len(messages),
-                              "drafts": drafts.erase(complaint)}
+                              "drafts": drafts.erase(complaint), "attachments": attachments.erase(complaint)}
     db.session.flush()
     search_index.forget_erased(db.session.connection())  # no erased word left in the search index
     trail.record("personal_data_erased", actor, complaint, reason=reason, **counts)

@@ -1,19 +1,20 @@
-"""The staff complaint pages: the list, and one complaint with its tasks, timeline, incidents and diagram."""
+"""The staff complaint pages: the list, and one complaint with its tasks, timeline, incidents,
+attached files and diagram."""
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
 from ..db import run_change
 from ..exceptions import Conflict
-from ..policy import ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
+from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
 from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
-from ..services import case_file, instances
+from ..services import attachments, case_file, downloads, instances
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
 from . import vendor
 from .auth import me, staff_required
-from .portal import CONTACT_CHOICES
+from .portal import CONTACT_CHOICES, received_files
 from .portal import FIELDS as PUBLIC_FIELDS
 from .portal import MESSAGES as PUBLIC_MESSAGES
 
@@ -43,12 +44,13 @@ ACTIONS = {
     "category_changed": "Category changed",
     "reply_recorded": "Reply recorded by staff",
     "contact_corrected": "Contact details corrected",
+    "attachment_added": "File attached",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
 SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days",
-                 "fields")
+                 "fields", "content_type", "surface")
 
 
 @bp.route("")
@@ -138,6 +140,7 @@ def show(reference):
         "complaint.html", complaint=complaint, instance=instance, events=events, chain_problems=problems,
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
         case_file=case_file.entries(complaint), same_person=service.same_person(complaint, me()),
+        attachments=attachments.of_complaint(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
                  "failed": sorted(i.bpmn_id for i in incidents if i.resolved_at is None and i.bpmn_id)},
     )
@@ -163,3 +166,27 @@ def retry(reference, incident_id):
     else:
         flash("The failed step ran again. If it failed once more, the incident below says why.", "success")
     return redirect(url_for("complaint_pages.show", reference=reference) + "#incidents")
+
+
+@bp.route("/<reference>/attachments", methods=["POST"])
+@staff_required(ATTACH_FILES)
+def attach(reference):
+    """Attach files (evidence the complainant sent by post or email, photos from a visit...)."""
+    _load(reference)
+    try:
+        evidence = received_files()
+        if not evidence:
+            flash("Choose a file to attach first.", "error")
+        else:
+            rows = run_change(attachments.attach_as_staff, me(), reference, evidence, "staff_page")
+            flash(f"{len(rows)} file{'s' if len(rows) != 1 else ''} attached.", "success")
+    except (attachments.FileRefused, Conflict) as err:
+        flash(f"Nothing was attached: {err.message}.", "error")
+    return redirect(url_for("complaint_pages.show", reference=reference) + "#attachments")
+
+
+@bp.route("/<reference>/attachments/<int:attachment_id>")
+@staff_required(READ_COMPLAINTS)
+def attachment(reference, attachment_id):
+    """One attached file, as a download with safe headers."""
+    return downloads.send(downloads.for_staff(me(), reference, attachment_id))

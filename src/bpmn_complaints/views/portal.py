@@ -1,5 +1,6 @@
 """The public complainant portal: how to complain, the complaint form, the confirmation,
-and the status page reached with the reference and the secret token."""
+and the status page reached with the reference and the secret token, where the complainant
+replies, adds evidence and downloads the files they sent."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
@@ -8,8 +9,8 @@ from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter
 from ..schemas.resources import ComplaintIn
+from ..services import attachments, downloads, instances
 from ..services import complaints as service
-from ..services import instances
 
 bp = Blueprint("portal", __name__)
 
@@ -37,6 +38,32 @@ def _submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
+def received_files() -> list[attachments.Evidence]:
+    """The files of this request's form, checked (every file part, whatever its field name).
+
+    :raises attachments.FileRefused: for a file too large, of a type we do not take, or one too many.
+    """
+    return attachments.receive(f for _, f in request.files.items(multi=True))
+
+
+@bp.app_template_global()
+def file_limits() -> dict:
+    return attachments.limits()
+
+
+@bp.app_template_filter("file_kind")
+def _file_kind(content_type: str) -> str:
+    return attachments.label(content_type)
+
+
+@bp.app_template_filter("filesize")
+def _filesize(size: int) -> str:
+    for unit, step in (("MB", 1024 * 1024), ("kB", 1024)):
+        if size >= step:
+            return f"{size / step:.3g} {unit}"
+    return f"{size} bytes"
+
+
 @bp.route("/")
 def home():
     return render_template("portal/home.html", assessment_days=current_app.config["TARGET_ASSESSMENT_DAYS"],
@@ -49,15 +76,22 @@ def complain():
     values = {name: request.form.get(name, "") for name in FIELDS}
     errors = {}
     if request.method == "POST":
+        data, evidence = None, []
         try:
             data = ComplaintIn().load({k: v.strip() for k, v in values.items() if v.strip()})
         except ValidationError as err:
             errors = {name: MESSAGES.get(name, "Check this answer.") for name in FIELDS if name in err.messages}
-        else:
-            complaint, token = run_change(service.submit, {**data, "channel": "web"})
-            session["submitted"] = {"reference": complaint.reference, "token": token}
+        try:
+            evidence = received_files()
+        except attachments.FileRefused as err:
+            errors["files"] = err.message + "."
+        if data is not None and not errors:
+            complaint, token = run_change(attachments.submit_with_evidence, {**data, "channel": "web"}, None,
+                                          evidence, "complaint_form")
+            session["submitted"] = {"reference": complaint.reference, "token": token,
+                                    "files": len(evidence)}
             return redirect(url_for("portal.received"))
-    return render_template("portal/complain.html", values=values, errors=errors, fields=FIELDS,
+    return render_template("portal/complain.html", values=values, errors=errors, fields=FIELDS + ("files",),
                            contact_choices=CONTACT_CHOICES), (400 if errors else 200)
 
 
@@ -67,7 +101,8 @@ def received():
     if not submitted:
         return redirect(url_for("portal.home"))
     status_url = url_for("portal.status", reference=submitted["reference"], token=submitted["token"])
-    return render_template("portal/received.html", reference=submitted["reference"], status_url=status_url)
+    return render_template("portal/received.html", reference=submitted["reference"], status_url=status_url,
+                           files=submitted.get("files", 0))
 
 
 @bp.route("/status", methods=["GET"])
@@ -79,10 +114,28 @@ def find_status():
     return render_template("portal/find_status.html", reference=reference)
 
 
+def _status_page(reference: str, token: str, **kept):
+    """The status page; ``kept`` carries what a refused reply form had (its comment, the error)."""
+    return render_template("portal/status.html", complaint=service.public_status(reference, token), token=token,
+                           attachments=attachments.for_complainant(reference, token), **kept)
+
+
 @bp.route("/status/<reference>")
 def status(reference):
-    token = request.args.get("token", "")
-    return render_template("portal/status.html", complaint=service.public_status(reference, token), token=token)
+    return _status_page(reference, request.args.get("token", ""))
+
+
+def _attach(reference: str, token: str, evidence: list, surface: str) -> None:
+    try:
+        rows = run_change(attachments.attach_as_complainant, reference, token, evidence, surface)
+    except (attachments.FileRefused, Conflict) as err:
+        flash(f"We could not add your files: {err.message}.", "error")
+        return
+    if rows:
+        flash(f"Thank you. We have added {len(rows)} file{'s' if len(rows) != 1 else ''} to your complaint.",
+              "success")
+    else:
+        flash("Thank you. We have these files already.", "success")
 
 
 @bp.route("/status/<reference>/reply", methods=["POST"])
@@ -96,6 +149,11 @@ def reply(reference):
         return redirect(url_for("portal.status", reference=reference, token=token))
     name, accepted, thanks = choice
     comment = request.form.get("comment", "").strip()[:5000]
+    try:
+        evidence = received_files()
+    except attachments.FileRefused as err:
+        # Nothing was sent: show the form again with what they wrote.
+        return _status_page(reference, token, reply_comment=comment, reply_error=err.message + "."), 400
     payload = {"comment": comment} if accepted is None else {"accepted": accepted, "comment": comment}
     try:
         run_change(instances.send_message, reference, name, payload, "complainant")
@@ -104,7 +162,34 @@ def reply(reference):
               "The page below shows where it is. If you need help, reply to our last email.", "error")
     else:
         flash(thanks, "success")
+        if evidence:
+            _attach(reference, token, evidence, "reply")
     return redirect(url_for("portal.status", reference=reference, token=token))
+
+
+@bp.route("/status/<reference>/attachments", methods=["POST"])
+@limiter.limit(_submit_limit)
+def add_evidence(reference):
+    """The status page's "Add evidence" form, authenticated by the reference and token."""
+    token = request.form.get("token", "")
+    service.get_for_complainant(reference, token)
+    try:
+        evidence = received_files()
+    except attachments.FileRefused as err:
+        flash(f"We could not add your files: {err.message}.", "error")
+    else:
+        if evidence:
+            _attach(reference, token, evidence, "status_page")
+        else:
+            flash("Choose a file to add first.", "error")
+    return redirect(url_for("portal.status", reference=reference, token=token) + "#evidence")
+
+
+@bp.route("/status/<reference>/attachments/<int:attachment_id>")
+def attachment(reference, attachment_id):
+    """One of the complainant's own files, as a download."""
+    token = request.args.get("token", "")
+    return downloads.send(downloads.for_complainant(reference, token, attachment_id))
 
 
 class FeedbackIn(Schema):
