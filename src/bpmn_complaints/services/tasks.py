@@ -1,7 +1,9 @@
 """The inbox and what staff do with a task: claim, unclaim, assign, comment, complete.
 
-Claiming is one conditional UPDATE on the projection row, so of any number of people
-claiming at once exactly one wins; the others get 409 naming the holder.
+Each change to who holds a task, and its completion, is one conditional UPDATE on the
+projection row (``WHERE id=? AND state='ready' AND assignee=<as read>``): of any number of
+people claiming, reassigning, handing back and completing at once exactly one wins, and
+the others get 409 saying what happened first.
 """
 
 from sqlalchemy import func, or_, select, update
@@ -11,7 +13,7 @@ from ..db import trail
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..models import Comment, Complaint, HumanTask, ProcessInstance, User
+from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
 from . import forms
@@ -87,6 +89,52 @@ def _holder_conflict(task_id: str) -> Conflict:
     return Conflict(f"{task.assignee} has already claimed this task", {"assignee": task.assignee})
 
 
+def _not_ready(task: HumanTask) -> Conflict:
+    if task.state == "completed":
+        return Conflict(f"this task was just completed by {task.completed_by}",
+                        {"state": task.state, "completed_by": task.completed_by})
+    return Conflict(f"this task is already {task.state}", {"state": task.state})
+
+
+def _moved(task: HumanTask) -> Conflict:
+    if task.assignee is None:
+        return Conflict(f"this task was just handed back to the {task.candidate_group or 'team'} group",
+                        {"assignee": None})
+    return Conflict(f"this task was just reassigned to {task.assignee}", {"assignee": task.assignee})
+
+
+def _lost_race(task_id: str) -> Conflict:
+    """What the change that got there first did to the task, for the one that lost."""
+    db.session.expire_all()
+    task = db.session.get(HumanTask, task_id)
+    return _not_ready(task) if task.state != "ready" else _moved(task)
+
+
+def _change_if_held(task: HumanTask, holder: str | None, **values) -> None:
+    """Set ``values`` on the task's row if it is still ready and held by ``holder`` (None:
+    unclaimed), in one conditional UPDATE.
+
+    :raises Conflict: saying what happened to it when someone else changed it first.
+    """
+    held = HumanTask.assignee.is_(None) if holder is None else HumanTask.assignee == holder
+    result = db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready", held)
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise _lost_race(task.id)
+    db.session.refresh(task)
+
+
+def _taken_from(task: HumanTask, user: User) -> bool:
+    """Whether someone else took the task from ``user`` (reassigned it or handed it back)."""
+    moves = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.complaint_id == task.complaint_id, AuditEvent.task_id == task.id,
+                                 AuditEvent.action.in_(("task_assigned", "task_unclaimed")))
+        .order_by(AuditEvent.id.desc()))
+    lost = next((e for e in moves if e.details.get("before") == user.name), None)
+    return lost is not None and lost.actor != user.name
+
+
 def claim(task_id: str, user: User) -> HumanTask:
     """Claim a task. Claiming your own task again changes nothing.
 
@@ -114,30 +162,33 @@ def claim(task_id: str, user: User) -> HumanTask:
 def unclaim(task_id: str, user: User) -> HumanTask:
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}")
+        raise _not_ready(task)
     if task.assignee is None:
         return task
     if task.assignee != user.name and not allows(user, ASSIGN_TASKS):
         raise Conflict(f"{task.assignee} holds this task; only they or a supervisor can hand it back",
                        {"assignee": task.assignee})
     before = task.assignee
-    task.assignee, task.claimed_at = None, None
+    _change_if_held(task, before, assignee=None, claimed_at=None)
     trail.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before)
     return task
 
 
 def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
-    """A supervisor gives a task to someone (or takes it)."""
+    """A supervisor gives a task to someone (or takes it).
+
+    :raises Conflict: if the task was completed, or someone else reassigned or handed it back, first.
+    """
     if not allows(user, ASSIGN_TASKS):
         raise Forbidden("only supervisors assign tasks")
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}")
+        raise _not_ready(task)
     assignee = get_user(assignee_name)
     _check_may_work(assignee, task)
     before = task.assignee
-    task.assignee, task.claimed_at = assignee.name, utcnow()
+    _change_if_held(task, before, assignee=assignee.name, claimed_at=utcnow())
     trail.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before, after=assignee.name)
     return task
@@ -161,21 +212,24 @@ def comment(task_id: str, user: User, body: str) -> Comment:
 def complete(task_id: str, user: User, data: dict) -> HumanTask:
     """Complete a task you hold, with form data validated against its JSON Schema.
 
-    :raises Conflict: if you are not the assignee or the task is no longer ready.
+    :raises Conflict: if you are not the assignee, or the task is no longer ready; a supervisor's
+        reassignment that got there first is named ("this task was just reassigned to X").
     :raises ValidationFailed: with per-field messages.
     """
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}", {"state": task.state})
+        raise _not_ready(task)
     if task.assignee != user.name:
+        if _taken_from(task, user):
+            raise _moved(task)
         holder = f"{task.assignee} holds it" if task.assignee else "claim it first"
         raise Conflict(f"only the assignee may complete this task ({holder})", {"assignee": task.assignee})
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
     schema, _ui = forms.schemas_for(task)
     forms.validate_submission(schema, data)
-    now = utcnow()
-    task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
+    _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,
+                    submitted_data=data)
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     db.session.flush()
