@@ -5,7 +5,7 @@ from .definition import Definition
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
-from .task import HumanTask
+from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
 from .user import ApiToken, Membership, User
 
@@ -21,5 +21,6 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "ProcessInstance",
+    "TaskIndependence",
     "User",
 ]
