@@ -6,7 +6,9 @@ people claiming, reassigning, handing back and completing at once exactly one wi
 the others get 409 saying what happened first.
 """
 
-from sqlalchemy import func, or_, select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, or_, select, update
 
 from ..clock import utcnow
 from ..db import trail
@@ -16,7 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import forms
+from . import forms, independence
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -35,7 +37,8 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     if scope == "mine":
         query = query.where(HumanTask.assignee == user.name)
     elif scope == "group":
-        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]))
+        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]),
+                            independence.open_to(user.name))
     elif scope == "all":
         if not allows(user, SEE_ALL_TASKS):
             raise Forbidden("only supervisors see every task")
@@ -69,12 +72,13 @@ def _may_see(user: User, task: HumanTask) -> bool:
             or task.candidate_group in user.groups)
 
 
-def _check_may_work(user: User, task: HumanTask) -> None:
+def _check_may_work(user: User, task: HumanTask, *, you: bool = True) -> None:
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not work on this task (a conflict of interest: ISO 10002 4.7)")
     if task.candidate_group and task.candidate_group not in user.groups and not allows(user, WORK_OUTSIDE_GROUPS) \
             and task.assignee != user.name:
         raise Forbidden(f"this task is for the {task.candidate_group!r} group")
+    independence.check(user.name, task, you=you)
 
 
 def _complaint(task: HumanTask) -> Complaint | None:
@@ -106,20 +110,20 @@ def _moved(task: HumanTask) -> Conflict:
 def _lost_race(task_id: str) -> Conflict:
     """What the change that got there first did to the task, for the one that lost."""
     db.session.expire_all()
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.get_one(HumanTask, task_id)
     return _not_ready(task) if task.state != "ready" else _moved(task)
 
 
-def _change_if_held(task: HumanTask, holder: str | None, **values) -> None:
+def _change_if_held(task: HumanTask, holder: str | None, **values: Any) -> None:
     """Set ``values`` on the task's row if it is still ready and held by ``holder`` (None:
     unclaimed), in one conditional UPDATE.
 
     :raises Conflict: saying what happened to it when someone else changed it first.
     """
     held = HumanTask.assignee.is_(None) if holder is None else HumanTask.assignee == holder
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready", held)
-        .values(**values).execution_options(synchronize_session=False))
+        .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _lost_race(task.id)
     db.session.refresh(task)
@@ -186,7 +190,7 @@ def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
     if task.state != "ready":
         raise _not_ready(task)
     assignee = get_user(assignee_name)
-    _check_may_work(assignee, task)
+    _check_may_work(assignee, task, you=assignee.name == user.name)
     before = task.assignee
     _change_if_held(task, before, assignee=assignee.name, claimed_at=utcnow())
     trail.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
@@ -226,6 +230,7 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
         raise Conflict(f"only the assignee may complete this task ({holder})", {"assignee": task.assignee})
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
+    independence.check(user.name, task, you=True)
     schema, _ui = forms.schemas_for(task)
     forms.validate_submission(schema, data)
     _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,

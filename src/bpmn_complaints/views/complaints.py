@@ -41,6 +41,7 @@ ACTIONS = {
     "complaint_closed": "Complaint closed",
     "target_set": "Response target set",
     "category_changed": "Category changed",
+    "assignee_excluded": "Assignee set aside (independence)",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")

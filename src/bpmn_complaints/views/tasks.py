@@ -7,7 +7,7 @@ from ..db import run_change
 from ..exceptions import Conflict, NotFound, ValidationFailed
 from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
 from ..services import complaints as complaints_service
-from ..services import forms
+from ..services import forms, independence
 from ..services import tasks as service
 from ..services.users import group_members
 from .auth import me, safe_next, staff_required
@@ -35,12 +35,15 @@ def _render(task, data=None, errors=None, status=200):
         data = task.submitted_data or {}
     candidates = []
     if allows(user, ASSIGN_TASKS) and task.state == "ready":
-        candidates = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
+        # Only people the task's independence rule lets work it (ISO 10002 4.7); the service refuses the rest.
+        members = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
+        candidates = [name for name in members if not independence.barred(name, task)]
+    barred = independence.barred(user.name, task) if task.state == "ready" else []
     fields = build_fields(schema, data, errors)
     return render_template(
         "task.html", task=task, complaint=_complaint_for(task, user), schema=schema, fields=fields,
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
-        may_complete=task.state == "ready" and task.assignee == user.name,
+        barred=barred, may_complete=task.state == "ready" and task.assignee == user.name and not barred,
     ), status
 
 
