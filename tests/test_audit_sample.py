@@ -14,7 +14,7 @@ from test_reports import NOVEMBER, PERSONAL, scenario  # noqa: F401
 from test_web_staff import Browser, add_user
 
 CHECKS = ("chain_intact", "acknowledged", "assessed", "response_delivered", "within_target", "complainant_reply",
-          "closure_reason", "survey_requested", "process_version", "incidents")
+          "closure_reason", "survey_requested", "process_version", "incidents", "independence")
 
 
 def draw(api, who="quinn", **query):
@@ -44,11 +44,11 @@ def test_every_closed_complaint_is_checked_when_the_sample_is_larger(scenario): 
     assert sorted(sampled) == sorted(ref[k] for k in "abcde")  # f is still open
     P, F, NA = "pass", "fail", "not_applicable"
     expected = {  # in CHECKS order
-        "a": (P, P, P, P, P, NA, P, P, P, P),   # out of scope: no reply asked for
-        "b": (P, P, P, P, P, NA, P, P, P, P),   # summary resolution
-        "c": (P, P, P, P, P, P, P, P, P, P),    # decision accepted
-        "d": (P, P, P, P, F, P, P, P, P, P),    # final response an hour late
-        "e": (P, P, NA, NA, NA, NA, P, P, P, P),  # withdrawn before assessment
+        "a": (P, P, P, P, P, NA, P, P, P, P, NA),   # out of scope: no reply asked for
+        "b": (P, P, P, P, P, NA, P, P, P, P, NA),   # summary resolution
+        "c": (P, P, P, P, P, P, P, P, P, P, P),     # decision accepted
+        "d": (P, P, P, P, F, P, P, P, P, P, P),     # final response an hour late
+        "e": (P, P, NA, NA, NA, NA, P, P, P, P, NA),  # withdrawn before assessment
     }
     for key, row in expected.items():
         assert results(sampled[ref[key]]) == dict(zip(CHECKS, row, strict=True)), key

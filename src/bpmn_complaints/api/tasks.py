@@ -15,7 +15,9 @@ def _detail(task):
     schema, ui_schema = forms.schemas_for(task)
     out = {name: getattr(task, name) for name in Task().fields}
     out.update(instructions=task.instructions, form_schema=schema, form_ui_schema=ui_schema,
-               data=task.submitted_data, excluded_users=task.excluded_users or [])
+               data=task.submitted_data, excluded_users=task.excluded_users or [],
+               independent_of=[element.bpmn_id for element in task.independent_of],
+               exclude_entered_by=task.exclude_entered_by)
     return out
 
 

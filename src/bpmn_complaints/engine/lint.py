@@ -7,6 +7,7 @@ every problem at once, each naming its file and element id.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -27,6 +28,9 @@ KNOWN_FUNCTIONS = set(expressions.DEFAULT_FUNCTIONS) | {
 }
 EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate")
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+# Independence (ISO 10002 4.7): literal values, not expressions, so deploy can check them.
+WORKERS_PROPERTY = "excludeWorkersOf"  # comma-separated ids of user or manual tasks
+ENTERED_BY_PROPERTY = "excludeEnteredBy"  # "true": whoever entered the complaint may not work it
 
 
 @dataclass
@@ -103,9 +107,12 @@ class Linter:
         lanes = {text for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if (text := ref.text)}
         for task in process.iterfind(".//bpmn:serviceTask", NS):
             self._service_task(file, task, ids)
+        root = process.getroottree().getroot()
+        human_ids = {tid for tag in ("userTask", "manualTask") for el in root.iterfind(f".//bpmn:{tag}", NS)
+                     if (tid := el.get("id"))}
         for tag in ("userTask", "manualTask"):
             for task in process.iterfind(f".//bpmn:{tag}", NS):
-                self._human_task(file, task, lanes)
+                self._human_task(file, task, lanes, human_ids)
         for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
             cond = flow.find("bpmn:conditionExpression", NS)
             if cond is not None:
@@ -150,7 +157,7 @@ class Linter:
         for name, value in binding.params.items():
             self.expression(file, tid, value, f"the parameter {name!r}")
 
-    def _human_task(self, file: str, task: _Element, lanes: set[str]) -> None:
+    def _human_task(self, file: str, task: _Element, lanes: set[str], human_ids: set[str]) -> None:
         tid = task.get("id")
         props = {
             key: p.get("value")
@@ -172,6 +179,17 @@ class Linter:
             filename = props.get(name)
             if filename:
                 self._form(file, tid, filename, is_schema=name == "formJsonSchemaFilename")
+        self._independence(file, tid or "", props, human_ids)
+
+    def _independence(self, file: str, tid: str, props: Mapping[str, str | None], human_ids: set[str]) -> None:
+        for element in workers_excluded(props):
+            if element not in human_ids:
+                self.add(file, tid, f"the {WORKERS_PROPERTY} property names {element!r}, which is not a user or "
+                                    "manual task in this diagram: list the ids of the earlier tasks whose workers "
+                                    "may not work this one, separated by commas")
+        value = props.get(ENTERED_BY_PROPERTY)
+        if value is not None and value.strip().lower() not in ("true", "false"):
+            self.add(file, tid, f"the {ENTERED_BY_PROPERTY} property is {value!r}; it must be true or false")
 
     def _form(self, file: str, tid: str | None, filename: str, is_schema: bool) -> None:
         path = find_form(self.files, file, filename)
@@ -245,6 +263,17 @@ def _text(node: _Element) -> str:
     """All the text inside ``node``, stripped (lxml yields ``str`` for a parsed document; its stubs
     allow ``bytes`` too)."""
     return "".join(cast("Iterator[str]", node.itertext())).strip()
+
+
+def workers_excluded(props: Mapping[str, str | None]) -> list[str]:
+    """The element ids a task's ``excludeWorkersOf`` property names, in order, once each."""
+    ids = (part.strip() for part in (props.get(WORKERS_PROPERTY) or "").split(","))
+    return list(dict.fromkeys(part for part in ids if part))
+
+
+def entered_by_excluded(props: Mapping[str, str | None]) -> bool:
+    """Whether a task's ``excludeEnteredBy`` property keeps the complaint's enterer off it."""
+    return (props.get(ENTERED_BY_PROPERTY) or "").strip().lower() == "true"
 
 
 def find_form(files: dict[str, str], bpmn_file: str, filename: str) -> str | None:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..expressions import ExpressionError
 from ..extensions import db
-from ..models import HumanTask
+from ..models import HumanTask, TaskIndependence
 from ..models.task import PRIORITY_RANK
-from .lint import find_form
+from .lint import entered_by_excluded, find_form, workers_excluded
 from .run import Run, all_workflows, properties
 
 
@@ -76,6 +76,8 @@ def _new_row(run: Run, task: Task) -> HumanTask:
     if row.assignee:
         row.claimed_at = row.created_at
     row.excluded_users = _as_list(values.get("excludedUsers"))
+    row.exclude_entered_by = entered_by_excluded(props)
+    row.independent_of = [TaskIndependence(bpmn_id=element) for element in workers_excluded(props)]
     due = values.get("dueDate")
     row.due_at = _parse_due(due) if due else _boundary_due(task)
     priority = task.data.get("priority")
@@ -91,6 +93,17 @@ def _new_row(run: Run, task: Task) -> HumanTask:
         run.observer.record("task_property_failed", "engine", task_id=row.id, bpmn_id=row.bpmn_id,
                             problems=problems)
     return row
+
+
+def _independence(row: HumanTask) -> dict[str, object]:
+    """The task's independence rule for its ``task_created`` event, when it has one: the
+    trail then holds the rule each task was created under, for the auditor (ISO 10002 4.7, 8.5)."""
+    rule: dict[str, object] = {}
+    if row.independent_of:
+        rule["independent_of"] = [element.bpmn_id for element in row.independent_of]
+    if row.exclude_entered_by:
+        rule["exclude_entered_by"] = True
+    return rule
 
 
 def _parse_due(value: object) -> datetime | None:
@@ -122,7 +135,7 @@ def sync_projection(run: Run) -> int:
         db.session.add(row)
         run.observer.record("task_created", "engine", task_id=row.id, bpmn_id=row.bpmn_id, name=row.name,
                             group=row.candidate_group, assignee=row.assignee,
-                            due_at=row.due_at.isoformat() if row.due_at else None)
+                            due_at=row.due_at.isoformat() if row.due_at else None, **_independence(row))
     for task_id, row in rows.items():
         if task_id not in ready:
             row.state = "cancelled"

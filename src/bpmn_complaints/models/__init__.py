@@ -9,7 +9,7 @@ from .draft import TaskDraft
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
-from .task import HumanTask
+from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
 from .user import ApiToken, Membership, User
 
@@ -28,5 +28,6 @@ __all__ = [
     "OutboxMessage",
     "ProcessInstance",
     "TaskDraft",
+    "TaskIndependence",
     "User",
 ]

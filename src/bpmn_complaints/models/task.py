@@ -6,8 +6,8 @@ the same transaction as the workflow state they mirror.
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .types import UTCDateTime
@@ -35,6 +35,11 @@ class HumanTask(Model):
     state: Mapped[str] = mapped_column(String(20), default="ready")
     assignee: Mapped[str | None] = mapped_column(String(80))
     excluded_users: Mapped[list] = mapped_column(JSON, default=list)
+    # Independence (ISO 10002 4.7), as the diagram declares it: whoever entered the complaint
+    # may not work this task, nor whoever completed a task of an element in ``independent_of``.
+    exclude_entered_by: Mapped[bool] = mapped_column(default=False, server_default=false())
+    independent_of: Mapped[list["TaskIndependence"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="TaskIndependence.bpmn_id")
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     priority_rank: Mapped[int] = mapped_column(default=2)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -49,6 +54,16 @@ class HumanTask(Model):
     # What the form showed when it was completed: {"fields": {name: label},
     # "choices": {name: {value: title}}}, so the case file reads as the person saw it.
     answer_labels: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TaskIndependence(Model):
+    """One element whose workers may not work the task (``excludeWorkersOf``): rows, not a
+    list in a column, so the inbox can leave the task out for them in SQL."""
+
+    __tablename__ = "human_task_independence"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 # The inbox's orderings (services.tasks.SORTS), each led by the state, so a page is read in

@@ -33,7 +33,7 @@ class AuditSampleQuery(ReportQuery):
 class Check(Schema):
     check = fields.String(metadata={"description": "chain_intact, acknowledged, assessed, response_delivered, "
                                                    "within_target, complainant_reply, closure_reason, "
-                                                   "survey_requested, process_version or incidents"})
+                                                   "survey_requested, process_version, incidents or independence"})
     label = fields.String()
     result = fields.String(validate=validate.OneOf(RESULTS))
     reason = fields.String()

@@ -138,6 +138,9 @@ class TaskDetail(Task):
     form_ui_schema = fields.Dict(allow_none=True)
     data = fields.Dict(allow_none=True)
     excluded_users = fields.List(fields.String())
+    independent_of = fields.List(fields.String(), metadata={
+        "description": "Elements whose workers may not work this task (excludeWorkersOf, ISO 10002 4.7)."})
+    exclude_entered_by = fields.Boolean(metadata={"description": "Whoever entered the complaint may not work it."})
 
 
 class ComplaintDetail(ComplaintSummary):

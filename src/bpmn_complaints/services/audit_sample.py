@@ -78,6 +78,7 @@ def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
         _survey(events),
         _version(definition),
         _incidents(incidents),
+        _independence(complaint, events),
     ]
     return {
         "reference": complaint.reference, "received_at": complaint.received_at, "closed_at": complaint.closed_at,
@@ -203,3 +204,28 @@ def _incidents(incidents) -> dict:
     if open_:
         return _check("incidents", label, FAIL, f"{len(open_)} of {len(incidents)} unresolved")
     return _check("incidents", label, PASS, f"{len(incidents)}, all resolved")
+
+
+def _independence(complaint: Complaint, events) -> dict:
+    """Each task created under an independence rule (ISO 10002 4.7) was completed by someone
+    the rule allowed. The rule is the one its ``task_created`` event recorded, so the check
+    reads the tamper-evident trail alone, under the rule the task was really created with."""
+    label = "Independence"
+    completions = [e for e in events if e.action == "task_completed"]
+    done = {e.task_id: e for e in completions}
+    ruled = [e for e in events if e.action == "task_created" and e.task_id in done
+             and (e.details.get("independent_of") or e.details.get("exclude_entered_by"))]
+    if not ruled:
+        return _check("independence", label, NOT_APPLICABLE, "no task completed under an independence rule")
+    problems = []
+    for created in ruled:
+        task = done[created.task_id]
+        if created.details.get("exclude_entered_by") and task.actor == complaint.entered_by:
+            problems.append(f"{task.actor} entered the complaint and completed {task.bpmn_id}")
+        for element in created.details.get("independent_of") or []:
+            if any(e.actor == task.actor and e.bpmn_id == element and e.task_id != task.task_id for e in completions):
+                problems.append(f"{task.actor} completed both {element} and {task.bpmn_id}")
+    if problems:
+        return _check("independence", label, FAIL, "; ".join(dict.fromkeys(problems)))
+    steps = ", ".join(dict.fromkeys(e.bpmn_id for e in ruled))
+    return _check("independence", label, PASS, f"each done by someone its rule allows: {steps}")

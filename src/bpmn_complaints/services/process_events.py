@@ -16,7 +16,7 @@ from ..engine.observer import Settled, Step
 from ..extensions import db
 from ..handlers.spec import ComplaintView
 from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
-from . import case_text
+from . import case_text, independence
 from .host import HostServices
 from .status import change_status
 
@@ -57,6 +57,13 @@ class ComplaintObserver:
     def task_created(self, row: HumanTask) -> None:
         if self.complaint is not None:
             row.complaint_id, row.complaint_reference = self.complaint.id, self.complaint.reference
+        reasons = independence.barred(row.assignee, row) if row.assignee else []
+        if reasons:
+            # The diagram's assignee is someone the task must be independent of (ISO 10002
+            # 4.7): offer it to the group instead, and say why.
+            self.record("assignee_excluded", "engine", task_id=row.id, bpmn_id=row.bpmn_id, user=row.assignee,
+                        reasons=reasons)
+            row.assignee, row.claimed_at = None, None
 
     def handler_context(self) -> tuple[ComplaintView | None, HostServices]:
         view = ComplaintView.of(self.complaint) if self.complaint is not None else None

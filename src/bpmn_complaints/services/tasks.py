@@ -1,7 +1,9 @@
 """The inbox and what staff do with a task: claim, unclaim, assign, comment, complete.
 
-Claiming is one conditional UPDATE on the projection row, so of any number of people
-claiming at once exactly one wins; the others get 409 naming the holder.
+Each change to who holds a task, and its completion, is one conditional UPDATE on the
+projection row (``WHERE id=? AND state='ready' AND assignee=<as read>``): of any number of
+people claiming, reassigning, handing back and completing at once exactly one wins, and
+the others get 409 saying what happened first.
 """
 
 from typing import Any, cast
@@ -13,10 +15,10 @@ from ..db import trail
 from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..models import Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
+from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, complaints, forms
+from . import case_text, complaints, forms, independence
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -35,7 +37,8 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     if scope == "mine":
         query = query.where(HumanTask.assignee == user.name)
     elif scope == "group":
-        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]))
+        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]),
+                            independence.open_to(user.name))
     elif scope == "all":
         if not allows(user, SEE_ALL_TASKS):
             raise Forbidden("only supervisors see every task")
@@ -104,12 +107,13 @@ def _may_see(user: User, task: HumanTask) -> bool:
     return complaint is not None and complaints.may_see(user, complaint)
 
 
-def _check_may_work(user: User, task: HumanTask) -> None:
+def _check_may_work(user: User, task: HumanTask, *, you: bool = True) -> None:
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not work on this task (a conflict of interest: ISO 10002 4.7)")
     if task.candidate_group and task.candidate_group not in user.groups and not allows(user, WORK_OUTSIDE_GROUPS) \
             and task.assignee != user.name:
         raise Forbidden(f"this task is for the {task.candidate_group!r} group")
+    independence.check(user.name, task, you=you)
 
 
 # The drafts service asks the same question before it keeps what someone types.
@@ -126,6 +130,52 @@ def _holder_conflict(task_id: str) -> Conflict:
     if task.state != "ready":
         return Conflict(f"this task is already {task.state}", {"state": task.state})
     return Conflict(f"{task.assignee} has already claimed this task", {"assignee": task.assignee})
+
+
+def _not_ready(task: HumanTask) -> Conflict:
+    if task.state == "completed":
+        return Conflict(f"this task was just completed by {task.completed_by}",
+                        {"state": task.state, "completed_by": task.completed_by})
+    return Conflict(f"this task is already {task.state}", {"state": task.state})
+
+
+def _moved(task: HumanTask) -> Conflict:
+    if task.assignee is None:
+        return Conflict(f"this task was just handed back to the {task.candidate_group or 'team'} group",
+                        {"assignee": None})
+    return Conflict(f"this task was just reassigned to {task.assignee}", {"assignee": task.assignee})
+
+
+def _lost_race(task_id: str) -> Conflict:
+    """What the change that got there first did to the task, for the one that lost."""
+    db.session.expire_all()
+    task = db.session.get_one(HumanTask, task_id)
+    return _not_ready(task) if task.state != "ready" else _moved(task)
+
+
+def _change_if_held(task: HumanTask, holder: str | None, **values: Any) -> None:
+    """Set ``values`` on the task's row if it is still ready and held by ``holder`` (None:
+    unclaimed), in one conditional UPDATE.
+
+    :raises Conflict: saying what happened to it when someone else changed it first.
+    """
+    held = HumanTask.assignee.is_(None) if holder is None else HumanTask.assignee == holder
+    result = cast(CursorResult[Any], db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready", held)
+        .values(**values).execution_options(synchronize_session=False)))
+    if result.rowcount != 1:
+        raise _lost_race(task.id)
+    db.session.refresh(task)
+
+
+def _taken_from(task: HumanTask, user: User) -> bool:
+    """Whether someone else took the task from ``user`` (reassigned it or handed it back)."""
+    moves = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.complaint_id == task.complaint_id, AuditEvent.task_id == task.id,
+                                 AuditEvent.action.in_(("task_assigned", "task_unclaimed")))
+        .order_by(AuditEvent.id.desc()))
+    lost = next((e for e in moves if e.details.get("before") == user.name), None)
+    return lost is not None and lost.actor != user.name
 
 
 def claim(task_id: str, user: User) -> HumanTask:
@@ -155,30 +205,33 @@ def claim(task_id: str, user: User) -> HumanTask:
 def unclaim(task_id: str, user: User) -> HumanTask:
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}")
+        raise _not_ready(task)
     if task.assignee is None:
         return task
     if task.assignee != user.name and not allows(user, ASSIGN_TASKS):
         raise Conflict(f"{task.assignee} holds this task; only they or a supervisor can hand it back",
                        {"assignee": task.assignee})
     before = task.assignee
-    task.assignee, task.claimed_at = None, None
+    _change_if_held(task, before, assignee=None, claimed_at=None)
     trail.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before)
     return task
 
 
 def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
-    """A supervisor gives a task to someone (or takes it)."""
+    """A supervisor gives a task to someone (or takes it).
+
+    :raises Conflict: if the task was completed, or someone else reassigned or handed it back, first.
+    """
     if not allows(user, ASSIGN_TASKS):
         raise Forbidden("only supervisors assign tasks")
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}")
+        raise _not_ready(task)
     assignee = get_user(assignee_name)
-    _check_may_work(assignee, task)
+    _check_may_work(assignee, task, you=assignee.name == user.name)
     before = task.assignee
-    task.assignee, task.claimed_at = assignee.name, utcnow()
+    _change_if_held(task, before, assignee=assignee.name, claimed_at=utcnow())
     trail.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before, after=assignee.name)
     return task
@@ -202,22 +255,25 @@ def comment(task_id: str, user: User, body: str) -> Comment:
 def complete(task_id: str, user: User, data: dict) -> HumanTask:
     """Complete a task you hold, with form data validated against its JSON Schema.
 
-    :raises Conflict: if you are not the assignee or the task is no longer ready.
+    :raises Conflict: if you are not the assignee, or the task is no longer ready; a supervisor's
+        reassignment that got there first is named ("this task was just reassigned to X").
     :raises ValidationFailed: with per-field messages.
     """
     task = get_task(task_id, user)
     if task.state != "ready":
-        raise Conflict(f"this task is already {task.state}", {"state": task.state})
+        raise _not_ready(task)
     if task.assignee != user.name:
+        if _taken_from(task, user):
+            raise _moved(task)
         holder = f"{task.assignee} holds it" if task.assignee else "claim it first"
         raise Conflict(f"only the assignee may complete this task ({holder})", {"assignee": task.assignee})
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
+    independence.check(user.name, task, you=True)
     schema, _ui = forms.schemas_for(task)
     forms.validate_submission(schema, data)
-    now = utcnow()
-    task.state, task.completed_at, task.completed_by, task.submitted_data = "completed", now, user.name, data
-    task.answer_labels = forms.labels_of(schema)
+    _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,
+                    submitted_data=data, answer_labels=forms.labels_of(schema))
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     # Sent, so nobody's draft of it is needed any more (and its free text is not kept twice).

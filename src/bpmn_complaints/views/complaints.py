@@ -45,6 +45,7 @@ ACTIONS = {
     "reply_recorded": "Reply recorded by staff",
     "contact_corrected": "Contact details corrected",
     "attachment_added": "File attached",
+    "assignee_excluded": "Assignee set aside (independence)",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from ..db import run_change
 from ..exceptions import AppError, Conflict, NotFound, ValidationFailed
 from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
-from ..services import case_file, drafts, forms
+from ..services import case_file, drafts, forms, independence
 from ..services import complaints as complaints_service
 from ..services import tasks as service
 from ..services.users import group_members
@@ -48,14 +48,18 @@ def _render(task, data=None, errors=None, status=200, comment=""):
             task.submitted_data or (earlier.submitted_data if earlier is not None else None) or {})
     candidates = []
     if allows(user, ASSIGN_TASKS) and task.state == "ready":
-        candidates = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
+        # Only people the task's independence rule lets work it (ISO 10002 4.7); the service refuses the rest.
+        members = [u.name for u in group_members(task.candidate_group)] if task.candidate_group else []
+        candidates = [name for name in members if not independence.barred(name, task)]
+    barred = independence.barred(user.name, task) if task.state == "ready" else []
     fields = build_fields(schema, data, errors)
     return render_template(
         "task.html", task=task, complaint=complaint, schema=schema, fields=fields,
         case_file=case_file.entries(complaint) if complaint is not None else [], earlier=earlier,
         since=case_file.since(complaint, earlier) if earlier is not None else [],
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
-        may_complete=task.state == "ready" and task.assignee == user.name, draft=draft, comment=comment,
+        barred=barred, may_complete=task.state == "ready" and task.assignee == user.name and not barred,
+        draft=draft, comment=comment,
     ), status
 
 

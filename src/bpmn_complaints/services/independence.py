@@ -1,0 +1,74 @@
+"""Independence (ISO 10002 4.7): who may not work a task because they worked the earlier
+steps it must be independent of, or entered its complaint.
+
+A task declares the rule in the diagram (``excludeWorkersOf``, ``excludeEnteredBy``; the
+projection keeps it on the task's row). Whether it bars someone is worked out when they
+claim, are assigned or complete, from who completed which task of the same complaint, so
+a step completed after the task was created counts too.
+"""
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from ..exceptions import Forbidden
+from ..extensions import db
+from ..models import Complaint, HumanTask, TaskIndependence
+
+CLAUSE = "ISO 10002 4.7"
+
+
+def _same_complaint(other: type[HumanTask], task: HumanTask) -> ColumnElement[bool]:
+    if task.complaint_id is not None:
+        return other.complaint_id == task.complaint_id
+    return other.instance_id == task.instance_id
+
+
+def barred(user_name: str, task: HumanTask) -> list[str]:
+    """Why ``user_name`` may not work ``task`` under its independence rule: one phrase per
+    reason ("entered this complaint", "completed “Investigate” (Task_investigate)"), none
+    when they may."""
+    reasons = []
+    if task.exclude_entered_by and task.complaint_id is not None:
+        entered_by = db.session.scalar(select(Complaint.entered_by).where(Complaint.id == task.complaint_id))
+        if entered_by == user_name:
+            reasons.append("entered this complaint")
+    elements = [element.bpmn_id for element in task.independent_of]
+    if elements:
+        worked = db.session.execute(
+            select(HumanTask.bpmn_id, HumanTask.name)
+            .where(_same_complaint(HumanTask, task), HumanTask.id != task.id, HumanTask.state == "completed",
+                   HumanTask.completed_by == user_name, HumanTask.bpmn_id.in_(elements))
+            .distinct().order_by(HumanTask.bpmn_id))
+        reasons += [f"completed “{name}” ({bpmn_id})" for bpmn_id, name in worked]
+    return reasons
+
+
+def check(user_name: str, task: HumanTask, *, you: bool) -> None:
+    """Refuse ``user_name`` for ``task`` when its independence rule bars them.
+
+    :param you: whether the message speaks to them ("you") or about them (a supervisor
+        assigning someone).
+    :raises Forbidden: naming the rule and what they did that bars them.
+    """
+    reasons = barred(user_name, task)
+    if not reasons:
+        return
+    who = "you" if you else user_name
+    raise Forbidden(
+        f"{who} may not work on this task: {who} {' and '.join(reasons)}, and this task must be done by someone "
+        f"independent of that (independence: {CLAUSE})",
+        {"rule": "independence", "user": user_name, "reasons": reasons})
+
+
+def open_to(user_name: str) -> ColumnElement[bool]:
+    """SQL over :class:`HumanTask`: the task's independence rule does not bar ``user_name``
+    (what :func:`barred` decides, for the group inbox)."""
+    prior = aliased(HumanTask)
+    worked = exists().where(
+        TaskIndependence.task_id == HumanTask.id, prior.bpmn_id == TaskIndependence.bpmn_id,
+        prior.state == "completed", prior.completed_by == user_name, prior.id != HumanTask.id,
+        or_(prior.complaint_id == HumanTask.complaint_id,
+            and_(HumanTask.complaint_id.is_(None), prior.instance_id == HumanTask.instance_id)))
+    entered = and_(HumanTask.exclude_entered_by,
+                   exists().where(Complaint.id == HumanTask.complaint_id, Complaint.entered_by == user_name))
+    return and_(not_(worked), not_(entered))
