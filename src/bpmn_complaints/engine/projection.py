@@ -78,6 +78,7 @@ def _new_row(run: Run, task: Task) -> HumanTask:
     row.excluded_users = _as_list(values.get("excludedUsers"))
     row.exclude_entered_by = entered_by_excluded(props)
     row.independent_of = [TaskIndependence(bpmn_id=element) for element in workers_excluded(props)]
+    row.excludes_workers = bool(row.independent_of)
     due = values.get("dueDate")
     row.due_at = _parse_due(due) if due else _boundary_due(task)
     priority = task.data.get("priority")

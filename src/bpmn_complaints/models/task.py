@@ -38,6 +38,8 @@ class HumanTask(Model):
     # Independence (ISO 10002 4.7), as the diagram declares it: whoever entered the complaint
     # may not work this task, nor whoever completed a task of an element in ``independent_of``.
     exclude_entered_by: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Whether ``independent_of`` has rows: the group inbox looks them up only when it does.
+    excludes_workers: Mapped[bool] = mapped_column(default=False, server_default=false())
     independent_of: Mapped[list["TaskIndependence"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="TaskIndependence.bpmn_id")
     priority: Mapped[str] = mapped_column(String(20), default="normal")

@@ -7,7 +7,7 @@ claim, are assigned or complete, from who completed which task of the same compl
 a step completed after the task was created counts too.
 """
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 from sqlalchemy.orm import aliased
 
 from ..exceptions import Forbidden
@@ -62,13 +62,17 @@ def check(user_name: str, task: HumanTask, *, you: bool) -> None:
 
 def open_to(user_name: str) -> ColumnElement[bool]:
     """SQL over :class:`HumanTask`: the task's independence rule does not bar ``user_name``
-    (what :func:`barred` decides, for the group inbox)."""
+    (what :func:`barred` decides, for the group inbox).
+
+    Each part is looked up only for a task that has that rule (``excludes_workers``,
+    ``exclude_entered_by``), starting from the task's own rows by primary key, so other
+    tasks cost nothing. Tasks of no complaint are refused at claim only."""
     prior = aliased(HumanTask)
-    worked = exists().where(
-        TaskIndependence.task_id == HumanTask.id, prior.bpmn_id == TaskIndependence.bpmn_id,
-        prior.state == "completed", prior.completed_by == user_name, prior.id != HumanTask.id,
-        or_(prior.complaint_id == HumanTask.complaint_id,
-            and_(HumanTask.complaint_id.is_(None), prior.instance_id == HumanTask.instance_id)))
+    worked = and_(HumanTask.excludes_workers, exists().where(
+        TaskIndependence.task_id == HumanTask.id,
+        exists().where(prior.complaint_id == HumanTask.complaint_id, prior.bpmn_id == TaskIndependence.bpmn_id,
+                       prior.state == "completed", prior.completed_by == user_name, prior.id != HumanTask.id)
+        .correlate(HumanTask, TaskIndependence)))
     entered = and_(HumanTask.exclude_entered_by,
                    exists().where(Complaint.id == HumanTask.complaint_id, Complaint.entered_by == user_name))
     return and_(not_(worked), not_(entered))
