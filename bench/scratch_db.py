@@ -25,3 +25,13 @@ def prepare(url: str) -> str:
     finally:
         admin.dispose()
     return url
+
+
+def fresh_schema(db) -> None:
+    """In an app context: an empty schema with the models' tables (on PostgreSQL the public
+    schema is dropped first, so a bench starts from nothing)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    db.create_all()

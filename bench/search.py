@@ -27,7 +27,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from scratch_db import DEFAULT_URL, prepare
+from scratch_db import DEFAULT_URL, fresh_schema, prepare
 from sqlalchemy import insert, text
 
 from bpmn_complaints import create_app
@@ -102,11 +102,7 @@ def report(label: str, timings: dict[str, list[float]]) -> None:
 def run(url: str, label: str, count: int, repeat: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.create_all()
+        fresh_schema(db)
     started = time.perf_counter()
     reference = seed(app, count, random.Random(7))
     print(f"{label}: {count:,} complaints seeded in {time.perf_counter() - started:.1f} s")

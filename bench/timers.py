@@ -32,13 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from scratch_db import DEFAULT_URL, prepare  # noqa: E402
+from scratch_db import DEFAULT_URL, fresh_schema, prepare  # noqa: E402
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from bpmn_complaints import create_app  # noqa: E402
 from bpmn_complaints.clock import get_clock  # noqa: E402
@@ -83,11 +83,7 @@ def raw_fire_ms(n: int) -> float:
 def fresh_app(url: str):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.create_all()
+        fresh_schema(db)
     assert app.test_cli_runner().invoke(args=["deploy", str(DIAGRAM)]).exit_code == 0
     return app
 
