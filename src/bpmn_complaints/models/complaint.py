@@ -33,6 +33,8 @@ class Complaint(Model):
     priority: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_reason: Mapped[str | None] = mapped_column(String(100))
+    # Closed as a duplicate of another complaint (a staff action); both pages link the pair.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
 
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="complaint", order_by="Comment.id", cascade="all, delete-orphan"

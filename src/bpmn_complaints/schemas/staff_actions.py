@@ -25,3 +25,18 @@ class ContactCorrection(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     preferred_contact = fields.String(load_default=None, allow_none=True,
                                       validate=validate.OneOf(CONTACT_CHOICES))
+
+
+class DuplicateMark(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    original = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class Reopening(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))

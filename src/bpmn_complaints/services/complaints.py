@@ -47,10 +47,7 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
 
     :raises NotDeployed: when no version of the configured process is deployed.
     """
-    key = current_app.config["PROCESS_KEY"]
-    definition = latest_definition(key)
-    if definition is None:
-        raise NotDeployed(f"the complaint process {key!r} is not deployed yet")
+    definition = process_definition()
     token = secrets.token_urlsafe(24)
     complaint = Complaint(
         reference=_new_reference(), status_token_hash=_hash(token), received_at=utcnow(),
@@ -66,17 +63,34 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     trail.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
                  category=complaint.category, product=complaint.product,
                  content_sha256=hashlib.sha256(content.encode()).hexdigest())
-    start_data = {
+    # The acknowledgement (first step) may put the plain token in its status link.
+    with plain_status_token(complaint, token):
+        runtime.start_instance(definition, start_data(complaint), entered_by or "complainant",
+                               ComplaintObserver(complaint))
+    return complaint, token
+
+
+def start_data(complaint: Complaint) -> dict:
+    """What a complaint's process instance starts with: routing values, never personal data."""
+    return {
         "complaint_reference": complaint.reference,
         "received_at": complaint.received_at.isoformat(),
         "channel": complaint.channel,
         "category": complaint.category,
         "product": complaint.product,
     }
-    # The acknowledgement (first step) may put the plain token in its status link.
-    with plain_status_token(complaint, token):
-        runtime.start_instance(definition, start_data, entered_by or "complainant", ComplaintObserver(complaint))
-    return complaint, token
+
+
+def process_definition():
+    """The newest deployed version of the configured complaint process.
+
+    :raises NotDeployed: when there is none.
+    """
+    key = current_app.config["PROCESS_KEY"]
+    definition = latest_definition(key)
+    if definition is None:
+        raise NotDeployed(f"the complaint process {key!r} is not deployed yet")
+    return definition
 
 
 def get_by_reference(reference: str) -> Complaint:
@@ -96,7 +110,9 @@ def get_for_complainant(reference: str, token: str) -> Complaint:
 
 
 def instance_of(complaint: Complaint) -> ProcessInstance:
-    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id))
+    """The complaint's live process instance: the newest, after a reopen."""
+    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)
+                                 .order_by(ProcessInstance.id.desc()).limit(1))
     if instance is None:
         raise NotFound(f"complaint {complaint.reference} has no process instance")
     return instance

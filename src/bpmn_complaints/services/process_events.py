@@ -97,17 +97,25 @@ class ComplaintObserver:
 
     def _record_target(self, target_days: Any) -> None:
         """Put the response target a diagram set (``target_days`` in task data, business
-        days from receipt, as the initial-assessment decision table does) in the trail
+        days from receipt, or from the reopening, as the initial-assessment decision table
+        and the reopen assessment do) in the trail
         when it is first set or changes, so reports can measure "closed within target"
         (ISO 10002 8.4) without opening workflow state."""
         complaint = self.complaint
         if complaint is None or not isinstance(target_days, int) or isinstance(target_days, bool):
             return
+        # After a reopen the target counts from the reopening, and only its round's targets compare.
+        reopened = db.session.execute(
+            select(AuditEvent.id, AuditEvent.at).where(AuditEvent.complaint_id == complaint.id,
+                                                      AuditEvent.action == "complaint_reopened")
+            .order_by(AuditEvent.id.desc()).limit(1)).first()
         last = db.session.scalar(
             select(AuditEvent.details).where(AuditEvent.complaint_id == complaint.id,
-                                             AuditEvent.action == "target_set")
+                                             AuditEvent.action == "target_set",
+                                             AuditEvent.id > (reopened.id if reopened else 0))
             .order_by(AuditEvent.id.desc()).limit(1))
         if last is not None and last.get("target_days") == target_days:
             return
-        target_at = business_calendar().add_business_days(complaint.received_at, target_days)
+        start = reopened.at if reopened else complaint.received_at
+        target_at = business_calendar().add_business_days(start, target_days)
         trail.record("target_set", "engine", complaint, target_days=target_days, target_at=target_at.isoformat())
