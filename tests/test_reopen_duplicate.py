@@ -171,3 +171,22 @@ def test_the_acknowledgement_is_sent_again_to_the_corrected_address(process):
     assert result.exit_code == 0, result.output
     audra = Browser(process.app).login("audra")
     assert audra.post(page, f"/complaints/{ref}/acknowledgement", {}).status_code == 403
+
+
+def test_the_api_does_the_same_actions_for_integrators(process):
+    created, ref = _closed_resolved(process)
+    assert process.post(f"/api/complaints/{ref}/reopen", "alice", json={"reason": REASON}).status_code == 403
+    assert process.post(f"/api/complaints/{ref}/reopen", "sam", json={"reason": " "}).status_code == 400
+    reopened = process.post(f"/api/complaints/{ref}/reopen", "sam", json={"reason": REASON})
+    assert reopened.status_code == 200, reopened.get_json()
+    assert reopened.get_json()["state"] == "open"
+    again = process.post(f"/api/complaints/{ref}/reopen", "sam", json={"reason": REASON})
+    assert again.status_code == 409
+    ack = process.post(f"/api/complaints/{ref}/acknowledgement", "sam")
+    assert ack.status_code == 200, ack.get_json()
+    other = process.submit()["reference"]
+    marked = process.post(f"/api/complaints/{other}/duplicate", "alice", json={"original": ref})
+    assert marked.status_code == 200, marked.get_json()
+    assert marked.get_json()["closure_reason"] == "duplicate"
+    assert process.get(f"/api/complaints/{ref}", "sam").get_json()["duplicates"] == [other]
+    assert process.get(f"/api/complaints/{other}", "sam").get_json()["duplicate_of"] == ref

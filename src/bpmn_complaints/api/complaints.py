@@ -19,7 +19,7 @@ from ..schemas.resources import (
     PersonalData,
     TokenQuery,
 )
-from ..services import attachments, privacy
+from ..services import attachments, privacy, staff_actions
 from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
 from .auth import current_user, require
@@ -136,5 +136,7 @@ def _detail(complaint):
         definition_version=instance.definition.version, tasks=list_tasks_for_complaint(complaint),
         incidents=service.incidents(complaint), comments=complaint.comments,
         attachments=attachments.of_complaint(complaint),
+        duplicate_of=getattr(staff_actions.duplicate_of(complaint), "reference", None),
+        duplicates=[c.reference for c in staff_actions.duplicates_of(complaint)],
     )
     return result

@@ -156,6 +156,8 @@ class ComplaintDetail(ComplaintSummary):
     incidents = fields.List(fields.Nested(IncidentOut))
     comments = fields.List(fields.Nested(CommentOut))
     attachments = fields.List(fields.Nested(AttachmentOut))
+    duplicate_of = fields.String(allow_none=True, metadata={"description": "the reference it duplicates"})
+    duplicates = fields.List(fields.String(), metadata={"description": "references closed as its duplicates"})
 
 
 class Page(Schema):
