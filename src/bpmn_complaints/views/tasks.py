@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from ..db import run_change
 from ..exceptions import AppError, Conflict, NotFound, ValidationFailed
 from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
-from ..services import case_file, drafts, forms, independence
+from ..services import attachments, case_file, drafts, forms, independence
 from ..services import complaints as complaints_service
 from ..services import tasks as service
 from ..services.users import group_members
@@ -59,7 +59,7 @@ def _render(task, data=None, errors=None, status=200, comment=""):
         since=case_file.since(complaint, earlier) if earlier is not None else [],
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
         barred=barred, may_complete=task.state == "ready" and task.assignee == user.name and not barred,
-        draft=draft, comment=comment,
+        draft=draft, comment=comment, attachments=attachments.of_complaint(complaint) if complaint is not None else [],
     ), status
 
 
