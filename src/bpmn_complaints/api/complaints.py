@@ -72,9 +72,10 @@ def submit(data):
 @bp.response(200, ComplaintList)
 @require(READ_COMPLAINTS)
 def list_complaints(query):
-    """Complaints the caller may see, newest first."""
-    items, total = service.list_complaints(current_user(), **query)
-    return {"items": items, "total": total}
+    """Complaints the caller may see, newest first. With ``q``, ``total`` stops at 1,000
+    and ``total_capped`` says there are more."""
+    items, total, capped = service.list_complaints(current_user(), **query)
+    return {"items": items, "total": total, "total_capped": capped}
 
 
 @bp.route("/<reference>", methods=["GET"])

@@ -14,6 +14,8 @@ class Complaint(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
+    # Every suffix of the reference, for the full-text index (see models.search_index).
+    reference_suffixes: Mapped[str] = mapped_column(Text, default="", server_default="")
     status_token_hash: Mapped[str] = mapped_column(String(64))
     # Receipt (ISO 10002 7.2)
     name: Mapped[str] = mapped_column(String(200))

@@ -176,6 +176,7 @@ class ComplaintQuery(Page):
 class ComplaintList(Schema):
     items = fields.List(fields.Nested(ComplaintSummary))
     total = fields.Integer()
+    total_capped = fields.Boolean(metadata={"description": "a search found more than ``total`` (1,000)"})
 
 
 class TaskQuery(Page):

@@ -154,11 +154,11 @@ def same_person(complaint: Complaint, user: User, limit: int = 20) -> list[Compl
     return list(db.session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)))
 
 
-def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0, q=None):
+def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0,
+                    q=None) -> tuple[list[Complaint], int, bool]:
+    """A page of the complaints ``user`` may see, newest first, with the count and whether
+    the count is capped (a search with more than :data:`.search.CAP` matches)."""
     query = select(Complaint)
-    found = search.matching(q) if q else None
-    if found is not None:
-        query = query.where(found)
     condition = visible_to(user)
     if condition is not None:
         query = query.where(condition)
@@ -168,10 +168,13 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
         query = query.where(Complaint.priority == priority)
     if category:
         query = query.where(Complaint.category == category)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    found = search.search(query, q, limit, offset) if q else None
+    if found is not None:
+        return found
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
                                .limit(limit).offset(offset)).all()
-    return items, total
+    return list(items), total, False
 
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:

@@ -65,9 +65,10 @@ def index():
     query = ComplaintQuery(exclude=("limit", "offset")).load(args)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     size = current_app.config["INBOX_PAGE_SIZE"]
-    items, total = service.list_complaints(me(), **query, limit=size, offset=(page - 1) * size)
+    items, total, capped = service.list_complaints(me(), **query, limit=size, offset=(page - 1) * size)
     pages = max(1, -(-total // size))
-    return render_template("complaints.html", items=items, total=total, page=page, pages=pages, query=query,
+    return render_template("complaints.html", items=items, total=total, capped=capped, page=page, pages=pages,
+                           query=query,
                            priorities=PRIORITIES,
                            link=lambda **changes: url_for("complaint_pages.index", **{**args, "page": page, **changes}))
 
