@@ -2,6 +2,7 @@
 
 from flask import current_app, request
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
@@ -62,6 +63,7 @@ def submit(data):
     return {
         "reference": complaint.reference,
         "status_token": token,
+        "status_code": status_code.display(complaint.status_code or ""),
         "status": complaint.status,
         "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
     }

@@ -23,7 +23,8 @@ class ComplaintIn(Schema):
 
 class ComplaintCreated(Schema):
     reference = fields.String()
-    status_token = fields.String()
+    status_token = fields.String(metadata={"description": "the token in status links (long; for links, not people)"})
+    status_code = fields.String(metadata={"description": "the short code a person reads out, with the reference"})
     status = fields.String()
     status_url = fields.String()
 
@@ -60,6 +61,14 @@ class Step(Schema):
     status = fields.String()
 
 
+class LetterOut(Schema):
+    subject = fields.String(allow_none=True)
+    text = fields.String(allow_none=True, metadata={"description": "exactly what the letter said"})
+    sent_at = fields.DateTime()
+    reply_by = fields.DateTime(allow_none=True, metadata={"description": "the date the letter asked a reply by"})
+    awaits_reply = fields.Boolean()
+
+
 class ComplaintPublic(Schema):
     """What the complainant sees: no internal notes, no staff names."""
 
@@ -74,6 +83,7 @@ class ComplaintPublic(Schema):
                        "the decision is sent or the complaint is closed"})
     steps = fields.List(fields.Nested(Step))
     attachments = fields.List(fields.Nested(PublicAttachment), metadata={"description": "the files they sent"})
+    response = fields.Nested(LetterOut, allow_none=True, metadata={"description": "our last response letter"})
 
 
 class TokenQuery(Schema):

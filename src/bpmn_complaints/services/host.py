@@ -1,9 +1,6 @@
 """What the host offers built-in handlers through ``ctx.services``."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,24 +21,6 @@ from .users import group_members
 
 if TYPE_CHECKING:
     from ..handlers import spec
-
-# The complaint id and plain status token of the complaint being submitted right now.
-_submitted: ContextVar[tuple[int, str] | None] = ContextVar("complaints_submitted_token", default=None)
-
-
-@contextmanager
-def plain_status_token(complaint: Complaint, token: str) -> Iterator[None]:
-    """Let the handlers of a new complaint's first engine step see its plain status token.
-
-    Only the token's hash is stored; the acknowledgement email is the one place the plain
-    token is written down, and it is written in the submission's own transaction. Later
-    steps (and retries) never see it.
-    """
-    reset = _submitted.set((complaint.id, token))
-    try:
-        yield
-    finally:
-        _submitted.reset(reset)
 
 
 class HostServices:
@@ -80,12 +59,8 @@ class HostServices:
             raise HandlerIncident(f"the {template!r} email could not be written: {type(err).__name__}: {err}") from err
 
     def status_token(self) -> str | None:
-        """The complaint's plain status token during its first engine step, else ``None``."""
-        submitted = _submitted.get()
-        complaint = self.complaint
-        if submitted is None or complaint is None or submitted[0] != complaint.id:
-            return None
-        return submitted[1]
+        """The token in the complaint's status links (``None`` without a complaint)."""
+        return links.status_token(self.complaint) if self.complaint is not None else None
 
     def _reference(self, link: str) -> str:
         if self.complaint is None:

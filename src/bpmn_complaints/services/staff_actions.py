@@ -89,8 +89,7 @@ def _note(complaint: Complaint, user: User, body: str) -> None:
 
 def resend_acknowledgement(reference: str, user: User) -> Complaint:
     """Send the acknowledgement again, to the complainant's address as it is now, with the
-    response date the first one gave. The status link carries no token (only its hash is
-    kept), so the email asks for the one the complainant was given.
+    response date the first one gave, the status code and a working status link.
 
     :raises Conflict: if the complaint is closed, or was never acknowledged.
     """
@@ -107,7 +106,7 @@ def resend_acknowledgement(reference: str, user: User) -> Complaint:
     target_days = max(1, business_calendar().business_days_between(first.at, expected))
     message = enqueue(complaint.email, "acknowledgement", complaint, reference=complaint.reference,
                       received_at=complaint.received_at, expected_response_by=expected, target_days=target_days,
-                      status_link=links.status_link(complaint.reference, None), has_token=False)
+                      status_link=links.complaint_status_link(complaint))
     trail.record("acknowledgement_resent", user.name, complaint, **sent_record(message))
     return complaint
 
@@ -138,7 +137,7 @@ def mark_duplicate(reference: str, user: User, original_reference: str, note: st
     same_person = bool(complaint.email and original.email and complaint.email.lower() == original.email.lower())
     message = enqueue(complaint.email, "duplicate_closed", complaint, reference=complaint.reference,
                       same_person=same_person, original_reference=original.reference if same_person else None,
-                      original_link=links.status_link(original.reference, None) if same_person else None)
+                      original_link=links.complaint_status_link(original) if same_person else None)
     trail.record("duplicate_notice_sent", "engine", complaint, **sent_record(message))
     runtime.cancel(complaints.instance_of(complaint), user.name, DUPLICATE)
     return complaint

@@ -4,6 +4,7 @@ attached files and diagram."""
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
 from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
@@ -101,7 +102,8 @@ def new():
         errors = {name: ENTRY_MESSAGES.get(name, "Check this answer.") for name in ENTRY_FIELDS if name in problems}
         if not errors:
             complaint, token = run_change(service.submit, data, me().name)
-            session["recorded"] = {"reference": complaint.reference, "token": token}
+            session["recorded"] = {"reference": complaint.reference, "token": token,
+                                   "code": status_code.display(complaint.status_code or "")}
             return redirect(url_for("complaint_pages.recorded"))
     return render_template("complaint_new.html", values=values, errors=errors, fields=ENTRY_FIELDS,
                            contact_choices=CONTACT_CHOICES, channel_choices=CHANNEL_CHOICES), (400 if errors else 200)
@@ -110,14 +112,14 @@ def new():
 @bp.route("/new/recorded")
 @staff_required(ENTER_COMPLAINTS)
 def recorded():
-    """The reference and the complainant's status link, to read out or put in a letter.
-    Only this session can show it again: the database keeps just the token's hash."""
+    """The reference, the complainant's status code and status link, to read out or put in
+    a letter."""
     entry = session.get("recorded")
     if not entry:
         return redirect(url_for("complaint_pages.index"))
     status_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "portal.status", reference=entry["reference"], token=entry["token"])
-    return render_template("complaint_recorded.html", reference=entry["reference"], token=entry["token"],
+    return render_template("complaint_recorded.html", reference=entry["reference"], code=entry.get("code", ""),
                            status_url=status_url)
 
 
