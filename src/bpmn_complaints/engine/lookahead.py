@@ -9,6 +9,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import EventBasedGateway, IntermediateCatchEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -26,15 +27,15 @@ def waits_after(task: Task) -> WaitsAfter:
     messages: list[str] = []
     timers: list[datetime] = []
     for following in task.task_spec.outputs:
-        events = following.outputs if isinstance(following, EventBasedGateway) else [following]
-        for event in events:
-            if not isinstance(event, IntermediateCatchEvent):
-                continue
-            definition = event.event_definition
-            if isinstance(definition, MessageEventDefinition):
-                messages.append(definition.name)
-            elif isinstance(definition, TimerEventDefinition):
-                due = _due(task, definition)
+        if not isinstance(following, EventBasedGateway | IntermediateCatchEvent):
+            continue
+        definition = following.event_definition
+        # SpiffWorkflow gives an event-based gateway its events' definitions, as one multiple.
+        for each in definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]:
+            if isinstance(each, MessageEventDefinition):
+                messages.append(each.name)
+            elif isinstance(each, TimerEventDefinition):
+                due = _due(task, each)
                 if due is not None:
                     timers.append(due)
     return WaitsAfter(tuple(messages), tuple(sorted(timers)))

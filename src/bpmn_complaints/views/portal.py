@@ -121,7 +121,12 @@ def _status_page(reference: str, token: str, **kept):
                            attachments=attachments.for_complainant(reference, token), **kept)
 
 
+def _lookup_limit() -> str:
+    return current_app.config["STATUS_LOOKUP_RATE_LIMIT"]
+
+
 @bp.route("/status/<reference>")
+@limiter.limit(_lookup_limit, deduct_when=lambda response: response.status_code == 404)
 def status(reference):
     return _status_page(reference, request.args.get("token", ""))
 
