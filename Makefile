@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
+PORT   ?= 5000
+export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint venv upgrade-deps browser-deps db demo-data bench clean
 
@@ -41,8 +43,11 @@ db: venv
 demo-data: db
 	$(BIN)/bpmn-complaints demo
 
+# The web server, a worker (timers, retries, email) and a mail sink that keeps every email
+# the product sends in instance/mail/. PORT=8000 make run serves elsewhere; to send real
+# email, run `bpmn-complaints run --no-mail-sink` with COMPLAINTS_SMTP_HOST and friends set.
 run: demo-data browser-deps
-	$(BIN)/bpmn-complaints serve --host 127.0.0.1 --port 5000
+	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
 
 test: venv browser-deps
 	$(BIN)/python -m pytest -q
