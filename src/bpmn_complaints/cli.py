@@ -126,7 +126,7 @@ def serve_command(host, port):
     _serve(host, port)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host, port):
     from werkzeug.serving import run_simple
 
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
