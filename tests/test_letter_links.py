@@ -176,3 +176,21 @@ def test_a_reply_after_the_date_the_timer_gave_counts_as_the_diagram_says(proces
     assert process.get(f"/api/complaints/{ref}", "sam").get_json()["status"] == "Awaiting your reply"
     advance(process, hours=2)
     assert process.get(f"/api/complaints/{ref}", "sam").get_json()["status"] != "Awaiting your reply"
+
+
+def test_the_closing_letter_says_what_was_done_and_a_withdrawal_is_confirmed(process):
+    created = process.submit()
+    ref = created["reference"]
+    assess(process, ref)
+    investigate(process, ref)
+    reply(process, created, True)
+    process.work("ivan", ref, RECORD_ACTION, scope="mine")
+    [(_t, subject, letter, html)] = [x for x in _letters(process) if x[0] == "feedback_request"]
+    assert "closed" in subject and RECORD_ACTION["action_taken"] in letter and RECORD_ACTION["action_taken"] in html
+    withdrawn = process.submit()
+    response = process.post("/api/messages/complainant_withdrew", json={
+        "reference": withdrawn["reference"], "token": withdrawn["status_token"], "payload": {"comment": "Sorted."}})
+    assert response.status_code == 200, response.get_json()
+    [(_t, subject, letter, _h)] = [x for x in _letters(process) if x[0] == "feedback_request"
+                                   and withdrawn["reference"] in x[1]]
+    assert "stopped work" in subject and "This confirms that you withdrew your complaint" in letter
