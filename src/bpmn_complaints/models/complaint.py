@@ -21,7 +21,8 @@ class Complaint(Model):
     status_code: Mapped[str | None] = mapped_column(String(10))
     # Receipt (ISO 10002 7.2)
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320))  # none for a complainant reached by post
+    postal_address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(40))
     product: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(100), index=True)

@@ -1,6 +1,6 @@
 """marshmallow schemas of the REST API."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -19,6 +19,19 @@ class ComplaintIn(Schema):
     channel = fields.String(load_default=None, validate=validate.OneOf(("web", "api", "email", "phone", "letter",
                                                                         "in_person", "social_media")))
     preferred_contact = fields.String(load_default=None, validate=validate.OneOf(("email", "phone", "letter")))
+    postal_address = fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class StaffComplaintIn(ComplaintIn):
+    """A complaint staff record: an email address, or a postal address for a complainant
+    who has none (ISO 10002 4.5); letters to them are printed."""
+
+    email = fields.Email(load_default=None, validate=validate.Length(max=320))
+
+    @validates_schema
+    def _reachable(self, data, **_kwargs):
+        if not data.get("email") and not data.get("postal_address"):
+            raise ValidationError("give an email address or a postal address", "email")
 
 
 class ComplaintCreated(Schema):

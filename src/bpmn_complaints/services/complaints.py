@@ -54,8 +54,8 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
         reference=reference, status_code=code, status_token_hash=_hash(token), received_at=utcnow(),
         entered_by=entered_by, status="Received", state="open",
         channel=data.get("channel") or ("web" if entered_by is None else "phone"),
-        **{k: data.get(k) for k in ("name", "email", "phone", "product", "category", "description",
-                                    "remedy_sought", "preferred_contact")},
+        **{k: data.get(k) for k in ("name", "email", "phone", "postal_address", "product", "category",
+                                    "description", "remedy_sought", "preferred_contact")},
     )
     db.session.add(complaint)
     db.session.flush()

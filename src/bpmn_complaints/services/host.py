@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..db import trail
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, StaffMember
-from ..mail import enqueue, links
+from ..mail import enqueue, enqueue_letter, links
 from ..models import Complaint, HumanTask, OutboxMessage, User
 from . import case_text
 from .status import change_status
@@ -48,13 +48,18 @@ class HostServices:
         """Append an event to the complaint's audit trail."""
         trail.record(action, "engine", self.complaint, **details)
 
-    def email(self, to: str | list[str], template: str, **context: Any) -> OutboxMessage:
+    def email(self, to: str | list[str] | None, template: str, **context: Any) -> OutboxMessage:
         """Queue an email in the outbox, in this step's transaction (see :func:`..mail.enqueue`).
+        To the complaint's complainant when they have no email address but a postal one,
+        it becomes a letter to print (:func:`..mail.enqueue_letter`).
 
         :raises HandlerIncident: if the template is missing or broken, or an address is bad.
         """
+        complaint = self.complaint
         try:
-            return enqueue(to, template, self.complaint, **context)
+            if not to and complaint is not None and complaint.postal_address:
+                return enqueue_letter(template, complaint, **context)
+            return enqueue(to or [], template, complaint, **context)
         except (TemplateError, ValueError) as err:
             raise HandlerIncident(f"the {template!r} email could not be written: {type(err).__name__}: {err}") from err
 
