@@ -48,8 +48,10 @@ READ_COMPLAINTS = _permission("read_complaints", STAFF, SUPERVISOR, AUDITOR, PRO
 SEE_ALL_COMPLAINTS = _permission("see_all_complaints", SUPERVISOR, AUDITOR)
 # Record a complaint that came by phone, letter, email or in person (ISO 10002 7.2).
 ENTER_COMPLAINTS = _permission("enter_complaints", STAFF, SUPERVISOR)
-# Send a message to a running complaint as staff (the complainant uses the status token).
-SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS_OWNER)
+# Send a staff message (not complainant_*) to a running complaint. The complainant's own
+# messages come with their status token, or as a reply staff record (record_replies). An
+# auditor only reads.
+SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, PROCESS_OWNER)
 # Record a reply or withdrawal the complainant gave by phone, letter, email or in person.
 RECORD_REPLIES = _permission("record_replies", STAFF, SUPERVISOR)
 # Correct a complainant's name and contact details.

@@ -2,6 +2,8 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ..services.staff_actions import CHANNELS
+
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
@@ -304,8 +306,10 @@ class DefinitionList(Schema):
 
 class MessageIn(Schema):
     reference = fields.String(required=True)
-    token = fields.String(load_default=None)
+    token = fields.String(load_default=None, metadata={"description": "the complainant's status token"})
     payload = fields.Dict(load_default=dict)
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS), metadata={
+        "description": "staff recording a complainant_* reply: how it reached them"})
 
 
 class MessageOut(Schema):
