@@ -67,7 +67,7 @@ TOKEN_IN = {"POST messages.send": "json", "POST portal.reply": "form", "POST por
 
 def settings(path: Path) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "matrix",
-            "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False, "SUBMIT_RATE_LIMIT": "100000 per minute",
             "ATTACHMENT_FOLDER": str(path.parent / "files")}
 
 

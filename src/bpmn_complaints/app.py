@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
+    errors.install_converters(app)
     from .api import register as register_api
     register_api(Api(app))
     from . import views

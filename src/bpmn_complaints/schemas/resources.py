@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ..input_limits import MAX_INT
 from ..services.staff_actions import CHANNELS
 
 PRIORITIES = ("urgent", "high", "normal", "low")
@@ -162,7 +163,7 @@ class ComplaintDetail(ComplaintSummary):
 
 class Page(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class ComplaintQuery(Page):
@@ -279,8 +280,8 @@ class DeployJson(Schema):
 
 
 class CompareQuery(Schema):
-    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1, max=MAX_INT))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
 
 
 class DefinitionChange(Schema):

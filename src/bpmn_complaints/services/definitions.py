@@ -8,6 +8,7 @@ from ..db import trail
 from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
+from ..input_limits import bounded_int
 from ..models import Definition
 from .compare import compare
 
@@ -56,9 +57,10 @@ def get_definition(key: str, version: int | str) -> Definition:
         query = query.order_by(Definition.version.desc()).limit(1)
     else:
         try:
-            query = query.where(Definition.version == int(version))
+            number = int(version)
         except (TypeError, ValueError):
             raise NotFound(f"no definition {key} version {version}: a version is a number or 'latest'") from None
+        query = query.where(Definition.version == bounded_int(number, "version"))
     definition = db.session.scalar(query)
     if definition is None:
         raise NotFound(f"no definition {key} version {version}")
