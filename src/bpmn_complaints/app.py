@@ -4,10 +4,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import clock, errors
+from .api.blueprint import Api
 from .config import DEFAULTS
 from .extensions import db, init_db, migrate
 from .shipped import ROOT, shipped_folder

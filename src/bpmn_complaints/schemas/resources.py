@@ -317,3 +317,16 @@ class MessageOut(Schema):
     reference = fields.String()
     message = fields.String()
     status = fields.String()
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "a stable machine code, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    details = fields.Raw(required=True, metadata={
+        "description": "more about it: per-field messages for validation_failed, the problems of a deploy"})
+
+
+class Error(Schema):
+    """Every error the API sends: ``{"error": {"code", "message", "details"}}``."""
+
+    error = fields.Nested(ErrorBody, required=True)
