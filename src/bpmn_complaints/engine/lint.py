@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 import jsonschema
 
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
+from .timer_limits import TimerOutOfBounds, check_timer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,6 +79,19 @@ class Linter:
         if unknown:
             self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
 
+    def _timer_bounds(self, file: str, element: str | None, kind: str, text: str | None) -> None:
+        """A literal timer the engine can compute and run in bounded time (an expression is
+        checked when the timer starts)."""
+        literal = expressions.parse_timer_literal(normalize(text or ""))
+        if literal is None:
+            return
+        try:
+            check_timer(kind, literal, datetime.now(UTC))
+        except TimerOutOfBounds as err:
+            self.add(file, element, f"the timer {kind}: {err}")
+        except (ValueError, OverflowError) as err:
+            self.add(file, element, f"the timer {kind} {literal!r} cannot be computed: {err}")
+
     def script(self, file: str, element: str | None, text: str | None, what: str) -> None:
         try:
             expressions.compile_script(text or "")
@@ -126,6 +141,7 @@ class Linter:
                 node = timer.find(f"bpmn:{kind}", NS)
                 if node is not None:
                     self.expression(file, owner, node.text, f"the timer {kind}", allow_timer_literal=True)
+                    self._timer_bounds(file, owner, kind, node.text)
         for task in process.iterfind(".//bpmn:scriptTask", NS):
             script = task.find("bpmn:script", NS)
             self.script(file, task.get("id"), script.text if script is not None else "", "the script")
