@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     # Worker: how long a worker holds a job before others may take it over (seconds).
     "JOB_LOCK_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 5,
+    # The longest one job (firing timers, retrying a handler) may run, in seconds; past it
+    # the job stops and becomes an incident, and the worker goes on. None: no limit.
+    "JOB_TIME_BUDGET_SECONDS": 30,
     # SQLite only: the longest a worker sleeps before looking for jobs that other
     # processes added (on PostgreSQL a NOTIFY wakes it as soon as one is written).
     "WORKER_POLL_SECONDS": 1.0,
