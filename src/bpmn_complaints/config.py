@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     # The largest request body; None means room for ATTACHMENTS_PER_REQUEST files of
     # ATTACHMENT_MAX_BYTES plus 1 MiB of form fields.
     "MAX_CONTENT_LENGTH": None,
+    # The most instances one multi-instance activity may create: a literal cardinality
+    # beyond it is a deploy error, a larger count or collection at run time an incident.
+    "MULTI_INSTANCE_MAX": 1000,
     # How often a service retries a change that lost an optimistic-version race.
     "CONFLICT_RETRIES": 5,
     # Handler failures: attempts before an incident when the diagram sets no retry policy.

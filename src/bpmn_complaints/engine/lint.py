@@ -16,6 +16,7 @@ import jsonschema
 
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
+from .multi_instance import DEFAULT_MAX_INSTANCES
 from .timer_limits import TimerOutOfBounds, check_timer
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ class Problem:
 class Linter:
     """Collects problems for one bundle of files (name -> text)."""
 
-    def __init__(self, files: dict[str, str], handler_names: set[str]) -> None:
+    def __init__(self, files: dict[str, str], handler_names: set[str],
+                 max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
+        self.max_instances = max_instances
         self.files = files
         self.handler_names = handler_names
         self.problems: list[Problem] = []
@@ -78,6 +81,15 @@ class Linter:
         unknown = expressions.check_functions(compiled, KNOWN_FUNCTIONS)
         if unknown:
             self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
+
+    def _cardinality(self, file: str, element: str | None, loop: _Element) -> None:
+        """A literal cardinality within ``MULTI_INSTANCE_MAX`` (an expression or a collection
+        is counted at run time)."""
+        node = loop.find("bpmn:loopCardinality", NS)
+        literal = normalize(node.text or "") if node is not None else ""
+        if literal.isdigit() and int(literal) > self.max_instances:
+            self.add(file, element, f"the loop cardinality {literal} is more than the maximum of "
+                                    f"{self.max_instances} instances (MULTI_INSTANCE_MAX)")
 
     def _timer_bounds(self, file: str, element: str | None, kind: str, text: str | None) -> None:
         """A literal timer the engine can compute and run in bounded time (an expression is
@@ -142,6 +154,8 @@ class Linter:
                 if node is not None:
                     self.expression(file, owner, node.text, f"the timer {kind}", allow_timer_literal=True)
                     self._timer_bounds(file, owner, kind, node.text)
+        for loop in process.iterfind(".//bpmn:multiInstanceLoopCharacteristics", NS):
+            self._cardinality(file, _ancestor(loop, 1).get("id"), loop)
         for task in process.iterfind(".//bpmn:scriptTask", NS):
             script = task.find("bpmn:script", NS)
             self.script(file, task.get("id"), script.text if script is not None else "", "the script")

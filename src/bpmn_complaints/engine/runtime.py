@@ -45,7 +45,8 @@ __all__ = ["Run", "RunawayProcess", "complete_task", "fire_timers", "load", "nex
 
 def _script_engine(run: Run) -> ComplaintScriptEngine:
     return ComplaintScriptEngine(get_clock().now, business_calendar(),
-                                 lambda task, **kw: call_handler(run, task, **kw))
+                                 lambda task, **kw: call_handler(run, task, **kw),
+                                 max_instances=int(current_app.config["MULTI_INSTANCE_MAX"]))
 
 
 def _max_bytes() -> int:

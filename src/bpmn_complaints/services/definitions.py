@@ -16,7 +16,8 @@ from .compare import compare
 def validate(files: dict[str, str], key: str | None = None):
     """Parse and check a bundle. :raises DeployFailed: listing every problem."""
     registry = current_app.extensions["complaints_handlers"]
-    parsed, problems = parse_bundle(files, registry.names(), current_app.config["MAX_DEFINITION_BYTES"], key)
+    parsed, problems = parse_bundle(files, registry.names(), current_app.config["MAX_DEFINITION_BYTES"], key,
+                                    max_instances=current_app.config["MULTI_INSTANCE_MAX"])
     if problems:
         raise DeployFailed(
             f"the definition has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was deployed",
