@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, errors
+from . import clock, errors, security
 from .api.blueprint import Api
 from .config import DEFAULTS
 from .extensions import db, init_db, migrate
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     views.init_app(app)
     # After Api(app), which installs its own HTTPException handler: ours must win.
     errors.init_app(app)
+    security.init_app(app)
     from . import cli
     cli.init_app(app)
     if hops := app.config["TRUSTED_PROXY_COUNT"]:
