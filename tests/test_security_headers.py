@@ -15,7 +15,8 @@ PROCESSES = HERE.parent / "processes"
 
 def assert_guarded(response, cacheable=False):
     csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp
+    assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp
+    assert "style-src 'self';" in csp
     assert "script-src 'self' 'unsafe-inline'" not in csp
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
