@@ -100,3 +100,10 @@ def test_huge_numbers_on_pages_are_a_400(site, huge):
                  f"/status/{ref}/attachments/{huge}?token={created['status_token']}"):
         page_error(pat.get(path))
 
+
+
+@pytest.mark.parametrize("query", [{"from": "0001-01-01", "to": "9999-12-31"}, {"to": "0001-01-01"},
+                                   {"from": "9999-12-31"}])
+def test_report_periods_at_the_ends_of_the_calendar_are_a_400(site, query):
+    for path in ("/api/reports/summary", "/api/reports/summary.csv", "/api/audit/sample"):
+        json_error(site.get(path, "sam", query_string=query))
