@@ -241,3 +241,9 @@ def test_each_role_gets_what_the_policy_says(prepared, method, endpoint, tmp_pat
         with app.app_context():
             db.engine.dispose()
     assert not problems, f"{method} {endpoint}: " + "; ".join(problems)
+
+
+def test_docs_security_lists_every_permission_with_its_roles():
+    text = (HERE.parent / "docs" / "security.md").read_text()
+    for permission, roles in policy.PERMISSIONS.items():
+        assert f"| `{permission}` | {', '.join(roles)} |" in text, permission
