@@ -41,5 +41,5 @@ def test_wrong_token_and_foreign_message_names_are_refused(api):
     assert reply(api, created, True, token="guess").status_code == 404
     assert reply(api, created, True, name="internal_override").status_code == 403
     staff = api.post("/api/messages/complainant_reply", "sam",
-                     json={"reference": created["reference"], "payload": {"accepted": True}})
+                     json={"reference": created["reference"], "channel": "phone", "payload": {"accepted": True}})
     assert staff.status_code == 200

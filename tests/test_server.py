@@ -57,7 +57,7 @@ def test_gunicorn_with_two_workers_on_postgresql(tmp_path):
     _reset_postgres(PG_URL)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL, "COMPLAINTS_SECRET_KEY": "test",
+    env = {**os.environ, "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL, "COMPLAINTS_SECRET_KEY": "test-" + "k" * 40,
            "COMPLAINTS_PUBLIC_BASE_URL": base}
     for command in (["db", "upgrade"], ["deploy", str(PROCESSES)]):
         done = subprocess.run([str(BIN / "bpmn-complaints"), *command], env=env, cwd=tmp_path,

@@ -4,10 +4,10 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, errors
+from . import clock, errors, security
+from .api.blueprint import Api
 from .config import DEFAULTS
 from .extensions import db, init_db, migrate
 from .shipped import ROOT, shipped_folder
@@ -41,12 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     init_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
+    errors.install_converters(app)
     from .api import register as register_api
     register_api(Api(app))
     from . import views
     views.init_app(app)
     # After Api(app), which installs its own HTTPException handler: ours must win.
     errors.init_app(app)
+    security.init_app(app)
     from . import cli
     cli.init_app(app)
     if hops := app.config["TRUSTED_PROXY_COUNT"]:

@@ -129,6 +129,12 @@ def serve_command(host, port):
 def _serve(host, port):
     from werkzeug.serving import run_simple
 
+    from .security import check_can_serve
+
+    try:
+        check_can_serve(current_app, host)
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 

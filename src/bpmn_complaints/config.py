@@ -45,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     # The largest request body; None means room for ATTACHMENTS_PER_REQUEST files of
     # ATTACHMENT_MAX_BYTES plus 1 MiB of form fields.
     "MAX_CONTENT_LENGTH": None,
+    # The most instances one multi-instance activity may create: a literal cardinality
+    # beyond it is a deploy error, a larger count or collection at run time an incident.
+    "MULTI_INSTANCE_MAX": 1000,
     # How often a service retries a change that lost an optimistic-version race.
     "CONFLICT_RETRIES": 5,
     # Handler failures: attempts before an incident when the diagram sets no retry policy.
@@ -52,6 +55,9 @@ DEFAULTS: dict[str, Any] = {
     # Worker: how long a worker holds a job before others may take it over (seconds).
     "JOB_LOCK_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 5,
+    # The longest one job (firing timers, retrying a handler) may run, in seconds; past it
+    # the job stops and becomes an incident, and the worker goes on. None: no limit.
+    "JOB_TIME_BUDGET_SECONDS": 30,
     # SQLite only: the longest a worker sleeps before looking for jobs that other
     # processes added (on PostgreSQL a NOTIFY wakes it as soon as one is written).
     "WORKER_POLL_SECONDS": 1.0,

@@ -8,12 +8,14 @@ traceback.
 import logging
 from typing import Any
 
-from flask import render_template, request
+from flask import Flask, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .exceptions import AppError
 from .extensions import db
+from .input_limits import MAX_INT, refuse_nul
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,45 @@ def _unexpected(err: Exception):
     return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in a route, refusing with a 400 a number no database integer holds."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            raise BadRequest(f"an id in the path must be at most {MAX_INT}")
+        return number
+
+
+def install_converters(app: Flask) -> None:
+    """Before any route is added: ids in paths are bounded."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Routes whose JSON body carries files' contents (BPMN, DMN, forms): the hardened XML and
+# JSON parsers judge those, and say which file is wrong.
+_FILE_CONTENTS = {"definitions.deploy", "modeler.check", "modeler.deploy"}
+
+
+def _refuse_unstorable_input() -> None:
+    """No text with a NUL character gets in: the path, the query, form fields and file
+    names, a JSON body, the bearer token (PostgreSQL cannot store or compare it)."""
+    refuse_nul(request.path, "path")
+    for key, value in request.args.items(multi=True):
+        refuse_nul([key, value], key)
+    refuse_nul(request.headers.get("Authorization", ""), "Authorization")
+    if request.mimetype in _FORMS:
+        for key, value in request.form.items(multi=True):
+            refuse_nul([key, value], key)
+        for key, upload in request.files.items(multi=True):
+            refuse_nul([key, upload.filename or ""], key)
+    elif request.is_json and request.endpoint not in _FILE_CONTENTS:
+        refuse_nul(request.get_json(silent=True), "json")
+
+
 def init_app(app) -> None:
+    app.before_request(_refuse_unstorable_input)
     app.register_error_handler(AppError, _app_error)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -8,6 +8,7 @@ order its 403 message names them.
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NewType, Protocol
 
@@ -51,8 +52,10 @@ READ_COMPLAINTS = _permission("read_complaints", STAFF, SUPERVISOR, AUDITOR, PRO
 SEE_ALL_COMPLAINTS = _permission("see_all_complaints", SUPERVISOR, AUDITOR)
 # Record a complaint that came by phone, letter, email or in person (ISO 10002 7.2).
 ENTER_COMPLAINTS = _permission("enter_complaints", STAFF, SUPERVISOR)
-# Send a message to a running complaint as staff (the complainant uses the status token).
-SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS_OWNER)
+# Send a staff message (not complainant_*) to a running complaint. The complainant's own
+# messages come with their status token, or as a reply staff record (record_replies). An
+# auditor only reads.
+SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, PROCESS_OWNER)
 # Record a reply or withdrawal the complainant gave by phone, letter, email or in person.
 RECORD_REPLIES = _permission("record_replies", STAFF, SUPERVISOR)
 # Correct a complainant's name and contact details.
@@ -121,3 +124,117 @@ def roles_allow(roles: Sequence[str], permission: Permission) -> bool:
 def allows(user: HasRoles, permission: Permission) -> bool:
     """Whether ``user`` has ``permission``."""
     return roles_allow(user.roles, permission)
+
+
+# Routes
+@dataclass(frozen=True)
+class Access:
+    """Who may use one route of the app.
+
+    ``permission`` is what a signed-in person (pages) or a bearer token (API) must hold;
+    ``None`` means no account is needed. ``complainant`` means the complaint's status token,
+    the complainant's own credential, opens the route too (for their own complaint only).
+    """
+
+    permission: Permission | None = None
+    complainant: bool = False
+
+
+ANYONE = Access()
+COMPLAINANT = Access(complainant=True)
+
+# Every endpoint of the app (``app.url_map``) with who may use it. The decorators
+# (``api.auth.require``, ``views.auth.staff_required``) and the services enforce it;
+# tests/test_route_matrix.py sends each route as each role and checks the answer against
+# this table, and fails for a route that is not in it.
+ROUTES: Mapping[str, Access] = MappingProxyType({
+    # The public site and the complainant's portal (the status token is their credential).
+    "static": ANYONE,
+    "vendor.asset": ANYONE,
+    "portal.home": ANYONE,
+    "portal.complain": ANYONE,
+    "portal.received": ANYONE,
+    "portal.find_status": ANYONE,
+    "portal.status": COMPLAINANT,
+    "portal.reply": COMPLAINANT,
+    "portal.add_evidence": COMPLAINANT,
+    "portal.attachment": COMPLAINANT,
+    "portal.feedback": COMPLAINANT,
+    "auth.login": ANYONE,
+    "auth.logout": ANYONE,
+    # The REST API.
+    "api-docs.openapi_json": ANYONE,
+    "complaints.submit": ANYONE,
+    "complaints.detail": Access(READ_COMPLAINTS, complainant=True),
+    "complaints.list_complaints": Access(READ_COMPLAINTS),
+    "complaints.history": Access(READ_COMPLAINTS),
+    "complaints.personal_data": Access(EXPORT_PERSONAL_DATA),
+    "complaints.erase": Access(ERASE_PERSONAL_DATA),
+    "complaint_actions_api.resend_acknowledgement": Access(RESEND_ACKNOWLEDGEMENTS),
+    "complaint_actions_api.mark_duplicate": Access(MARK_DUPLICATES),
+    "complaint_actions_api.reopen": Access(REOPEN_COMPLAINTS),
+    "attachments.list_attachments": Access(READ_COMPLAINTS),
+    "attachments.add_attachments": Access(ATTACH_FILES, complainant=True),
+    "attachments.download": Access(READ_COMPLAINTS, complainant=True),
+    # complainant_* messages; a staff message (any other name) needs send_messages.
+    "messages.send": Access(RECORD_REPLIES, complainant=True),
+    "tasks.list_tasks": Access(WORK_TASKS),
+    "tasks.get_task": Access(WORK_TASKS),
+    "tasks.claim": Access(WORK_TASKS),
+    "tasks.unclaim": Access(WORK_TASKS),
+    "tasks.assign": Access(ASSIGN_TASKS),
+    "tasks.add_comment": Access(WORK_TASKS),
+    "tasks.complete": Access(WORK_TASKS),
+    "task_drafts.get_draft": Access(WORK_TASKS),
+    "task_drafts.put_draft": Access(WORK_TASKS),
+    "definitions.list_definitions": Access(READ_DEFINITIONS),
+    "definitions.deploy": Access(DEPLOY_DEFINITIONS),
+    "definitions.bpmn": Access(READ_BPMN),
+    "definitions.compare": Access(READ_DEFINITIONS),
+    "incidents.list_incidents": Access(READ_INCIDENTS),
+    "incidents.retry": Access(MANAGE_INCIDENTS),
+    "outbox.list_outbox": Access(READ_OUTBOX),
+    "outbox.retry": Access(MANAGE_OUTBOX),
+    "reports.summary": Access(READ_REPORTS),
+    "reports.summary_csv": Access(READ_REPORTS),
+    "audit.sample": Access(DRAW_AUDIT_SAMPLE),
+    "workload.workload": Access(SEE_WORKLOAD),
+    # Staff pages.
+    "inbox.inbox": Access(WORK_TASKS),
+    "task_pages.show": Access(WORK_TASKS),
+    "task_pages.claim": Access(WORK_TASKS),
+    "task_pages.unclaim": Access(WORK_TASKS),
+    "task_pages.assign": Access(ASSIGN_TASKS),
+    "task_pages.comment": Access(WORK_TASKS),
+    "task_pages.complete": Access(WORK_TASKS),
+    "task_pages.preview": Access(WORK_TASKS),
+    "draft_pages.show": Access(WORK_TASKS),
+    "draft_pages.save": Access(WORK_TASKS),
+    "complaint_pages.index": Access(READ_COMPLAINTS),
+    "complaint_pages.show": Access(READ_COMPLAINTS),
+    "complaint_pages.diagram": Access(READ_COMPLAINTS),
+    "complaint_pages.new": Access(ENTER_COMPLAINTS),
+    "complaint_pages.recorded": Access(ENTER_COMPLAINTS),
+    "complaint_pages.attach": Access(ATTACH_FILES),
+    "complaint_pages.attachment": Access(READ_COMPLAINTS),
+    "complaint_pages.letter_pdf": Access(READ_COMPLAINTS),
+    "complaint_pages.letter_posted": Access(RECORD_REPLIES),
+    "complaint_pages.retry": Access(MANAGE_INCIDENTS),
+    "complaint_actions.record_reply": Access(RECORD_REPLIES),
+    "complaint_actions.correct_contact": Access(CORRECT_CONTACT_DETAILS),
+    "complaint_actions.resend_acknowledgement": Access(RESEND_ACKNOWLEDGEMENTS),
+    "complaint_actions.mark_duplicate": Access(MARK_DUPLICATES),
+    "complaint_actions.reopen": Access(REOPEN_COMPLAINTS),
+    "modeler.versions": Access(READ_DEFINITIONS),
+    "modeler.download": Access(READ_DEFINITIONS),
+    "modeler.compare": Access(READ_DEFINITIONS),
+    "modeler.edit": Access(DEPLOY_DEFINITIONS),
+    "modeler.check": Access(DEPLOY_DEFINITIONS),
+    "modeler.deploy": Access(DEPLOY_DEFINITIONS),
+    "report_pages.index": Access(READ_REPORTS),
+    "report_pages.download": Access(READ_REPORTS),
+    "report_pages.download_pdf": Access(READ_REPORTS),
+    "audit_pages.sample": Access(DRAW_AUDIT_SAMPLE),
+    "team_pages.index": Access(SEE_WORKLOAD),
+    "account_pages.settings": Access(MANAGE_OWN_SETTINGS),
+})

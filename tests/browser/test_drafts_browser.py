@@ -24,7 +24,7 @@ def type_at_end(field, text):
 
 
 def saved(page):
-    page.wait_for_function("document.getElementById('draft-status').textContent.includes('Draft saved')")
+    page.wait_for_function("() => document.getElementById('draft-status').textContent.includes('Draft saved')")
 
 
 def test_typed_answers_survive_a_comment_a_reload_an_outage_and_a_reassignment(api, new_page, shot):  # noqa: F811
@@ -67,7 +67,7 @@ def test_typed_answers_survive_a_comment_a_reload_an_outage_and_a_reassignment(a
     # copy comes back after the reload.
     page.route("**/draft", lambda route: route.abort() if route.request.method == "PUT" else route.continue_())
     type_at_end(note, " No answer at the door.")
-    page.wait_for_function("document.getElementById('draft-status').textContent.startsWith('Not saved yet')")
+    page.wait_for_function("() => document.getElementById('draft-status').textContent.startsWith('Not saved yet')")
     shot(page, "task_draft_unsaved")
     page.unroute("**/draft")
     dialogs = []
@@ -122,7 +122,7 @@ def test_answers_typed_after_the_session_ended_come_back_after_signing_in(api, n
     saved(page)
     page.context.clear_cookies()  # the session ended (timed out, or the server restarted with a new key)
     type_at_end(note, " Then the line went dead.")
-    page.wait_for_function("document.getElementById('draft-status').textContent.startsWith('Not saved yet')")
+    page.wait_for_function("() => document.getElementById('draft-status').textContent.startsWith('Not saved yet')")
     page.get_by_role("button", name="Complete").click()
     page.wait_for_url("**/login?next=**")
     assert "You had been signed out, so nothing was sent" in page.inner_text(".flashes")

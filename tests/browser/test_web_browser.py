@@ -58,19 +58,24 @@ def chromium():
 
 @pytest.fixture
 def new_page(chromium, live_server):
-    """``new_page()`` opens a page in a fresh browser context (its own cookies)."""
+    """``new_page()`` opens a page in a fresh browser context (its own cookies). Any page
+    that breaks our Content-Security-Policy fails the test."""
     contexts = []
+    blocked = []
 
     def open_page():
         context = chromium.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
         return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked something"
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..models import Definition
 from ..xml_safety import UnsafeXml, parse_xml
 from .lint import Linter, Problem
+from .multi_instance import DEFAULT_MAX_INSTANCES
 from .parser import ComplaintsBpmnParser
 
 if TYPE_CHECKING:
@@ -78,9 +79,10 @@ class Parsed:
 
 
 def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
-                 key: str | None = None) -> tuple[Parsed | None, list[Problem]]:
+                 key: str | None = None, max_instances: int = DEFAULT_MAX_INSTANCES,
+                 ) -> tuple[Parsed | None, list[Problem]]:
     """Validate a bundle; return the parsed specs (``None`` on failure) and all problems."""
-    linter = Linter(files, handler_names)
+    linter = Linter(files, handler_names, max_instances)
     bpmn_roots: dict[str, _Element] = {}
     dmn_roots: dict[str, _Element] = {}
     for name, text in sorted(files.items()):

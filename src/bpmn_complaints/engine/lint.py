@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 import jsonschema
 
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
+from .multi_instance import DEFAULT_MAX_INSTANCES
+from .timer_limits import TimerOutOfBounds, check_timer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -50,7 +53,9 @@ class Problem:
 class Linter:
     """Collects problems for one bundle of files (name -> text)."""
 
-    def __init__(self, files: dict[str, str], handler_names: set[str]) -> None:
+    def __init__(self, files: dict[str, str], handler_names: set[str],
+                 max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
+        self.max_instances = max_instances
         self.files = files
         self.handler_names = handler_names
         self.problems: list[Problem] = []
@@ -76,6 +81,28 @@ class Linter:
         unknown = expressions.check_functions(compiled, KNOWN_FUNCTIONS)
         if unknown:
             self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
+
+    def _cardinality(self, file: str, element: str | None, loop: _Element) -> None:
+        """A literal cardinality within ``MULTI_INSTANCE_MAX`` (an expression or a collection
+        is counted at run time)."""
+        node = loop.find("bpmn:loopCardinality", NS)
+        literal = normalize(node.text or "") if node is not None else ""
+        if literal.isdigit() and int(literal) > self.max_instances:
+            self.add(file, element, f"the loop cardinality {literal} is more than the maximum of "
+                                    f"{self.max_instances} instances (MULTI_INSTANCE_MAX)")
+
+    def _timer_bounds(self, file: str, element: str | None, kind: str, text: str | None) -> None:
+        """A literal timer the engine can compute and run in bounded time (an expression is
+        checked when the timer starts)."""
+        literal = expressions.parse_timer_literal(normalize(text or ""))
+        if literal is None:
+            return
+        try:
+            check_timer(kind, literal, datetime.now(UTC))
+        except TimerOutOfBounds as err:
+            self.add(file, element, f"the timer {kind}: {err}")
+        except (ValueError, OverflowError) as err:
+            self.add(file, element, f"the timer {kind} {literal!r} cannot be computed: {err}")
 
     def script(self, file: str, element: str | None, text: str | None, what: str) -> None:
         try:
@@ -126,6 +153,9 @@ class Linter:
                 node = timer.find(f"bpmn:{kind}", NS)
                 if node is not None:
                     self.expression(file, owner, node.text, f"the timer {kind}", allow_timer_literal=True)
+                    self._timer_bounds(file, owner, kind, node.text)
+        for loop in process.iterfind(".//bpmn:multiInstanceLoopCharacteristics", NS):
+            self._cardinality(file, _ancestor(loop, 1).get("id"), loop)
         for task in process.iterfind(".//bpmn:scriptTask", NS):
             script = task.find("bpmn:script", NS)
             self.script(file, task.get("id"), script.text if script is not None else "", "the script")

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowPar
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
 
 from ..expressions.dialects import BindingError, read_assignment, read_binding
+from .multi_instance import bound_multi_instances
 from .specs import ServiceTask, clocked_timer
 from .workarounds import freeze_start
 
@@ -129,6 +130,7 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
 def _finish(process_spec: BpmnProcessSpec) -> None:
     clock_timers(process_spec)
     freeze_start(process_spec)
+    bound_multi_instances(process_spec)
 
 
 def clock_timers(process_spec: BpmnProcessSpec) -> None:

@@ -46,7 +46,8 @@ __all__ = ["Run", "RunawayProcess", "cancel", "complete_task", "fire_timers", "l
 
 def _script_engine(run: Run) -> ComplaintScriptEngine:
     return ComplaintScriptEngine(get_clock().now, business_calendar(),
-                                 lambda task, **kw: call_handler(run, task, **kw))
+                                 lambda task, **kw: call_handler(run, task, **kw),
+                                 max_instances=int(current_app.config["MULTI_INSTANCE_MAX"]))
 
 
 def _max_bytes() -> int:

@@ -27,6 +27,7 @@ from .. import expressions
 from ..business_calendar import BusinessCalendar
 from ..expressions.dialects import normalize
 from ..expressions.functions import Functions
+from .multi_instance import DEFAULT_MAX_INSTANCES
 
 
 def _iso(moment: datetime) -> str:
@@ -91,8 +92,10 @@ class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     environment: SafeEnvironment
 
     def __init__(self, now: Callable[[], datetime], calendar: BusinessCalendar,
-                 service_caller: Callable[..., Any] | None = None) -> None:
+                 service_caller: Callable[..., Any] | None = None,
+                 max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
         self.now = now
+        self.max_instances = max_instances  # per multi-instance activity (.multi_instance)
         self.calendar = calendar
         self.service_caller = service_caller
         super().__init__(environment=SafeEnvironment(time_functions(now, calendar)))

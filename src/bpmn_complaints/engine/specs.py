@@ -21,6 +21,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 
+from .timer_limits import check_cycle, check_duration
+
 if TYPE_CHECKING:
     from .script_engine import ComplaintScriptEngine
 
@@ -76,8 +78,9 @@ class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = _engine(my_task).evaluate_timer(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
             start = _now(my_task)
+            check_duration(expression, start)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
             event_value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
             my_task._set_internal_data(event_value=event_value)
         if TimerEventDefinition.get_datetime(event_value) <= _now(my_task):
@@ -91,6 +94,7 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = _engine(my_task).evaluate_timer(my_task, self.expression)
+            check_cycle(expression, now)
             event_value = _parse_cycle(expression, now)
         ready = False
         if event_value["cycles"] != 0:

@@ -2,6 +2,9 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from ..input_limits import MAX_INT
+from ..services.staff_actions import CHANNELS
+
 PRIORITIES = ("urgent", "high", "normal", "low")
 
 
@@ -185,7 +188,7 @@ class ComplaintDetail(ComplaintSummary):
 
 class Page(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class ComplaintQuery(Page):
@@ -303,8 +306,8 @@ class DeployJson(Schema):
 
 
 class CompareQuery(Schema):
-    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1, max=MAX_INT))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
 
 
 class DefinitionChange(Schema):
@@ -330,11 +333,26 @@ class DefinitionList(Schema):
 
 class MessageIn(Schema):
     reference = fields.String(required=True)
-    token = fields.String(load_default=None)
+    token = fields.String(load_default=None, metadata={"description": "the complainant's status token"})
     payload = fields.Dict(load_default=dict)
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS), metadata={
+        "description": "staff recording a complainant_* reply: how it reached them"})
 
 
 class MessageOut(Schema):
     reference = fields.String()
     message = fields.String()
     status = fields.String()
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "a stable machine code, e.g. validation_failed"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    details = fields.Raw(required=True, metadata={
+        "description": "more about it: per-field messages for validation_failed, the problems of a deploy"})
+
+
+class Error(Schema):
+    """Every error the API sends: ``{"error": {"code", "message", "details"}}``."""
+
+    error = fields.Nested(ErrorBody, required=True)

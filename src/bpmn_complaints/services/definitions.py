@@ -8,6 +8,7 @@ from ..db import trail
 from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
+from ..input_limits import bounded_int
 from ..models import Definition
 from .compare import compare
 
@@ -15,7 +16,8 @@ from .compare import compare
 def validate(files: dict[str, str], key: str | None = None):
     """Parse and check a bundle. :raises DeployFailed: listing every problem."""
     registry = current_app.extensions["complaints_handlers"]
-    parsed, problems = parse_bundle(files, registry.names(), current_app.config["MAX_DEFINITION_BYTES"], key)
+    parsed, problems = parse_bundle(files, registry.names(), current_app.config["MAX_DEFINITION_BYTES"], key,
+                                    max_instances=current_app.config["MULTI_INSTANCE_MAX"])
     if problems:
         raise DeployFailed(
             f"the definition has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was deployed",
@@ -56,9 +58,10 @@ def get_definition(key: str, version: int | str) -> Definition:
         query = query.order_by(Definition.version.desc()).limit(1)
     else:
         try:
-            query = query.where(Definition.version == int(version))
+            number = int(version)
         except (TypeError, ValueError):
             raise NotFound(f"no definition {key} version {version}: a version is a number or 'latest'") from None
+        query = query.where(Definition.version == bounded_int(number, "version"))
     definition = db.session.scalar(query)
     if definition is None:
         raise NotFound(f"no definition {key} version {version}")

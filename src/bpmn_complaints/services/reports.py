@@ -34,13 +34,20 @@ def default_period(today: date) -> tuple[date, date]:
     return (first - timedelta(days=1)).replace(day=1), first
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def period_for(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The period to report on: the last full month when neither bound is given; up to
     and including today when only ``start`` is; the month that ends at ``end`` when only
     ``end`` is.
 
-    :raises ValueError: when the period does not end after it starts.
+    :raises ValueError: when the period does not end after it starts, or a bound is outside
+        the years :data:`FIRST_YEAR` to :data:`LAST_YEAR` (the trend lists every month).
     """
+    for bound in (start, end):
+        if bound is not None and not FIRST_YEAR <= bound.year <= LAST_YEAR:
+            raise ValueError(f"a date of the period must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     if start is None and end is None:
         return default_period(today)
     end = end or today + timedelta(days=1)

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from ..db import run_change
 from ..exceptions import Conflict, NotFound
-from ..policy import READ_COMPLAINTS
+from ..policy import MARK_DUPLICATES, READ_COMPLAINTS, REOPEN_COMPLAINTS, RESEND_ACKNOWLEDGEMENTS
 from ..schemas.staff_actions import ContactCorrection, DuplicateMark, RecordedReply, Reopening
 from ..services import staff_actions as service
 from .auth import me, staff_required
@@ -55,7 +55,7 @@ def correct_contact(reference):
 
 
 @bp.route("/<reference>/acknowledgement", methods=["POST"])
-@staff_required(READ_COMPLAINTS)
+@staff_required(RESEND_ACKNOWLEDGEMENTS)
 def resend_acknowledgement(reference):
     try:
         run_change(service.resend_acknowledgement, reference, me())
@@ -67,7 +67,7 @@ def resend_acknowledgement(reference):
 
 
 @bp.route("/<reference>/duplicate", methods=["POST"])
-@staff_required(READ_COMPLAINTS)
+@staff_required(MARK_DUPLICATES)
 def mark_duplicate(reference):
     try:
         form = DuplicateMark().load(request.form)
@@ -83,7 +83,7 @@ def mark_duplicate(reference):
 
 
 @bp.route("/<reference>/reopen", methods=["POST"])
-@staff_required(READ_COMPLAINTS)
+@staff_required(REOPEN_COMPLAINTS)
 def reopen(reference):
     try:
         form = Reopening().load({"reason": request.form.get("reason", "").strip()})

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
+from ..input_limits import bounded_int
 from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS, RECORD_REPLIES
 from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
 from ..services import attachments, case_file, downloads, instances, letters, staff_actions
@@ -64,7 +65,7 @@ def index():
         return redirect(url_for("complaint_pages.show", reference=reference))
     args = {k: v for k, v in request.args.items() if v != "" and k in ("state", "priority", "q")}
     query = ComplaintQuery(exclude=("limit", "offset")).load(args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, bounded_int(request.args.get("page", 1, type=int) or 1, "page") or 1)
     size = current_app.config["INBOX_PAGE_SIZE"]
     items, total, capped = service.list_complaints(me(), **query, limit=size, offset=(page - 1) * size)
     pages = max(1, -(-total // size))

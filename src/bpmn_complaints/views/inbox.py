@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from ..input_limits import bounded_int
 from ..policy import SEE_ALL_TASKS, WORK_TASKS, allows
 from ..schemas.resources import PRIORITIES, TaskQuery
 from ..services import tasks as service
@@ -17,7 +18,7 @@ SORTS = (("due", "Due date"), ("priority", "Priority"), ("created", "Oldest firs
 def inbox():
     args = {k: v for k, v in request.args.items() if v != "" and k in ("scope", "priority", "overdue", "lane", "sort")}
     query = TaskQuery(exclude=("limit", "offset", "reference", "state")).load(args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = max(1, bounded_int(request.args.get("page", 1, type=int) or 1, "page") or 1)
     size = current_app.config["INBOX_PAGE_SIZE"]
     user = me()
     items, total = service.list_tasks(user, **query, limit=size, offset=(page - 1) * size)

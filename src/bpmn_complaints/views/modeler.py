@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..db import run_change
 from ..exceptions import BadRequest
+from ..input_limits import bounded_int
 from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
 from ..services import definitions as service
 from . import vendor
@@ -34,8 +35,8 @@ def compare(key):
     """What changed between two versions (ISO 10002 8.7); by default the latest against
     the one before it."""
     latest = service.get_definition(key, "latest").version
-    new = request.args.get("to", type=int) or latest
-    old = request.args.get("from", type=int) or max(1, new - 1)
+    new = bounded_int(request.args.get("to", 0, type=int) or 0, "to") or latest
+    old = bounded_int(request.args.get("from", 0, type=int) or 0, "from") or max(1, new - 1)
     result = service.compare_versions(key, old, new)
     versions = list(range(latest, 0, -1))
     return render_template("process/compare.html", result=result, versions=versions, areas=AREAS)

@@ -10,6 +10,7 @@ from ..db import run_change, trail
 from ..engine import runtime
 from ..extensions import db
 from ..models import Complaint, Incident, Job, ProcessInstance
+from .budget import JobTimeout, time_budget
 
 
 def run_job(owner: str, job_id: int) -> int:
@@ -18,9 +19,16 @@ def run_job(owner: str, job_id: int) -> int:
 
     A failure is recorded on the job, which is tried again with backoff; after
     ``JOB_MAX_ATTEMPTS`` failures the instance gets an incident and the job is dropped.
+    A job that runs longer than ``JOB_TIME_BUDGET_SECONDS`` is stopped and becomes an
+    incident at once.
     """
     try:
-        return run_change(_run, owner, job_id)
+        with time_budget(current_app.config["JOB_TIME_BUDGET_SECONDS"]):
+            return run_change(_run, owner, job_id)
+    except JobTimeout as err:  # it would hang again: an incident at once
+        db.session.rollback()
+        run_change(_failed, job_id, err, True)
+        return 0
     except Exception as err:  # recorded on the job; a job that keeps failing becomes an incident
         db.session.rollback()
         run_change(_failed, job_id, err)
@@ -44,14 +52,14 @@ def _run(owner: str, job_id: int) -> int:
     return 1
 
 
-def _failed(job_id: int, err: Exception) -> None:
+def _failed(job_id: int, err: BaseException, final: bool = False) -> None:
     job = db.session.get(Job, job_id)
     if job is None:
         return
     job.attempts += 1
     job.last_error = f"{type(err).__name__}: {err}"
     job.lock_owner = job.lock_expires_at = None
-    if job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
+    if not final and job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
         job.due_at = utcnow() + timedelta(seconds=2 ** job.attempts)
         return
     instance = db.session.get(ProcessInstance, job.instance_id)
