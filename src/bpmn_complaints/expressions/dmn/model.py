@@ -281,10 +281,27 @@ class Model:
         return value
 
     def type_checker(self, name: str) -> Callable[[Any], bool]:
+        """``instance of`` an item definition: the type only (allowed values are not part of it)."""
         def check(value: Any) -> bool:
-            interp = Interpreter(BUILTINS)
-            return self.conforms(value, name, interp) is not None
+            return self._instance(value, self.items[name])
         return check
+
+    def _instance(self, value: Any, item: ItemDefinition, element: bool = False) -> bool:
+        if value is None:
+            return False
+        if item.is_collection and not element:
+            return isinstance(value, list) and all(x is None or self._instance(x, item, True) for x in value)
+        if item.components:
+            return isinstance(value, dict) and all(
+                c.name in value and (value[c.name] is None or self._instance(value[c.name], c))
+                for c in item.components)
+        base = _base(item.type_ref)
+        if base == "Any" or item.type_ref is None:
+            return True
+        if base is not None:
+            return v.kind(value) == base
+        inner = self.items.get(item.type_ref)
+        return inner is None or self._instance(value, inner)
 
 
 class _Run:

@@ -163,7 +163,8 @@ def parse_time(text: str) -> dt.time | None:
         hour, minute, second = int(m[1]), int(m[2]), int(m[3])
         if hour == 24 and minute == 0 and second == 0:
             hour = 0
-        micro = int((m[4] or ".0")[1:7].ljust(6, "0"))
+        # FEEL keeps milliseconds: finer digits are dropped.
+        micro = int((m[4] or ".0")[1:4].ljust(3, "0")) * 1000
         return dt.time(hour, minute, second, micro, tzinfo=_zone(m[5]))
     except ValueError:
         return None
@@ -437,6 +438,8 @@ def _split(_i: Any, string: Any, delimiter: Any) -> Any:
 
 @builtin("string join", "list, delimiter?")
 def _join(_i: Any, list: Any, delimiter: Any) -> Any:
+    if _str(list):
+        list = [list]
     if not isinstance(list, type([])) or (delimiter is not None and not _str(delimiter)):
         return None
     if not all(x is None or _str(x) for x in list):
@@ -577,6 +580,8 @@ def _bools(args: list[Any]) -> list[Any] | None:
 
 @builtin("all", "list*")
 def _all(_i: Any, list: Any) -> Any:
+    if not list:
+        return None
     if len(list) == 1 and not isinstance(list[0], type([])) and not isinstance(list[0], bool):
         return None
     items = _bools(list) if list else []
@@ -589,6 +594,8 @@ def _all(_i: Any, list: Any) -> Any:
 
 @builtin("any", "list*")
 def _any(_i: Any, list: Any) -> Any:
+    if not list:
+        return None
     if len(list) == 1 and not isinstance(list[0], type([])) and not isinstance(list[0], bool):
         return None
     items = _bools(list) if list else []
@@ -728,12 +735,17 @@ def _sort(interp: Any, list: Any, precedes: Any) -> Any:
 
 # -- numbers ------------------------------------------------------------------------
 
+_ZERO = D(0)
+
+
 def _scaled(n: Any, scale: Any, rounding: str) -> Any:
-    if not _num(n):
+    if not _num(n) or not _num(scale):
         return None
-    s = _int(scale) if scale is not None else 0
+    s = int(scale)
     if not -6111 <= s <= 6176:
         return None
+    if n.as_tuple().exponent >= -s and s >= 0:  # already as precise as asked
+        return n
     return n.quantize(D(1).scaleb(-s), rounding=rounding, context=CONTEXT)
 
 
@@ -742,33 +754,33 @@ def _decimal(_i: Any, n: Any, scale: Any) -> Any:
     return _scaled(n, scale, decimal.ROUND_HALF_EVEN) if scale is not None else None
 
 
-@builtin("floor", "n, scale?")
-def _floor(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("floor", "n", "n, scale")
+def _floor(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_FLOOR)
 
 
-@builtin("ceiling", "n, scale?")
-def _ceiling(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("ceiling", "n", "n, scale")
+def _ceiling(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_CEILING)
 
 
-@builtin("round up", "n, scale?")
-def _round_up(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("round up", "n", "n, scale")
+def _round_up(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_UP)
 
 
-@builtin("round down", "n, scale?")
-def _round_down(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("round down", "n", "n, scale")
+def _round_down(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_DOWN)
 
 
-@builtin("round half up", "n, scale?")
-def _round_half_up(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("round half up", "n", "n, scale")
+def _round_half_up(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_HALF_UP)
 
 
-@builtin("round half down", "n, scale?")
-def _round_half_down(_i: Any, n: Any, scale: Any) -> Any:
+@builtin("round half down", "n", "n, scale")
+def _round_half_down(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
     return _scaled(n, scale, decimal.ROUND_HALF_DOWN)
 
 
@@ -1020,7 +1032,8 @@ def _context_put(_i: Any, context: Any, key: Any = None, value: Any = None, keys
         inner = context.get(path[0])
         if not isinstance(inner, dict):
             return None
-        return {**context, path[0]: _context_put(_i, inner, None, value, path[1:])}
+        nested = _context_put(_i, inner, None, value, path[1:])
+        return None if nested is None else {**context, path[0]: nested}
     if not _str(key):
         return None
     return {**context, key: value}

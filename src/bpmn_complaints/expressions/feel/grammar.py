@@ -87,6 +87,7 @@ fparam: name (":" TYPE_TEXT)?
         | "]" expression ".." expression "]"         -> iv_oc
         | "[" expression ".." expression ")"         -> iv_co
         | "[" expression ".." expression "]"         -> iv_cc
+        | "(" CMP additive ")"                       -> iv_cmp
 centry: (name | STRING) ":" expression
 
 name: NAME+
@@ -99,7 +100,7 @@ TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
 SPECIAL_TYPE.3: /(date\s+and\s+time|days\s+and\s+time\s+duration|years\s+and\s+months\s+duration)\b/
 NAME: /(?!(?:and|or|in|for|return|if|then|else|some|every|satisfies|between|function|external|true|false|null|instance\s+of)(?![A-Za-z0-9_'\u00C0-\uFFFF]))[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_'\u00C0-\uFFFF]*/
-NUMBER: /\d+(\.\d+)?|(?<![.\d])\.\d+/
+NUMBER: /(\d+(\.\d+)?|(?<![.\d])\.\d+)([eE][+-]?\d+)?/
 STRING: /"(\\.|[^"\\])*"/
 
 %ignore /\s+/
@@ -291,6 +292,10 @@ class _Tree(Transformer[Token, Any]):
     def in_(self, value: Any, test: Any) -> Any:
         return ("in", value, [test])
 
+    @v_args(inline=True)
+    def in_one_cmp(self, value: Any, op: Token, operand: Any) -> Any:
+        return ("in", value, [("put_cmp", str(op), operand)])
+
     def in_many(self, items: list[Any]) -> Any:
         return ("in", items[0], items[1:])
 
@@ -346,7 +351,7 @@ class _Tree(Transformer[Token, Any]):
 
     @v_args(inline=True)
     def number(self, token: Token) -> Any:
-        return ("num", Decimal(str(token)))
+        return ("num", Decimal(str(token)) + 0)
 
     @v_args(inline=True)
     def string(self, token: Token) -> Any:
@@ -399,6 +404,10 @@ class _Tree(Transformer[Token, Any]):
     @v_args(inline=True)
     def iv_co(self, start: Any, end: Any) -> Any:
         return ("range", start, end, True, False)
+
+    @v_args(inline=True)
+    def iv_cmp(self, op: Token, value: Any) -> Any:
+        return ("range_cmp", str(op), value)
 
     @v_args(inline=True)
     def iv_cc(self, start: Any, end: Any) -> Any:

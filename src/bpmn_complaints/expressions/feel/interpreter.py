@@ -130,9 +130,19 @@ class Interpreter:
 
     def _range(self, node: Any, scope: Scope) -> Any:
         start, end = self.eval(node[1], scope), self.eval(node[2], scope)
-        if start is not None and end is not None and v.kind(start) != v.kind(end):
+        if start is None or end is None or v.kind(start) != v.kind(end):
             return None
         return Range(start, end, node[3], node[4])
+
+    def _range_cmp(self, node: Any, scope: Scope) -> Any:
+        op, value = node[1], self.eval(node[2], scope)
+        if value is None:
+            return None
+        if op in ("<", "<="):
+            return Range(None, value, False, op == "<=", unbounded=True)
+        if op in (">", ">="):
+            return Range(value, None, op == ">=", False, unbounded=True)
+        return v.UnaryTest(op, value)
 
     def _if(self, node: Any, scope: Scope) -> Any:
         return self.eval(node[2] if self.eval(node[1], scope) is True else node[3], scope)
@@ -248,6 +258,8 @@ class Interpreter:
             else:
                 domain = self.eval(start, inner)
                 if isinstance(domain, Range):
+                    if v.compare(domain.start, domain.end) == 1:
+                        raise FeelError("the range runs backwards")
                     domain = _number_range(domain.start, domain.end, domain)
                 domain = _as_list(domain)
             for item in domain:
@@ -421,16 +433,20 @@ def _uses_item(node: Any) -> bool:
     return False
 
 
-def _member(value: Any, target: Any) -> bool | None:
+def _member(value: Any, target: Any, nested: bool = False) -> bool | None:
+    if target is None:
+        return None if not nested else value is None
     if isinstance(target, Range):
         return target.contains(value)
+    if isinstance(target, v.UnaryTest):
+        return target.test(value)
     if isinstance(target, Function):
         return None
     same = v.equal(value, target)
     if same:
         return True
-    if isinstance(target, list) and not isinstance(value, list):
-        return any(v.equal(value, item) for item in target)
+    if isinstance(target, list) and not nested:
+        return any(_member(value, item, True) is True for item in target)
     return same
 
 

@@ -46,9 +46,13 @@ class Range:
     end: Any
     start_included: bool
     end_included: bool
+    # A range written as a comparison, (< 10), has no start; (null..10) has a null one.
+    unbounded: bool = False
 
     def contains(self, value: Any) -> bool | None:
         if value is None:
+            return None
+        if not self.unbounded and (self.start is None or self.end is None):
             return None
         if self.start is not None:
             low = compare(self.start, value)
@@ -63,6 +67,18 @@ class Range:
             if high > 0 or (high == 0 and not self.end_included):
                 return False
         return True
+
+
+@dataclass(frozen=True)
+class UnaryTest:
+    """``(= x)`` or ``(!= x)`` as a value: a test, not a range."""
+
+    op: str
+    value: Any
+
+    def test(self, value: Any) -> bool | None:
+        same = equal(value, self.value)
+        return same if self.op == "=" or same is None else not same
 
 
 @dataclass
@@ -111,6 +127,8 @@ def kind(value: Any) -> str:
         return "context"
     if isinstance(value, Range):
         return "range"
+    if isinstance(value, UnaryTest):
+        return "unary test"
     if isinstance(value, Function):
         return "function"
     return type(value).__name__
@@ -180,10 +198,20 @@ def equal(a: Any, b: Any) -> bool | None:
                 return same
         return True
     if isinstance(a, Range):
+        if a.start is None or b.start is None:
+            if not (a.start is None and b.start is None):
+                return False
+            return a.end_included == b.end_included and bool(equal(a.end, b.end))
+        if a.end is None or b.end is None:
+            if not (a.end is None and b.end is None):
+                return False
+            return a.start_included == b.start_included and bool(equal(a.start, b.start))
         return (a.start_included == b.start_included and a.end_included == b.end_included
                 and bool(equal(a.start, b.start)) and bool(equal(a.end, b.end)))
     if isinstance(a, Function):
         return a is b
+    if isinstance(a, UnaryTest):
+        return a.op == b.op and bool(equal(a.value, b.value))
     if isinstance(a, (dt.datetime, dt.time)):
         if (_offset(a) is None) != (_offset(b) is None):
             return False
@@ -329,7 +357,7 @@ def power(a: Any, b: Any) -> Any:
 
 _DURATION = re.compile(
     r"(?P<sign>-)?P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d*)?)S)?)?"
 )
 
 
@@ -431,8 +459,9 @@ def _zone_suffix(value: dt.datetime | dt.time) -> str:
     if offset == dt.timedelta(0):
         return "Z"
     sign = "-" if offset < dt.timedelta(0) else "+"
-    minutes = int(abs(offset).total_seconds() // 60)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    seconds = int(abs(offset).total_seconds())
+    text = f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+    return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
 
 
 def _format_time(value: dt.time) -> str:
