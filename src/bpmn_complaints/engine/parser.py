@@ -20,6 +20,8 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowPar
 from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
 
 from ..expressions.dialects import BindingError, read_assignment, read_binding
+from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from .decisions import FeelDecisionEngine
 from .specs import ServiceTask, clocked_timer
 from .workarounds import freeze_start
 
@@ -111,6 +113,26 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         full_tag("userTask"): (AssignedUserTaskParser, UserTask),
         full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
     }
+
+    def add_dmn_xml(self, node: _Element, filename: str | None = None) -> None:
+        super().add_dmn_xml(node, filename)
+        if dmn_dialect(node) == "feel":
+            # SpiffWorkflow knows a DMN file by its first decision; a FEEL model (a DRD) may
+            # be called by any of its decisions.
+            decisions = list(node.iterfind("{*}decision"))
+            first = self.dmn_parsers.get(decisions[0].get("id")) if decisions else None
+            for decision in decisions if first is not None else []:
+                if decision.get("id"):
+                    self.dmn_parsers.setdefault(decision.get("id"), first)
+
+    def get_engine(self, decision_ref: str, node: _Element) -> Any:
+        dmn_parser = self.dmn_parsers.get(decision_ref)
+        if dmn_parser is not None and dmn_dialect(dmn_parser.node) == "feel":
+            try:
+                return FeelDecisionEngine(read_model(dmn_parser.node), decision_ref)
+            except DmnError as err:
+                raise ValidationException(str(err), node=node, file_name=dmn_parser.filename) from None
+        return super().get_engine(decision_ref, node)
 
     def get_spec(self, process_id: str, required: bool = True) -> BpmnProcessSpec | None:
         spec = super().get_spec(process_id, required)

@@ -13,15 +13,23 @@ User and manual tasks are offered to their lane. Camunda Modeler's Assignment pa
 assignee=".." candidateGroups=".."/>`` (8); :func:`read_assignment` turns those into our
 ``assignee`` and ``candidateGroup`` properties.
 
-Conditions, timers and other expressions keep the wrapper their modeler put around them
-(Camunda 7's ``${...}``, Camunda 8's leading ``=``); :func:`normalize` takes it off.
+Conditions, timers, parameters and assignments keep the wrapper their modeler put around
+them, and :func:`compile_dialect` reads each by its wrapper with that dialect's grammar:
+``${...}`` and ``#{...}`` are JUEL (:mod:`.juel`, Camunda 7), a leading ``=`` is FEEL
+(:mod:`.feel`, Camunda 8), anything else is our Python-like language (SpiffArena). All three
+run in this package's bounded evaluators; none reaches Python's ``eval``. A DMN file's
+dialect is what it declares (:func:`dmn_dialect`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from .compiler import Expression, compile_expression
+from .errors import ExpressionError
+from .feel import compile_feel
+from .juel import JUEL_FUNCTIONS, is_juel, juel_tree
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -98,7 +106,7 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             text = (p.text or "").strip()
             # Camunda's schema requires the name; a diagram without one still gets a None key.
             name = cast(str, p.get("name"))
-            params[name] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
+            params[name] = text if is_juel(text) else _literal(text)
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
         if _camunda_attr(node, attr):
@@ -113,7 +121,7 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             source = (p.get("source") or "").strip()
             # Zeebe's schema requires the target; a diagram without one still gets a None key.
             target = cast(str, p.get("target"))
-            params[target] = source[1:].strip() if source.startswith("=") else _literal(source)
+            params[target] = source if is_feel(source) else _literal(source)
         return ServiceBinding(
             handler=definition.get("type", ""),
             dialect="zeebe",
@@ -125,12 +133,13 @@ def read_binding(node: _Element) -> ServiceBinding | None:
 
 def _camunda_value(text: str) -> str:
     text = text.strip()
-    return text[2:-1].strip() if text.startswith("${") and text.endswith("}") else _literal(text)
+    # ${...} and #{...} are both JUEL expressions; anything else is a literal name.
+    return text if is_juel(text) else _literal(text)
 
 
 def _zeebe_value(text: str) -> str:
     text = text.strip()
-    return text[1:].strip() if text.startswith("=") else _literal(text)
+    return text if is_feel(text) else _literal(text)
 
 
 def read_assignment(node: _Element) -> dict[str, str]:
@@ -151,7 +160,7 @@ def read_assignment(node: _Element) -> dict[str, str]:
         raise BindingError("candidate users are not supported: offer the task to a group (a lane or one "
                            "candidate group) or set an assignee")
     groups = (raw["candidateGroups"] or "").strip()
-    if groups and "," in groups and not groups.startswith(("=", "${")):
+    if groups and "," in groups and not (is_feel(groups) or is_juel(groups)):
         raise BindingError(f"the task names several candidate groups ({groups}); a task is offered to one "
                            "group here: name one, or use a lane")
     found: dict[str, str] = {}
@@ -162,19 +171,61 @@ def read_assignment(node: _Element) -> dict[str, str]:
     return found
 
 
-_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
+class Compiled(Protocol):
+    """What every dialect compiles to: evaluate against task data, and the names and
+    functions it uses (for deploy-time checks)."""
+
+    source: str
+    names: frozenset[str]
+    functions: frozenset[str]
+    dialect: str
+
+    def evaluate(self, names: Any, functions: Any = None) -> Any: ...
 
 
-def normalize(expression: str) -> str:
-    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
-    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
-    ``=``. What is inside must still be our expression language."""
-    text = (expression or "").strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
-        for pattern, replacement in _JUEL:
-            text = pattern.sub(replacement, text)
-        return text.strip()
-    if text.startswith("=") and not text.startswith("=="):
-        return text[1:].strip()
-    return text
+def is_feel(text: str) -> bool:
+    """Whether ``text`` is a Camunda 8 expression (a leading ``=``)."""
+    stripped = text.strip()
+    return stripped.startswith("=") and not stripped.startswith("==")
+
+
+def dialect_of(text: str) -> str:
+    """``juel``, ``feel`` or ``python``, by the wrapper the modeler wrote."""
+    if is_juel(text):
+        return "juel"
+    if is_feel(text):
+        return "feel"
+    return "python"
+
+
+def unwrap(text: str) -> str:
+    """The text inside a JUEL or FEEL wrapper (for recognising bare timer literals only)."""
+    stripped = (text or "").strip()
+    if is_juel(stripped):
+        return stripped[2:-1].strip()
+    if is_feel(stripped):
+        return stripped[1:].strip()
+    return stripped
+
+
+class _JuelExpression(Expression):
+    dialect = "juel"
+
+
+def compile_dialect(text: str) -> Compiled:
+    """Compile an expression in the dialect its wrapper names (cached per dialect).
+
+    :raises ExpressionError: bad syntax or a construct that dialect does not support here,
+        with the reason.
+    """
+    source = (text or "").strip()
+    kind = dialect_of(source)
+    if kind == "juel":
+        tree, names, functions = juel_tree(source)
+        return _JuelExpression(source, tree, names, functions, JUEL_FUNCTIONS)
+    if kind == "feel":
+        body = source[1:].strip()
+        if not body:
+            raise ExpressionError("the expression is empty", source)
+        return compile_feel(body)
+    return compile_expression(source)

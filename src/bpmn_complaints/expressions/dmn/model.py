@@ -221,12 +221,16 @@ class Model:
 
     # -- running ----------------------------------------------------------------------
 
-    def evaluate(self, decision: str, inputs: Mapping[str, Any]) -> Any:
+    def evaluate(self, decision: str, inputs: Mapping[str, Any], strict: bool = False) -> Any:
         """Evaluate the decision named (or with id) ``decision`` with input data by name.
 
+        An error inside a decision (no rule of a UNIQUE table, say, or two) makes its result
+        null, as the TCK expects; with ``strict`` it raises instead, as a process engine must.
+
         :raises DmnError: an unknown decision or an error in its logic.
+        :raises FeelError: with ``strict``, an error while evaluating.
         """
-        run = _Run(self, inputs)
+        run = _Run(self, inputs, strict)
         key = decision if decision in self.decisions or decision in self.services else self.by_name.get(decision)
         if key in self.services:
             return run.service(self.services[key])
@@ -280,6 +284,18 @@ class Model:
                 return None
         return value
 
+    def decision_outputs(self, decision: str) -> tuple[str, list[str]]:
+        """The decision's variable name and, for a decision table, its output names."""
+        key = decision if decision in self.decisions else self.by_name.get(decision, decision)
+        node = self.decisions.get(key)
+        if node is None:
+            raise DmnError(f"no decision named {decision!r}")
+        var = _child(node, "variable")
+        name = (var.get("name") if var is not None else None) or node.get("name") or key
+        table = _child(node, "decisionTable")
+        outputs = [o.get("name") or "" for o in _children(table, "output")] if table is not None else []
+        return name, outputs
+
     def type_checker(self, name: str) -> Callable[[Any], bool]:
         """``instance of`` an item definition: the type only (allowed values are not part of it)."""
         def check(value: Any) -> bool:
@@ -307,7 +323,8 @@ class Model:
 class _Run:
     """One evaluation of a model: decisions are evaluated once each, on demand."""
 
-    def __init__(self, model: Model, inputs: Mapping[str, Any]) -> None:
+    def __init__(self, model: Model, inputs: Mapping[str, Any], strict: bool = False) -> None:
+        self.strict = strict
         self.model = model
         self.inputs = dict(inputs)
         self.results: dict[str, Any] = {}
@@ -315,7 +332,9 @@ class _Run:
         self.active: set[str] = set()
 
     def _scope_for(self, node: _Element) -> Scope:
-        values: dict[str, Any] = {}
+        # Everything given is in scope (a process's task data has no inputData elements);
+        # declared inputs are coerced to their type.
+        values: dict[str, Any] = dict(self.inputs)
         for req in node.iter():
             kind = _local(req)
             if kind in ("requiredInput",):
@@ -332,9 +351,6 @@ class _Run:
                     values[self.model.bkms[target].get("name", "")] = self.bkm(target)
                 elif target in self.model.services:
                     values[self.model.services[target].get("name", "")] = self.service_function(target)
-        for name, _type in self.model.inputs.values():
-            if name not in values and name in self.inputs:
-                values[name] = self.inputs[name]
         return Scope(values)
 
     def decision(self, key: str) -> Any:
@@ -350,6 +366,8 @@ class _Run:
         try:
             value = self.expression(expr, scope) if expr is not None else None
         except FeelError:
+            if self.strict:
+                raise
             value = None
         value = self.model.conforms(value, var.get("typeRef") if var is not None else None, self.interp)
         self.active.discard(key)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import EvaluationError, ExpressionError
 from . import values
-from .builtins import BUILTINS
+from .builtins import BUILTINS, parse_date, parse_datetime
 from .grammar import parse
 from .interpreter import Interpreter, Scope
 from .values import D, FeelError, Function, Range, YearsMonths
@@ -107,8 +107,13 @@ class FeelExpression:
 
         ``functions`` (Python callables, e.g. ``now``) are offered under their names.
         """
+        functions = functions or {}
         extra = {name: Function([], _python_call(fn), None, name, builtin=True)
-                 for name, fn in (functions or {}).items() if name not in BUILTINS}
+                 for name, fn in functions.items() if name not in BUILTINS}
+        # The caller's clock (tests and the demo move it) for FEEL's now() and today().
+        for name, parse_value in (("now", parse_datetime), ("today", parse_date)):
+            if name in functions:
+                extra[name] = Function([], _clock_call(functions[name], parse_value), None, name, builtin=True)
         scope = Scope({k: from_python(x) for k, x in names.items()})
         return to_python(self.evaluate_feel(scope, extra))
 
@@ -116,6 +121,15 @@ class FeelExpression:
 def _python_call(fn: Any) -> Any:
     def call(_interp: Any, positional: list[Any], named: dict[str, Any]) -> Any:
         return from_python(fn(*[to_python(a) for a in positional], **{k: to_python(x) for k, x in named.items()}))
+    return call
+
+
+def _clock_call(fn: Any, parse_value: Any) -> Any:
+    def call(_interp: Any, positional: list[Any], named: dict[str, Any]) -> Any:
+        if positional or named:
+            return None
+        value = fn()
+        return parse_value(value.replace("+00:00", "Z")) if isinstance(value, str) else from_python(value)
     return call
 
 

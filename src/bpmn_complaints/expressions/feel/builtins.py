@@ -8,11 +8,14 @@ exponential time in Python's engine.
 
 from __future__ import annotations
 
+import builtins as _py
 import datetime as dt
 import decimal
+import importlib
 import math
 import re
 import statistics
+import sys
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,10 +24,8 @@ from ..errors import MAX_LENGTH
 from . import values as v
 from .values import CONTEXT, D, FeelError, Function, Range, YearsMonths
 
-try:  # Python 3.11+
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
+# The parsed form of a pattern, to refuse nested quantifiers (Python 3.11 moved it).
+sre_parse: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 BUILTINS: dict[str, Function] = {}
 
@@ -440,11 +441,11 @@ def _split(_i: Any, string: Any, delimiter: Any) -> Any:
 def _join(_i: Any, list: Any, delimiter: Any) -> Any:
     if _str(list):
         list = [list]
-    if not isinstance(list, type([])) or (delimiter is not None and not _str(delimiter)):
+    if not isinstance(list, _py.list) or (delimiter is not None and not _str(delimiter)):
         return None
-    if not all(x is None or _str(x) for x in list):
+    if not all(item is None or _str(item) for item in list):
         return None
-    return (delimiter or "").join(x for x in list if x is not None)
+    return (delimiter or "").join(item for item in list if item is not None)
 
 
 # -- lists --------------------------------------------------------------------------
@@ -460,14 +461,14 @@ def _items(args: list[Any]) -> list[Any] | None:
 
 @builtin("list contains", "list, element")
 def _list_contains(_i: Any, list: Any, element: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
     return any(v.equal(x, element) for x in list)
 
 
 @builtin("count", "list")
 def _count(_i: Any, list: Any) -> Any:
-    return D(len(list)) if isinstance(list, type([])) else None
+    return D(len(list)) if isinstance(list, _py.list) else None
 
 
 def _extreme(args: list[Any], sign: int) -> Any:
@@ -582,7 +583,7 @@ def _bools(args: list[Any]) -> list[Any] | None:
 def _all(_i: Any, list: Any) -> Any:
     if not list:
         return None
-    if len(list) == 1 and not isinstance(list[0], type([])) and not isinstance(list[0], bool):
+    if len(list) == 1 and not isinstance(list[0], _py.list) and not isinstance(list[0], bool):
         return None
     items = _bools(list) if list else []
     if items is None:
@@ -596,7 +597,7 @@ def _all(_i: Any, list: Any) -> Any:
 def _any(_i: Any, list: Any) -> Any:
     if not list:
         return None
-    if len(list) == 1 and not isinstance(list[0], type([])) and not isinstance(list[0], bool):
+    if len(list) == 1 and not isinstance(list[0], _py.list) and not isinstance(list[0], bool):
         return None
     items = _bools(list) if list else []
     if items is None:
@@ -617,7 +618,7 @@ def _position(items: list[Any], position: Any) -> int:
 
 @builtin("sublist", "list, start position, length?")
 def _sublist(_i: Any, list: Any, start_position: Any, length: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
     start = _position(list, start_position)
     if length is None:
@@ -630,14 +631,14 @@ def _sublist(_i: Any, list: Any, start_position: Any, length: Any) -> Any:
 
 @builtin("append", "list, item*")
 def _append(_i: Any, list: Any, item: Any) -> Any:
-    return [*list, *item] if isinstance(list, type([])) else None
+    return [*list, *item] if isinstance(list, _py.list) else None
 
 
 @builtin("concatenate", "list*")
 def _concatenate(_i: Any, list: Any) -> Any:
-    out: type([]) = []  # type: ignore[valid-type]
+    out: _py.list[Any] = []
     for part in list:
-        if not isinstance(part, type([])):
+        if not isinstance(part, _py.list):
             return None
         out.extend(part)
     return out
@@ -645,7 +646,7 @@ def _concatenate(_i: Any, list: Any) -> Any:
 
 @builtin("insert before", "list, position, newItem")
 def _insert_before(_i: Any, list: Any, position: Any, newItem: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
     i = _position(list, position)
     return [*list[:i], newItem, *list[i:]]
@@ -653,7 +654,7 @@ def _insert_before(_i: Any, list: Any, position: Any, newItem: Any) -> Any:
 
 @builtin("remove", "list, position")
 def _remove(_i: Any, list: Any, position: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
     i = _position(list, position)
     return [*list[:i], *list[i + 1:]]
@@ -661,14 +662,14 @@ def _remove(_i: Any, list: Any, position: Any) -> Any:
 
 @builtin("reverse", "list")
 def _reverse(_i: Any, list: Any) -> Any:
-    return list[::-1] if isinstance(list, type([])) else None
+    return list[::-1] if isinstance(list, _py.list) else None
 
 
 @builtin("index of", "list, match")
 def _index_of(_i: Any, list: Any, match: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
-    return [D(i + 1) for i, x in enumerate(list) if v.equal(x, match)]
+    return [D(i + 1) for i, item in enumerate(list) if v.equal(item, match)]
 
 
 def _distinct(items: list[Any]) -> list[Any]:
@@ -681,9 +682,9 @@ def _distinct(items: list[Any]) -> list[Any]:
 
 @builtin("union", "list*")
 def _union(_i: Any, list: Any) -> Any:
-    out: type([]) = []  # type: ignore[valid-type]
+    out: _py.list[Any] = []
     for part in list:
-        if not isinstance(part, type([])):
+        if not isinstance(part, _py.list):
             return None
         out.extend(part)
     return _distinct(out)
@@ -691,18 +692,18 @@ def _union(_i: Any, list: Any) -> Any:
 
 @builtin("distinct values", "list")
 def _distinct_values(_i: Any, list: Any) -> Any:
-    return _distinct(list) if isinstance(list, type([])) else None
+    return _distinct(list) if isinstance(list, _py.list) else None
 
 
 @builtin("flatten", "list")
 def _flatten(_i: Any, list: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
-    out: type([]) = []  # type: ignore[valid-type]
-    stack = [iter(list)]
+    out: _py.list[Any] = []
+    stack: _py.list[Any] = [iter(list)]
     while stack:
         for x in stack[-1]:
-            if isinstance(x, type([])):
+            if isinstance(x, _py.list):
                 stack.append(iter(x))
                 break
             out.append(x)
@@ -713,7 +714,7 @@ def _flatten(_i: Any, list: Any) -> Any:
 
 @builtin("sort", "list, precedes?")
 def _sort(interp: Any, list: Any, precedes: Any) -> Any:
-    if not isinstance(list, type([])):
+    if not isinstance(list, _py.list):
         return None
     import functools
 
@@ -959,50 +960,51 @@ def _range_fn(name: str, fn: Callable[[Range, Range], bool]) -> None:
         return fn(_as_range(first), _as_range(second))
 
 
-def _before(a: Range, b: Range) -> bool:
+def _r_before(a: Range, b: Range) -> bool:
     return _lt(a.end, b.start) or (_eq(a.end, b.start) and not (a.end_included and b.start_included))
 
 
-def _meets(a: Range, b: Range) -> bool:
+def _r_meets(a: Range, b: Range) -> bool:
     return a.end_included and b.start_included and _eq(a.end, b.start)
 
 
-def _overlaps(a: Range, b: Range) -> bool:
-    return not (_before(a, b) or _before(b, a))
+def _r_overlaps(a: Range, b: Range) -> bool:
+    return not (_r_before(a, b) or _r_before(b, a))
 
 
-def _overlaps_before(a: Range, b: Range) -> bool:
+def _r_overlaps_before(a: Range, b: Range) -> bool:
     return ((_lt(a.start, b.start) or (_eq(a.start, b.start) and a.start_included and not b.start_included))
             and (_lt(b.start, a.end) or (_eq(a.end, b.start) and a.end_included and b.start_included))
             and (_lt(a.end, b.end) or (_eq(a.end, b.end) and (not a.end_included or b.end_included))))
 
 
-def _finishes(a: Range, b: Range) -> bool:
+def _r_finishes(a: Range, b: Range) -> bool:
     return (a.end_included == b.end_included and _eq(a.end, b.end)
             and (_lt(b.start, a.start) or (_eq(a.start, b.start) and (not a.start_included or b.start_included))))
 
 
-def _includes(a: Range, b: Range) -> bool:
+def _r_includes(a: Range, b: Range) -> bool:
     return ((_lt(a.start, b.start) or (_eq(a.start, b.start) and (a.start_included or not b.start_included)))
             and (_lt(b.end, a.end) or (_eq(b.end, a.end) and (a.end_included or not b.end_included))))
 
 
-def _starts(a: Range, b: Range) -> bool:
+def _r_starts(a: Range, b: Range) -> bool:
     return (a.start_included == b.start_included and _eq(a.start, b.start)
             and (_lt(a.end, b.end) or (_eq(a.end, b.end) and (not a.end_included or b.end_included))))
 
 
-def _coincides(a: Range, b: Range) -> bool:
+def _r_coincides(a: Range, b: Range) -> bool:
     return (_eq(a.start, b.start) and _eq(a.end, b.end) and a.start_included == b.start_included
             and a.end_included == b.end_included)
 
 
 for _name, _fn in {
-    "before": _before, "after": lambda a, b: _before(b, a), "meets": _meets, "met by": lambda a, b: _meets(b, a),
-    "overlaps": _overlaps, "overlaps before": _overlaps_before, "overlaps after": lambda a, b: _overlaps_before(b, a),
-    "finishes": _finishes, "finished by": lambda a, b: _finishes(b, a), "includes": _includes,
-    "during": lambda a, b: _includes(b, a), "starts": _starts, "started by": lambda a, b: _starts(b, a),
-    "coincides": _coincides,
+    "before": _r_before, "after": lambda a, b: _r_before(b, a),
+    "meets": _r_meets, "met by": lambda a, b: _r_meets(b, a), "overlaps": _r_overlaps,
+    "overlaps before": _r_overlaps_before, "overlaps after": lambda a, b: _r_overlaps_before(b, a),
+    "finishes": _r_finishes, "finished by": lambda a, b: _r_finishes(b, a), "includes": _r_includes,
+    "during": lambda a, b: _r_includes(b, a), "starts": _r_starts, "started by": lambda a, b: _r_starts(b, a),
+    "coincides": _r_coincides,
 }.items():
     _range_fn(_name, _fn)
 

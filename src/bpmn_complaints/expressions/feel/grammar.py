@@ -8,6 +8,7 @@ words, joined by one space. The multi-word names that contain a keyword (``date 
 
 from __future__ import annotations
 
+import builtins as _py
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -99,7 +100,7 @@ INSTANCE_OF.3: /instance\s+of\b/
 TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
 SPECIAL_TYPE.3: /(date\s+and\s+time|days\s+and\s+time\s+duration|years\s+and\s+months\s+duration)\b/
-NAME: /(?!(?:and|or|in|for|return|if|then|else|some|every|satisfies|between|function|external|true|false|null|instance\s+of)(?![A-Za-z0-9_'\u00C0-\uFFFF]))[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_'\u00C0-\uFFFF]*/
+NAME: /%NAME%/
 NUMBER: /(\d+(\.\d+)?|(?<![.\d])\.\d+)([eE][+-]?\d+)?/
 STRING: /"(\\.|[^"\\])*"/
 
@@ -121,7 +122,11 @@ def _type_pattern(depth: int) -> str:
     return rf"{_TNAME}(?:\s*<\s*(?:{arg}(?:\s*,\s*{arg})*)?\s*>)?(?:\s*->\s*{inner})?"
 
 
-_GRAMMAR = _GRAMMAR.replace("%TYPE%", _type_pattern(3))
+_KEYWORDS = "and|or|in|for|return|if|then|else|some|every|satisfies|between|function|external|true|false|null"
+_NAME_CHAR = "A-Za-z0-9_'\u00C0-\uFFFF"
+# A name word is any word but a keyword (instance of counts as one).
+_NAME = rf"(?!(?:{_KEYWORDS}|instance\s+of)(?![{_NAME_CHAR}]))[A-Za-z_\u00C0-\uFFFF][{_NAME_CHAR}]*"
+_GRAMMAR = _GRAMMAR.replace("%TYPE%", _type_pattern(3)).replace("%NAME%", _NAME)
 
 
 def parse_type(text: str) -> Any:
@@ -381,10 +386,10 @@ class _Tree(Transformer[Token, Any]):
     def special_var(self, token: Token) -> Any:
         return ("var", _words(str(token)))
 
-    def list(self, items: list[Any]) -> Any:
+    def list(self, items: _py.list[Any]) -> Any:
         return ("list", [i for i in items if i is not None])
 
-    def context(self, items: list[Any]) -> Any:
+    def context(self, items: _py.list[Any]) -> Any:
         return ("context", [i for i in items if i is not None])
 
     @v_args(inline=True)
@@ -413,7 +418,7 @@ class _Tree(Transformer[Token, Any]):
     def iv_cc(self, start: Any, end: Any) -> Any:
         return ("range", start, end, True, True)
 
-    def name(self, tokens: list[Token]) -> str:
+    def name(self, tokens: _py.list[Token]) -> str:
         return " ".join(str(t) for t in tokens)
 
 

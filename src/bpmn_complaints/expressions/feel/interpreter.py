@@ -321,7 +321,7 @@ class Interpreter:
                 if have is not None and not _type_conforms(want, have):
                     return False
             return True
-        return v.kind(value) == name
+        return bool(v.kind(value) == name)
 
     def _call(self, node: Any, scope: Scope) -> Any:
         target = node[1]
@@ -409,7 +409,7 @@ def _type_conforms(want: Any, have: Any) -> bool:
 def _uses(node: Any, name: str) -> bool:
     if isinstance(node, tuple):
         if len(node) == 2 and node[0] == "var":
-            return node[1] == name
+            return bool(node[1] == name)
         return any(_uses(child, name) for child in node[1:])
     if isinstance(node, list):
         return any(_uses(child, name) for child in node)
@@ -469,7 +469,7 @@ def _number_range(start: Any, end: Any, rng: Range | None = None) -> list[Any]:
         if abs(b - a) > v.MAX_LENGTH:
             raise FeelError(f"the range is too long (limit {v.MAX_LENGTH:,} items)")
         step = 1 if b >= a else -1
-        out = [D(i) for i in range(a, b + step, step)]
+        out: list[Any] = [D(i) for i in range(a, b + step, step)]
         if rng is not None:
             out = [x for x in out if rng.contains(x)]
         return out
@@ -478,7 +478,8 @@ def _number_range(start: Any, end: Any, rng: Range | None = None) -> list[Any]:
         if abs(days) > v.MAX_LENGTH:
             raise FeelError("the range is too long")
         step = 1 if days >= 0 else -1
-        out = [start + dt.timedelta(days=i) for i in range(0, days + step, step)]
+        dates: list[Any] = [start + dt.timedelta(days=i) for i in range(0, days + step, step)]
+        out = dates
         if rng is not None:
             out = [x for x in out if rng.contains(x)]
         return out

@@ -17,6 +17,8 @@ from typing import Any
 
 from ..errors import MAX_LENGTH, EvaluationError
 
+__all__ = ["CONTEXT", "MAX_LENGTH", "FeelError", "Function", "Range", "UnaryTest", "YearsMonths"]
+
 CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN, Emin=-6143, Emax=6144,
                           traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero])
 D = decimal.Decimal
@@ -216,7 +218,7 @@ def equal(a: Any, b: Any) -> bool | None:
         if (_offset(a) is None) != (_offset(b) is None):
             return False
         if isinstance(a, dt.time) and not isinstance(a, dt.datetime):
-            return _time_key(a) == _time_key(b)
+            return bool(_time_key(a) == _time_key(b))
     return bool(a == b)
 
 
@@ -287,8 +289,8 @@ def subtract(a: Any, b: Any) -> Any:
     if isinstance(a, dt.date) and isinstance(b, dt.date) and type(a) is type(b):
         return a - b
     if isinstance(a, dt.date) and isinstance(b, dt.date):  # a date and a date and time
-        a2 = a if isinstance(a, dt.datetime) else dt.datetime.combine(a, dt.time(), b.tzinfo)  # type: ignore[union-attr]
-        b2 = b if isinstance(b, dt.datetime) else dt.datetime.combine(b, dt.time(), a.tzinfo)  # type: ignore[union-attr]
+        a2 = a if isinstance(a, dt.datetime) else dt.datetime.combine(a, dt.time(), getattr(b, "tzinfo", None))
+        b2 = b if isinstance(b, dt.datetime) else dt.datetime.combine(b, dt.time(), getattr(a, "tzinfo", None))
         return subtract(a2, b2)
     if isinstance(a, dt.time) and isinstance(b, dt.time):
         return dt.timedelta(seconds=float(_time_key(a) - _time_key(b)))
