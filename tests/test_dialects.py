@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from conftest import DIAGRAMS
 
 from bpmn_complaints.engine.script_engine import SafeEnvironment
 from bpmn_complaints.expressions import ExpressionError
 from bpmn_complaints.expressions.dialects import compile_dialect
+from conftest import DIAGRAMS
 
 
 def _evaluate(text, data=None):
