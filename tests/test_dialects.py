@@ -111,6 +111,15 @@ def test_unsupported_juel_is_refused_at_deploy_naming_the_element(api, tmp_path)
     ("${10 div 4 + 7 mod 4}", {}, 5.5),
     ("${-x}", {"x": 3}, -3),
     ("${true && null == null}", {}, True),
+    # EL's coercions, as Camunda 7 applies them
+    ("${amount > 100}", {"amount": "150"}, True),
+    ("${'1' == 1}", {}, True),
+    ("${'2' + 1}", {}, 3),
+    ("${missing + 1}", {"missing": None}, 1),
+    ("${missing > 1}", {"missing": None}, False),
+    ("${flag && true}", {"flag": "true"}, True),
+    ("${!flag}", {"flag": None}, True),
+    ("${'b' > 'a'}", {}, True),
 ])
 def test_juel(text, data, expected):
     assert _evaluate(text, data) == expected
@@ -128,6 +137,12 @@ def test_juel_refusals_say_why(text, reason):
     with pytest.raises(ExpressionError) as err:
         compile_dialect(text)
     assert reason in str(err.value)
+
+
+@pytest.mark.parametrize(("text", "data"), [("${'a' + 1}", {}), ("${flag && true}", {"flag": 3}), ("${1 / 0}", {})])
+def test_juel_coercion_errors_are_errors(text, data):
+    with pytest.raises(ExpressionError):
+        _evaluate(text, data)
 
 
 # -- FEEL ---------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ never rewritten, and ``${a} and ${b}`` is refused instead of half-read) and tran
 tree into the Python AST of :mod:`.compiler`, which the one :class:`~.evaluator.Evaluator`
 runs with the same checks and limits as every other expression.
 
+Operators follow the EL specification's coercions, as Camunda 7 does: ``==`` compares
+``'1'`` and ``1`` as numbers, ``+`` adds numbers (``'2' + 1`` is 3, null counts as 0), a
+relation with null is false, and ``&&``, ``||``, ``!`` and ``?:`` take ``'true'``/``'false'``
+and null (false) as booleans.
+
 Supported: literals (``'..'``/``".."`` with ``\\'``, ``\\"`` and ``\\\\`` escapes, integers,
 decimals, ``true``, ``false``, ``null``); ``==``/``eq``, ``!=``/``ne``, ``<``/``lt``,
 ``>``/``gt``, ``<=``/``le``, ``>=``/``ge``; ``&&``/``and``, ``||``/``or``, ``!``/``not``;
@@ -20,15 +25,17 @@ text around or between ``${}`` wrappers (JUEL's composite expressions).
 from __future__ import annotations
 
 import ast
+import math
+import operator
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from .checker import check_tree
-from .errors import MAX_SOURCE_LENGTH, ExpressionError
+from .errors import MAX_SOURCE_LENGTH, EvaluationError, ExpressionError
 
 _GRAMMAR = r"""
 ?start: "${" expr "}" | "#{" expr "}"
@@ -88,15 +95,14 @@ NUMBER: /\d+(\.\d*)?([eE][+-]?\d+)?/ | /\.\d+([eE][+-]?\d+)?/
 
 _PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
-_COMPARE: dict[str, ast.cmpop] = {
-    "==": ast.Eq(), "eq": ast.Eq(), "!=": ast.NotEq(), "ne": ast.NotEq(),
-    "<": ast.Lt(), "lt": ast.Lt(), ">": ast.Gt(), "gt": ast.Gt(),
-    "<=": ast.LtE(), "le": ast.LtE(), ">=": ast.GtE(), "ge": ast.GtE(),
-}
-_BINARY: dict[str, ast.operator] = {
-    "+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(), "/": ast.Div(), "div": ast.Div(),
-    "%": ast.Mod(), "mod": ast.Mod(),
-}
+_COMPARE = {"==": "juel_eq", "eq": "juel_eq", "!=": "juel_ne", "ne": "juel_ne", "<": "juel_lt", "lt": "juel_lt",
+            ">": "juel_gt", "gt": "juel_gt", "<=": "juel_le", "le": "juel_le", ">=": "juel_ge", "ge": "juel_ge"}
+_BINARY = {"+": "juel_add", "-": "juel_sub", "*": "juel_mul", "/": "juel_div", "div": "juel_div",
+           "%": "juel_mod", "mod": "juel_mod"}
+
+
+def _call(name: str, *args: ast.expr) -> ast.expr:
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
 
 
 def _empty(value: Any) -> bool:
@@ -108,9 +114,121 @@ def _empty(value: Any) -> bool:
     return False
 
 
+# The coercions of the EL specification (JSR 245, section 1.18), which Camunda 7's JUEL applies.
+
+def _to_bool(value: Any) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.lower() == "true"
+    raise EvaluationError(f"cannot coerce {type(value).__name__} {value!r} to a boolean")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _to_number(value: Any) -> int | float:
+    if value is None or value == "":
+        return 0
+    if _is_number(value):
+        return cast(int | float, value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    raise EvaluationError(f"cannot coerce {type(value).__name__} {value!r} to a number")
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if a is b or (a is None and b is None):
+        return True
+    if a is None or b is None:
+        return False
+    if _is_number(a) or _is_number(b):
+        return _to_number(a) == _to_number(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return _to_bool(a) == _to_bool(b)
+    if isinstance(a, str) or isinstance(b, str):
+        return _to_str(a) == _to_str(b)
+    return bool(a == b)
+
+
+def _to_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _compare(a: Any, b: Any) -> int:
+    if a is None or b is None:
+        raise _NullCompare
+    if _is_number(a) or _is_number(b):
+        x, y = _to_number(a), _to_number(b)
+    elif isinstance(a, str) or isinstance(b, str):
+        x, y = _to_str(a), _to_str(b)  # type: ignore[assignment]
+    else:
+        x, y = a, b
+    return -1 if x < y else (1 if x > y else 0)
+
+
+class _NullCompare(Exception):
+    pass
+
+
+def _relation(test: Any) -> Any:
+    def relation(a: Any, b: Any) -> bool:
+        try:
+            return bool(test(_compare(a, b)))
+        except _NullCompare:
+            return False  # EL: a relation with null is false
+    return relation
+
+
+def _arith(op: Any) -> Any:
+    def arith(a: Any, b: Any) -> Any:
+        if a is None and b is None:
+            return 0
+        return op(_to_number(a), _to_number(b))
+    return arith
+
+
+def _div(a: Any, b: Any) -> Any:
+    if a is None and b is None:
+        return 0
+    divisor = float(_to_number(b))
+    if divisor == 0:
+        raise EvaluationError("division by zero")
+    return float(_to_number(a)) / divisor
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if a is None and b is None:
+        return 0
+    x, y = _to_number(a), _to_number(b)
+    if y == 0:
+        raise EvaluationError("division by zero")
+    return math.fmod(x, y) if isinstance(x, float) or isinstance(y, float) else int(math.fmod(x, y))
+
+
 # Functions a translated JUEL tree calls; named so no diagram function can collide
 # (a JUEL diagram cannot call functions at all).
-JUEL_FUNCTIONS: Mapping[str, Any] = {"juel_empty": _empty, "bool": bool}
+JUEL_FUNCTIONS: Mapping[str, Any] = {
+    "juel_empty": _empty, "juel_bool": _to_bool, "juel_eq": _eq,
+    "juel_ne": lambda a, b: not _eq(a, b),
+    "juel_lt": _relation(lambda c: c < 0), "juel_gt": _relation(lambda c: c > 0),
+    "juel_le": _relation(lambda c: c <= 0), "juel_ge": _relation(lambda c: c >= 0),
+    "juel_add": _arith(operator.add), "juel_sub": _arith(operator.sub), "juel_mul": _arith(operator.mul),
+    "juel_div": _div, "juel_mod": _mod, "juel_neg": lambda a: -_to_number(a),
+}
 
 
 def _unescape(text: str) -> str:
@@ -126,7 +244,7 @@ def _unescape(text: str) -> str:
 
 
 def _bool(node: ast.expr) -> ast.expr:
-    return ast.Call(ast.Name("bool", ast.Load()), [node], [])
+    return _call("juel_bool", node)
 
 
 class _ToPython(Transformer[Token, ast.expr]):
@@ -147,19 +265,21 @@ class _ToPython(Transformer[Token, ast.expr]):
         if str(op) == "instanceof":
             raise ExpressionError("'instanceof' is not supported: it tests Java classes, which this engine does "
                                   "not have")
-        return ast.Compare(left, [_COMPARE[str(op)]], [right])
+        return _call(_COMPARE[str(op)], left, right)
 
     @v_args(inline=True)
     def binop(self, left: ast.expr, op: Token, right: ast.expr) -> ast.expr:
-        return ast.BinOp(left, _BINARY[str(op)], right)
+        return _call(_BINARY[str(op)], left, right)
 
     @v_args(inline=True)
     def not_(self, _op: Token, operand: ast.expr) -> ast.expr:
-        return ast.UnaryOp(ast.Not(), operand)
+        return ast.UnaryOp(ast.Not(), _bool(operand))
 
     @v_args(inline=True)
     def neg(self, operand: ast.expr) -> ast.expr:
-        return ast.UnaryOp(ast.USub(), operand)
+        if isinstance(operand, ast.Constant) and _is_number(operand.value):
+            return ast.Constant(-cast(float, operand.value))
+        return _call("juel_neg", operand)
 
     @v_args(inline=True)
     def empty(self, _op: Token, operand: ast.expr) -> ast.expr:
