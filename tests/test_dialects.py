@@ -221,3 +221,47 @@ def test_feel_values_convert_back_to_task_data():
     assert isinstance(_evaluate("=1"), int)
     assert _evaluate('=date("2024-02-01")') == dt.date(2024, 2, 1).isoformat()
     assert Decimal("2.5") == Decimal(str(_evaluate("=5 / 2")))
+
+
+# -- decisions called the Camunda way -----------------------------------------------------
+
+SPIFF_CALL = "<bpmn:extensionElements><spiffworkflow:calledDecisionId>service_level</spiffworkflow:calledDecisionId>" \
+             "</bpmn:extensionElements>"
+
+
+def _bundle(tmp_path, bpmn_text):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "tiers.bpmn").write_text(bpmn_text)
+    (bundle / "tiers.dmn").write_text((DIAGRAMS / "feel_dmn" / "tiers.dmn").read_text())
+    return bundle
+
+
+@pytest.mark.parametrize("call", [
+    ('camunda:decisionRef="service_level" camunda:resultVariable="level" camunda:mapDecisionResult="singleEntry"', ""),
+    ("", '<bpmn:extensionElements><zeebe:calledDecision decisionId="service_level" resultVariable="level"/>'
+         "</bpmn:extensionElements>"),
+])
+def test_camunda_decision_bindings_store_the_result_variable(api, tmp_path, call):
+    attributes, extension = call
+    text = (DIAGRAMS / "feel_dmn" / "tiers.bpmn").read_text()
+    text = text.replace('xmlns:spiffworkflow=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+                        'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:spiffworkflow=')
+    text = text.replace('name="Decide the service level"', f'name="Decide the service level" {attributes}')
+    text = text.replace(SPIFF_CALL, extension)
+    result = api.deploy(_bundle(tmp_path, text))
+    assert result.exit_code == 0, result.output
+    api.user("alice", groups=["intake"])
+    ref = api.submit()["reference"]
+    api.work("alice", ref, {"tier": "silver"})
+    assert api.task_for("alice", ref)["bpmn_id"] == "Task_high"
+
+
+def test_a_zeebe_decision_without_a_result_variable_is_refused(api, tmp_path):
+    text = (DIAGRAMS / "feel_dmn" / "tiers.bpmn").read_text()
+    text = text.replace("xmlns:spiffworkflow=",
+                        'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:spiffworkflow=')
+    text = text.replace(SPIFF_CALL, '<bpmn:extensionElements><zeebe:calledDecision decisionId="service_level"/>'
+                                    "</bpmn:extensionElements>")
+    result = api.deploy(_bundle(tmp_path, text))
+    assert result.exit_code == 1 and "Task_decide" in result.output and "resultVariable" in result.output

@@ -131,6 +131,54 @@ def read_binding(node: _Element) -> ServiceBinding | None:
     return None
 
 
+@dataclass
+class DecisionBinding:
+    """Which decision a business rule task calls, and where its result goes.
+
+    ``mapping`` is ``merge`` (SpiffArena: the outputs are merged into the task data),
+    Camunda 7's ``camunda:mapDecisionResult`` (``singleEntry``, ``singleResult``,
+    ``collectEntries``, ``resultList``), or ``value`` (Camunda 8: the decision's value).
+    """
+
+    decision: str
+    result_variable: str | None = None
+    mapping: str = "merge"
+
+
+_CAMUNDA_MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
+
+
+def read_decision(node: _Element) -> DecisionBinding | None:
+    """The decision a ``bpmn:businessRuleTask`` calls, in SpiffArena's, Camunda 7's or
+    Camunda 8's way, or ``None`` if it names none.
+
+    :raises BindingError: for a binding we cannot run (an unknown result mapping, a Zeebe
+        decision without a result variable).
+    """
+    spiff = node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+    if spiff is not None and (spiff.text or "").strip():
+        return DecisionBinding((spiff.text or "").strip())
+    ref = _camunda_attr(node, "decisionRef")
+    if ref:
+        mapping = _camunda_attr(node, "mapDecisionResult") or "resultList"
+        if mapping not in _CAMUNDA_MAPPINGS:
+            raise BindingError(f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(_CAMUNDA_MAPPINGS)}")
+        if is_juel(ref):
+            raise BindingError("camunda:decisionRef must name the decision; an expression is not supported here")
+        return DecisionBinding(ref.strip(), _camunda_attr(node, "resultVariable") or None, mapping)
+    called = node.find("bpmn:extensionElements/zeebe:calledDecision", NS)
+    if called is not None:
+        decision = (called.get("decisionId") or "").strip()
+        if is_feel(decision):
+            raise BindingError("zeebe:calledDecision decisionId must name the decision; an expression is not "
+                               "supported here")
+        result = (called.get("resultVariable") or "").strip()
+        if not result:
+            raise BindingError("zeebe:calledDecision needs a resultVariable (Camunda 8 requires one)")
+        return DecisionBinding(decision, result, "value")
+    return None
+
+
 def _camunda_value(text: str) -> str:
     text = text.strip()
     # ${...} and #{...} are both JUEL expressions; anything else is a literal name.

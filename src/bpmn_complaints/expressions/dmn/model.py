@@ -284,8 +284,9 @@ class Model:
                 return None
         return value
 
-    def decision_outputs(self, decision: str) -> tuple[str, list[str]]:
-        """The decision's variable name and, for a decision table, its output names."""
+    def decision_outputs(self, decision: str) -> tuple[str, list[str], bool]:
+        """The decision's variable name, for a decision table its output names, and whether
+        its value is a list of rows (a multiple-hit table without aggregation)."""
         key = decision if decision in self.decisions else self.by_name.get(decision, decision)
         node = self.decisions.get(key)
         if node is None:
@@ -294,7 +295,10 @@ class Model:
         name = (var.get("name") if var is not None else None) or node.get("name") or key
         table = _child(node, "decisionTable")
         outputs = [o.get("name") or "" for o in _children(table, "output")] if table is not None else []
-        return name, outputs
+        policy = (table.get("hitPolicy") or "UNIQUE").upper().replace("_", " ") if table is not None else ""
+        multi = policy in ("RULE ORDER", "OUTPUT ORDER") or (
+            policy == "COLLECT" and table is not None and not table.get("aggregation"))
+        return name, outputs, multi
 
     def type_checker(self, name: str) -> Callable[[Any], bool]:
         """``instance of`` an item definition: the type only (allowed values are not part of it)."""
