@@ -24,6 +24,7 @@ dialect is what it declares (:func:`dmn_dialect`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .compiler import Expression, compile_expression
@@ -260,6 +261,7 @@ class _JuelExpression(Expression):
     dialect = "juel"
 
 
+@lru_cache(maxsize=2048)
 def compile_dialect(text: str) -> Compiled:
     """Compile an expression in the dialect its wrapper names (cached per dialect).
 

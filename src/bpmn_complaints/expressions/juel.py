@@ -93,7 +93,10 @@ NUMBER: /\d+(\.\d*)?([eE][+-]?\d+)?/ | /\.\d+([eE][+-]?\d+)?/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """The LALR parser, built on first use."""
+    return Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
 
 _COMPARE = {"==": "juel_eq", "eq": "juel_eq", "!=": "juel_ne", "ne": "juel_ne", "<": "juel_lt", "lt": "juel_lt",
             ">": "juel_gt", "gt": "juel_gt", "<=": "juel_le", "le": "juel_le", ">=": "juel_ge", "ge": "juel_ge"}
@@ -363,7 +366,7 @@ def juel_tree(source: str) -> tuple[ast.Expression, frozenset[str], frozenset[st
     if len(text) > MAX_SOURCE_LENGTH:
         raise ExpressionError(f"the expression is too long (limit {MAX_SOURCE_LENGTH:,} characters)", source)
     try:
-        body = _ToPython().transform(_PARSER.parse(text))
+        body = _ToPython().transform(_parser().parse(text))
     except VisitError as err:
         if isinstance(err.orig_exc, ExpressionError):
             raise ExpressionError(err.orig_exc.message, source) from None

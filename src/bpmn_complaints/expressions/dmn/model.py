@@ -272,10 +272,11 @@ class Model:
                 return None
             result = dict(value)
             for comp in item.components:
-                if comp.name in value:
-                    result[comp.name] = self._conform_item(value[comp.name], comp, interp)
-                    if result[comp.name] is None and value[comp.name] is not None:
-                        return None
+                if comp.name not in value:
+                    return None  # a context conforms only with every component
+                result[comp.name] = self._conform_item(value[comp.name], comp, interp)
+                if result[comp.name] is None and value[comp.name] is not None:
+                    return None
             return result
         if item.type_ref:
             value = self.conforms(value, item.type_ref, interp)
@@ -427,10 +428,17 @@ class _Run:
             local = {}
             for (pname, ptype), arg in zip(params, args, strict=False):
                 local[pname] = self.model.conforms(arg, ptype, self.interp)
+                if local[pname] is None and arg is not None:
+                    return None  # an argument that does not conform: the invocation has no value
             return self.expression(body, scope.child(local)) if body is not None else None
         return Function([p for p, _ in params], call, scope, name)
 
     def expression(self, node: _Element, scope: Scope) -> Any:
+        value = self._expression(node, scope)
+        type_ref = node.get("typeRef")
+        return self.model.conforms(value, type_ref, self.interp) if type_ref else value
+
+    def _expression(self, node: _Element, scope: Scope) -> Any:
         kind = _local(node)
         if kind == "literalExpression":
             compiled = self.model._compile(node)

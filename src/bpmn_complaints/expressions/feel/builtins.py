@@ -880,6 +880,11 @@ _PROPERTIES: dict[str, Callable[[Any], Any]] = {}
 def temporal_property(value: Any, name: str) -> Any:
     """``x.year``, ``x.hours``, ``r.start`` and the other properties of non-context values."""
     try:
+        if isinstance(value, v.UnaryTest):
+            if value.op != "=":
+                return None
+            return {"start": value.value, "end": value.value, "start included": True,
+                    "end included": True}.get(name)
         if isinstance(value, Range):
             return {"start": value.start, "end": value.end, "start included": value.start_included,
                     "end included": value.end_included}.get(name)

@@ -180,8 +180,11 @@ def parse_type(text: str) -> Any:
     return read_type()
 
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", start=["start_expr", "start_tests"], maybe_placeholders=True,
-               propagate_positions=False)
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """The LALR parser, built on first use (building it takes a good part of a second)."""
+    return Lark(_GRAMMAR, parser="lalr", start=["start_expr", "start_tests"], maybe_placeholders=True,
+                propagate_positions=False)
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 
@@ -445,7 +448,7 @@ def parse(text: str, start: str = "start_expr") -> Any:
     if not text.strip():
         raise ExpressionError("the expression is empty", text)
     try:
-        return _Tree().transform(_PARSER.parse(text, start=start))
+        return _Tree().transform(_parser().parse(text, start=start))
     except VisitError as err:
         if isinstance(err.orig_exc, ExpressionError):
             raise ExpressionError(err.orig_exc.message, text) from None

@@ -130,7 +130,7 @@ def kind(value: Any) -> str:
     if isinstance(value, Range):
         return "range"
     if isinstance(value, UnaryTest):
-        return "unary test"
+        return "range"  # (= x) and (!= x) are ranges of DMN 1.5, though no interval equals them
     if isinstance(value, Function):
         return "function"
     return type(value).__name__
@@ -199,6 +199,9 @@ def equal(a: Any, b: Any) -> bool | None:
             if not same:
                 return same
         return True
+    if isinstance(a, UnaryTest) or isinstance(b, UnaryTest):
+        if not (isinstance(a, UnaryTest) and isinstance(b, UnaryTest)):
+            return False
     if isinstance(a, Range):
         if a.start is None or b.start is None:
             if not (a.start is None and b.start is None):
