@@ -370,7 +370,7 @@ def juel_tree(source: str) -> tuple[ast.Expression, frozenset[str], frozenset[st
     except VisitError as err:
         if isinstance(err.orig_exc, ExpressionError):
             raise ExpressionError(err.orig_exc.message, source) from None
-        raise
+        raise ExpressionError(f"the expression could not be read ({err.rule})", source) from None
     except LarkError as err:
         raise ExpressionError(_describe(err, text), source) from None
     except RecursionError:

@@ -88,6 +88,8 @@ fparam: name (":" TYPE_TEXT)?
         | "]" expression ".." expression "]"         -> iv_oc
         | "[" expression ".." expression ")"         -> iv_co
         | "[" expression ".." expression "]"         -> iv_cc
+        | "[" expression ".." expression _OPEN_END   -> iv_co
+        | "]" expression ".." expression _OPEN_END   -> iv_oo
         | "(" CMP additive ")"                       -> iv_cmp
 centry: (name | STRING) ":" expression
 
@@ -97,6 +99,8 @@ CMP: "<=" | ">=" | "!=" | "<" | ">" | "="
 QUANT: "some" | "every"
 EXTERNAL: "external"
 INSTANCE_OF.3: /instance\s+of\b/
+// A "[" closing a range ([1..10[) rather than opening a filter: what follows it ends an expression.
+_OPEN_END.3: /\[(?=\s*(?:$|[)\],}]|\.(?!\d)|!?=|<|>|(?:and|or|then|else|return|satisfies|in)\b))/
 TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
 SPECIAL_TYPE.3: /(date\s+and\s+time|days\s+and\s+time\s+duration|years\s+and\s+months\s+duration)\b/
@@ -452,7 +456,7 @@ def parse(text: str, start: str = "start_expr") -> Any:
     except VisitError as err:
         if isinstance(err.orig_exc, ExpressionError):
             raise ExpressionError(err.orig_exc.message, text) from None
-        raise
+        raise ExpressionError(f"the expression could not be read ({err.rule})", text) from None
     except LarkError as err:
         raise ExpressionError(_describe(err, text), text) from None
     except RecursionError:
