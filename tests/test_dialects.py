@@ -265,3 +265,28 @@ def test_a_zeebe_decision_without_a_result_variable_is_refused(api, tmp_path):
                                     "</bpmn:extensionElements>")
     result = api.deploy(_bundle(tmp_path, text))
     assert result.exit_code == 1 and "Task_decide" in result.output and "resultVariable" in result.output
+
+
+@pytest.mark.parametrize(("tier", "task"), [("gold", "Task_high"), ("tin", "Task_some"), ("bronze", "Task_none")])
+def test_a_drd_with_required_decisions_and_a_bkm_runs_in_a_process(api, tier, task):
+    result = api.deploy(DIAGRAMS / "feel_drd")
+    assert result.exit_code == 0, result.output
+    api.user("alice", groups=["intake"])
+    ref = api.submit()["reference"]
+    api.work("alice", ref, {"tier": tier})
+    assert api.task_for("alice", ref)["bpmn_id"] == task
+
+
+def test_a_unique_table_with_two_matches_is_an_incident_not_a_guess(api, tmp_path):
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "drd.bpmn").write_text((DIAGRAMS / "feel_drd" / "drd.bpmn").read_text())
+    dmn = (DIAGRAMS / "feel_drd" / "drd.dmn").read_text()
+    (bundle / "drd.dmn").write_text(dmn.replace('not("gold","silver")', "-"))
+    assert api.deploy(bundle).exit_code == 0
+    api.user("alice", groups=["intake"])
+    ref = api.submit()["reference"]
+    api.work("alice", ref, {"tier": "gold"})
+    complaint = api.get(f"/api/complaints/{ref}", "alice").get_json()
+    assert complaint["instance_status"] == "error"
+    assert "2 rules match a UNIQUE table" in complaint["incidents"][0]["message"]
