@@ -188,6 +188,12 @@ def test_juel_coercion_errors_are_errors(text, data):
     ("=(function(a, b) a * b)(3, 4)", {}, 12),
     ('=matches("abc", "^a.c$")', {}, True),
     ("=not(true)", {}, False),
+    # the brackets FEEL reuses: empty and nested lists, ranges opened with ] and closed with [
+    ("=[[], [1]]", {}, [[], [1]]),
+    ("=5 in ]1..10[", {}, True),
+    ("=10 in [1..10[", {}, False),
+    ("=[1..10[.end included", {}, False),
+    ("=x[[1, 2][1]]", {"x": ["a", "b"]}, "a"),
 ])
 def test_feel(text, data, expected):
     assert _evaluate(text, data) == expected

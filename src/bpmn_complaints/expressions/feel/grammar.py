@@ -80,16 +80,17 @@ fparam: name (":" TYPE_TEXT)?
         | name                                      -> var
         | SPECIAL_NAME                              -> special_var
         | "(" expression ")"
-        | "[" [expression ("," expression)*] "]"    -> list
+        | "[" "]"                                   -> list
+        | "[" expression ("," expression)* "]"      -> list
         | "{" [centry ("," centry)*] "}"            -> context
         | "(" expression ".." expression ")"         -> iv_oo
         | "(" expression ".." expression "]"         -> iv_oc
-        | "]" expression ".." expression ")"         -> iv_oo
-        | "]" expression ".." expression "]"         -> iv_oc
+        | _OPEN_START expression ".." expression ")" -> iv_oo
+        | _OPEN_START expression ".." expression "]" -> iv_oc
         | "[" expression ".." expression ")"         -> iv_co
         | "[" expression ".." expression "]"         -> iv_cc
         | "[" expression ".." expression _OPEN_END   -> iv_co
-        | "]" expression ".." expression _OPEN_END   -> iv_oo
+        | _OPEN_START expression ".." expression _OPEN_END -> iv_oo
         | "(" CMP additive ")"                       -> iv_cmp
 centry: (name | STRING) ":" expression
 
@@ -100,6 +101,8 @@ QUANT: "some" | "every"
 EXTERNAL: "external"
 INSTANCE_OF.3: /instance\s+of\b/
 // A "[" closing a range ([1..10[) rather than opening a filter: what follows it ends an expression.
+// A "]" opening a range (]1..10]) rather than closing a list: an expression starts after it.
+_OPEN_START.3: /\](?=\s*(?:[0-9"@({-]|\.\d|(?!(?:and|or|then|else|in|return|satisfies|instance|between)\b)[A-Za-z_]))/
 _OPEN_END.3: /\[(?=\s*(?:$|[)\],}]|\.(?!\d)|!?=|<|>|(?:and|or|then|else|return|satisfies|in)\b))/
 TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
