@@ -105,6 +105,8 @@ def test_unsupported_juel_is_refused_at_deploy_naming_the_element(api, tmp_path)
     ("${empty name}", {"name": "x"}, False),
     ("${empty missing}", {"missing": None}, True),
     ("${ok ? 'yes' : 'no'}", {"ok": False}, "no"),
+    ("${ok ? a : b}", {"ok": True, "a": 1, "b": 2}, 1),
+    ("${ok?a:b}", {"ok": False, "a": 1, "b": 2}, 2),
     ("${order.customer.name}", {"order": {"customer": {"name": "Ann"}}}, "Ann"),
     ("${items[0]}", {"items": ["a", "b"]}, "a"),  # JUEL counts from 0, as Java does
     ("${map['k']}", {"map": {"k": 2}}, 2),

@@ -66,7 +66,7 @@ _GRAMMAR = r"""
         | value "(" [args] ")"                     -> call
 ?primary: literal
         | NAME                                     -> var
-        | NAME ":" NAME                            -> qualified
+        | QNAME "(" [args] ")"                     -> qualified
         | "(" expr ")"
 args: expr ("," expr)*
 ?literal: STRING                                   -> string
@@ -87,6 +87,8 @@ TRUE: "true"
 FALSE: "false"
 NULL: "null"
 NAME: /(?!(and|or|not|eq|ne|lt|gt|le|ge|div|mod|empty|true|false|null|instanceof)\b)[A-Za-z_$][A-Za-z_$0-9]*/
+// fn:name( is a function call; "a ? b : c" keeps its colon.
+QNAME.2: /[A-Za-z_$][A-Za-z_$0-9]*:[A-Za-z_$][A-Za-z_$0-9]*(?=\s*\()/
 STRING: /'(\\.|[^'\\])*'/ | /"(\\.|[^"\\])*"/
 NUMBER: /\d+(\.\d*)?([eE][+-]?\d+)?/ | /\.\d+([eE][+-]?\d+)?/
 %import common.WS
@@ -307,7 +309,7 @@ class _ToPython(Transformer[Token, ast.expr]):
         raise ExpressionError("function calls are not supported in JUEL expressions here")
 
     def qualified(self, children: list[Any]) -> ast.expr:
-        raise ExpressionError(f"the function '{children[0]}:{children[1]}' is not supported: JUEL functions map "
+        raise ExpressionError(f"the function '{children[0]}' is not supported: JUEL functions map "
                               "to Java methods, which this engine does not have")
 
     @v_args(inline=True)

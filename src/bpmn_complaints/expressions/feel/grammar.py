@@ -106,7 +106,6 @@ _OPEN_START.3: /\](?=\s*(?:[0-9"@({-]|\.\d|(?!(?:and|or|then|else|in|return|sati
 _OPEN_END.3: /\[(?=\s*(?:$|[)\],}]|\.(?!\d)|!?=|<|>|(?:and|or|then|else|return|satisfies|in)\b))/
 TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
-SPECIAL_TYPE.3: /(date\s+and\s+time|days\s+and\s+time\s+duration|years\s+and\s+months\s+duration)\b/
 NAME: /%NAME%/
 NUMBER: /(\d+(\.\d+)?|(?<![.\d])\.\d+)([eE][+-]?\d+)?/
 STRING: /"(\\.|[^"\\])*"/
