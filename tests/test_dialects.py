@@ -298,3 +298,18 @@ def test_a_unique_table_with_two_matches_is_an_incident_not_a_guess(api, tmp_pat
     complaint = api.get(f"/api/complaints/{ref}", "alice").get_json()
     assert complaint["instance_status"] == "error"
     assert "2 rules match a UNIQUE table" in complaint["incidents"][0]["message"]
+
+
+@pytest.mark.parametrize(("old", "new", "element"), [
+    ('<inputExpression id="InputExpression_tier" typeRef="string">',
+     '<inputExpression id="InputExpression_tier" typeRef="string" expressionLanguage="juel">', "InputExpression_tier"),
+    ('exporter="Camunda Modeler"', 'expressionLanguage="javascript" exporter="Camunda Modeler"', "Definitions_tiers"),
+])
+def test_dmn_expression_languages_other_than_feel_are_refused(api, tmp_path, old, new, element):
+    bundle = _bundle(tmp_path, (DIAGRAMS / "feel_dmn" / "tiers.bpmn").read_text())
+    dmn = bundle / "tiers.dmn"
+    assert old in dmn.read_text()
+    dmn.write_text(dmn.read_text().replace(old, new))
+    result = api.deploy(bundle)
+    assert result.exit_code == 1
+    assert element in result.output and "is not supported" in result.output, result.output

@@ -225,7 +225,12 @@ class Linter:
     # -- DMN -------------------------------------------------------------------------
 
     def dmn(self, file: str, root: _Element) -> None:
-        if dmn_dialect(root) == "feel":
+        dialect = dmn_dialect(root)
+        if dialect not in ("feel", "python"):
+            self.add(file, root.get("id"), f"the DMN expression language {dialect!r} is not supported: use FEEL "
+                                           "(or SpiffArena's Python-like cells)")
+            return
+        if dialect == "feel":
             try:
                 problems = read_model(root).check()
             except DmnError as err:

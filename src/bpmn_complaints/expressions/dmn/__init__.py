@@ -22,12 +22,16 @@ CAMUNDA_DMN_NAMESPACE = "http://camunda.org/schema/1.0/dmn"
 
 
 def dmn_dialect(root: _Element) -> str:
-    """``"feel"`` or ``"python"``: the expression language a DMN ``definitions`` declares."""
-    declared = (root.get("expressionLanguage") or "").lower()
-    if "feel" in declared:
+    """``"feel"`` or ``"python"``: the expression language a DMN ``definitions`` declares;
+    any other declared language (``juel``, ``javascript``...) is returned as written, and
+    is not supported."""
+    declared = (root.get("expressionLanguage") or "").strip()
+    if "feel" in declared.lower():
         return "feel"
-    if "python" in declared:
+    if "python" in declared.lower():
         return "python"
+    if declared:
+        return declared
     if CAMUNDA_DMN_NAMESPACE in root.nsmap.values() or "camunda" in (root.get("exporter") or "").lower():
         return "feel"
     return "python"

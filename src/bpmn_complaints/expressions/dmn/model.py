@@ -149,13 +149,22 @@ class Model:
             allowed=compile_unary_tests(_text(allowed)) if allowed is not None else None,
         )
 
+    @staticmethod
+    def _language(node: _Element | None) -> None:
+        language = (node.get("expressionLanguage") or "") if node is not None else ""
+        if language and "feel" not in language.lower():
+            raise DmnError(f"{_where(node)}: the expression language {language!r} is not supported in a FEEL "  # type: ignore[arg-type]
+                           "model: write this expression in FEEL")
+
     def _feel(self, text: str, node: _Element) -> FeelExpression:
+        self._language(node)
         try:
             return compile_feel(text)
         except ExpressionError as err:
             raise DmnError(f"{_where(node)}: {err.message} in {text.strip()!r}") from None
 
     def _tests(self, text: str, node: _Element) -> FeelUnaryTests:
+        self._language(node)
         try:
             return compile_unary_tests(text)
         except ExpressionError as err:
@@ -198,9 +207,11 @@ class Model:
             raise DmnError(f"{_where(node)}: unknown hit policy {policy!r}")
         aggregation = node.get("aggregation")
         inputs = []
+        self._language(node)
         for inp in _children(node, "input"):
             expr = _child(inp, "inputExpression")
             values = _child(inp, "inputValues")
+            self._language(expr)
             inputs.append((self._feel(_text(expr), inp), self._tests(_text(values), inp) if values is not None
                            else None, expr.get("typeRef") if expr is not None else None))
         outputs = []
