@@ -313,3 +313,17 @@ def test_dmn_expression_languages_other_than_feel_are_refused(api, tmp_path, old
     result = api.deploy(bundle)
     assert result.exit_code == 1
     assert element in result.output and "is not supported" in result.output, result.output
+
+
+def test_a_script_condition_in_another_language_is_refused(api, tmp_path):
+    folder = tmp_path / "c7"
+    folder.mkdir()
+    source = DIAGRAMS / "camunda7_conditions"
+    (folder / "camunda7_reply.json").write_text((source / "camunda7_reply.json").read_text())
+    text = (source / "camunda7_conditions.bpmn").read_text()
+    (folder / "c7.bpmn").write_text(text.replace(
+        """<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">${reply == 'Yes!'}""",
+        """<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" language="javascript">reply == 'Yes!'"""))
+    result = api.deploy(folder)
+    assert result.exit_code == 1
+    assert "Flow_yes" in result.output and "javascript script" in result.output, result.output

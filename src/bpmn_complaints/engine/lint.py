@@ -118,6 +118,12 @@ class Linter:
         for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
             cond = flow.find("bpmn:conditionExpression", NS)
             if cond is not None:
+                language = (cond.get("language") or "").strip()
+                if language and not any(known in language.lower() for known in ("feel", "juel", "xpath")):
+                    # Camunda 7's script conditions (groovy, javascript...) would be read as ours otherwise.
+                    self.add(file, flow.get("id"), f"the condition is a {language} script, which this engine does "
+                                                   "not run: write it as an expression (${...} in Camunda 7)")
+                    continue
                 self.expression(file, flow.get("id"), cond.text, "the condition")
         for tag in ("exclusiveGateway", "inclusiveGateway"):
             for gateway in process.iterfind(f".//bpmn:{tag}", NS):
