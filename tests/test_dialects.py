@@ -327,3 +327,12 @@ def test_a_script_condition_in_another_language_is_refused(api, tmp_path):
     result = api.deploy(folder)
     assert result.exit_code == 1
     assert "Flow_yes" in result.output and "javascript script" in result.output, result.output
+
+
+def test_text_around_a_juel_expression_is_refused_not_taken_literally(api, tmp_path):
+    text = (DIAGRAMS / "camunda7_assignment.bpmn").read_text()
+    path = tmp_path / "variant.bpmn"
+    path.write_text(text.replace('camunda:assignee="${reviewer}"', 'camunda:assignee="user-${reviewer}"'))
+    result = api.deploy(path)
+    assert result.exit_code == 1
+    assert "Task_review" in result.output and "composite expression" in result.output, result.output

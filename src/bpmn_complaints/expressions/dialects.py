@@ -107,7 +107,7 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             text = (p.text or "").strip()
             # Camunda's schema requires the name; a diagram without one still gets a None key.
             name = cast(str, p.get("name"))
-            params[name] = text if is_juel(text) else _literal(text)
+            params[name] = _camunda_value(text, f"the input parameter {name!r}")
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
         if _camunda_attr(node, attr):
@@ -180,10 +180,16 @@ def read_decision(node: _Element) -> DecisionBinding | None:
     return None
 
 
-def _camunda_value(text: str) -> str:
+def _camunda_value(text: str, what: str = "the assignment") -> str:
     text = text.strip()
-    # ${...} and #{...} are both JUEL expressions; anything else is a literal name.
-    return text if is_juel(text) else _literal(text)
+    # ${...} and #{...} are both JUEL expressions; anything else is a literal.
+    if is_juel(text):
+        return text
+    if "${" in text or "#{" in text:
+        # Camunda would fill the expression into the text; as a literal it would be wrong.
+        raise BindingError(f"{what} {text!r} mixes text and a ${{...}} expression (a JUEL composite expression), "
+                           "which is not supported: write one ${...} that holds the whole value")
+    return _literal(text)
 
 
 def _zeebe_value(text: str) -> str:
