@@ -336,3 +336,34 @@ def test_text_around_a_juel_expression_is_refused_not_taken_literally(api, tmp_p
     result = api.deploy(path)
     assert result.exit_code == 1
     assert "Task_review" in result.output and "composite expression" in result.output, result.output
+
+
+def _incident_after(api, path, data):
+    assert api.deploy(path).exit_code == 0
+    api.user("alice", groups=["intake"])
+    ref = api.submit()["reference"]
+    api.work("alice", ref, data)
+    complaint = api.get(f"/api/complaints/{ref}", "alice").get_json()
+    assert complaint["instance_status"] == "error"
+    return complaint["incidents"][0]["message"]
+
+
+def test_a_feel_condition_that_gives_null_is_an_incident(api, tmp_path):
+    text = (DIAGRAMS / "zeebe_conditions.bpmn").read_text()
+    old = "=is defined(order) and order.total &gt; 100"
+    assert old in text
+    path = tmp_path / "zeebe.bpmn"
+    path.write_text(text.replace(old, "=order.total &gt; 100"))
+    # null > 100 is null, and Zeebe raises an incident rather than take the default flow.
+    assert "not true or false" in _incident_after(api, path, {"items": ["apology"]})
+
+
+def test_a_juel_condition_that_gives_a_string_is_an_incident(api, tmp_path):
+    path = tmp_path / "c7"
+    path.mkdir()
+    source = DIAGRAMS / "camunda7_conditions"
+    (path / "camunda7_reply.json").write_text((source / "camunda7_reply.json").read_text())
+    text = (source / "camunda7_conditions.bpmn").read_text()
+    (path / "c7.bpmn").write_text(text.replace("${reply == 'Yes!'}", "${reply}"))
+    # Camunda 7: "condition expression returns non-Boolean".
+    assert "not true or false" in _incident_after(api, path, {"reply": "No", "reviewer": ""})

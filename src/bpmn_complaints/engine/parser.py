@@ -27,7 +27,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, ManualTask, Sub
 from ..expressions.dialects import BindingError, DecisionBinding, read_assignment, read_binding, read_decision
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
 from .decisions import FeelDecisionEngine
-from .specs import ServiceTask, clocked_timer
+from .specs import ServiceTask, clocked_timer, strict_conditions
 from .workarounds import freeze_start
 
 if TYPE_CHECKING:
@@ -199,6 +199,8 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
 def _finish(process_spec: BpmnProcessSpec) -> None:
     clock_timers(process_spec)
     freeze_start(process_spec)
+    for task_spec in process_spec.task_specs.values():
+        strict_conditions(task_spec)
 
 
 def clock_timers(process_spec: BpmnProcessSpec) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -20,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
+
+from ..expressions.dialects import dialect_of
 
 if TYPE_CHECKING:
     from .script_engine import ComplaintScriptEngine
@@ -147,3 +151,29 @@ def clocked_timer(definition: Any) -> TimerEventDefinition | None:
     if cls is None:
         return None
     return cls(definition.name, definition.expression, description=definition.description)
+
+
+class StrictCondition(_BpmnCondition):  # type: ignore[misc]
+    """A Camunda 7 (JUEL) or Camunda 8 (FEEL) sequence-flow condition: as in those engines, a
+    result that is not true or false (null included) is an error, not a false. Our
+    Python-like conditions keep SpiffArena's truthiness."""
+
+    def _matches(self, task: Task) -> bool:
+        value = super()._matches(task)
+        if not isinstance(value, bool):
+            raise WorkflowTaskException(
+                f"the condition {self.args[0]!r} gave {value!r}, not true or false (Camunda raises an "
+                "incident here too): make it a comparison or test", task=task)
+        return value
+
+
+def strict_conditions(task_spec: Any) -> None:
+    """Make a gateway's JUEL and FEEL conditions :class:`StrictCondition`."""
+    conditions = getattr(task_spec, "cond_task_specs", None)
+    if not conditions:
+        return
+    task_spec.cond_task_specs = [
+        (StrictCondition(condition.args[0]) if type(condition) is _BpmnCondition
+         and dialect_of(condition.args[0] or "") != "python" else condition, name)
+        for condition, name in conditions
+    ]
