@@ -32,6 +32,9 @@ from ..feel.builtins import BUILTINS
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
+# Words FEEL reads as keywords, so a name holding one would be read as an expression.
+_NAME_KEYWORDS = {"and", "or", "in", "for", "return", "if", "then", "else", "some", "every", "satisfies", "between",
+                  "function", "external", "true", "false", "null"}
 HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER"}
 AGGREGATIONS = {"SUM", "COUNT", "MIN", "MAX"}
 
@@ -173,6 +176,15 @@ class Model:
     def check(self) -> list[str]:
         """Compile every expression in the model; the problems found, each naming its element."""
         problems = []
+        for node in self.root.iter():
+            if _local(node) in ("inputData", "decision", "businessKnowledgeModel", "variable", "formalParameter",
+                                "itemComponent", "column"):
+                name = node.get("name") or ""
+                words = set(name.lower().split())
+                clash = sorted(words & _NAME_KEYWORDS)
+                if clash and len(name.split()) > 1:
+                    problems.append(f"{_where(node)}: the name {name!r} contains the FEEL keyword {clash[0]!r}, which "
+                                    "this engine cannot read inside a name: rename it")
         for node in [*self.decisions.values(), *self.bkms.values()]:
             try:
                 for expr in node.iter():
@@ -206,6 +218,9 @@ class Model:
         if policy not in HIT_POLICIES:
             raise DmnError(f"{_where(node)}: unknown hit policy {policy!r}")
         aggregation = node.get("aggregation")
+        if aggregation is not None and (aggregation.upper() not in AGGREGATIONS or policy != "COLLECT"):
+            raise DmnError(f"{_where(node)}: the aggregation {aggregation!r} is not one of SUM, COUNT, MIN, MAX on "
+                           "a COLLECT table")
         inputs = []
         self._language(node)
         for inp in _children(node, "input"):
