@@ -5,6 +5,8 @@
   value as-is (the base class expects a JSON string).
 * The timer definitions ask the script engine's clock for "now" instead of the system
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
+* :class:`StrictCondition` makes a JUEL or FEEL gateway condition that is not true or false
+  an error, as Camunda 7 and 8 do.
 """
 
 from __future__ import annotations
