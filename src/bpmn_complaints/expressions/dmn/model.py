@@ -97,6 +97,8 @@ class ItemDefinition:
     is_collection: bool
     components: list[ItemDefinition] = field(default_factory=list)
     allowed: FeelUnaryTests | None = None
+    function_output: str | None = None  # a functionItem's outputTypeRef
+    is_function: bool = False
 
 
 # -- expressions ----------------------------------------------------------------------
@@ -144,7 +146,10 @@ class Model:
     def _item(self, node: _Element) -> ItemDefinition:
         type_ref = _child(node, "typeRef")
         allowed = _child(node, "allowedValues")
+        function = _child(node, "functionItem")
         return ItemDefinition(
+            is_function=function is not None,
+            function_output=function.get("outputTypeRef") if function is not None else None,
             name=node.get("name", ""),
             type_ref=(type_ref.text or "").strip() if type_ref is not None else None,
             is_collection=node.get("isCollection") == "true",
@@ -336,6 +341,8 @@ class Model:
     def _instance(self, value: Any, item: ItemDefinition, element: bool = False) -> bool:
         if value is None:
             return False
+        if item.is_function:
+            return isinstance(value, Function)
         if item.is_collection and not element:
             return isinstance(value, list) and all(x is None or self._instance(x, item, True) for x in value)
         if item.components:
@@ -440,9 +447,13 @@ class _Run:
                     self.results[_href(r)] = self.inputs[name]
         outs = [_href(r) for r in node if _local(r) == "outputDecision"]
         values = {self.model.decisions[o].get("name", ""): self.decision(o) for o in outs if o in self.model.decisions}
-        if len(values) == 1:
-            return next(iter(values.values()))
-        return values
+        result: Any = next(iter(values.values())) if len(values) == 1 else values
+        var = _child(node, "variable")
+        type_ref = var.get("typeRef") if var is not None else None
+        item = self.model.items.get(type_ref or "")
+        if item is not None and item.is_function:
+            type_ref = item.function_output  # the service's type is a function type: check what it gives
+        return self.model.conforms(result, type_ref, self.interp)
 
     def function(self, node: _Element, scope: Scope, name: str = "anonymous") -> Function:
         if node.get("kind", "FEEL").upper() != "FEEL":
