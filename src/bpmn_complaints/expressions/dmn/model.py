@@ -10,7 +10,6 @@ PMML function, an unknown expression kind) is a :class:`DmnError` naming the ele
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -609,7 +608,3 @@ def read_model(root: _Element) -> Model:
     if _local(root) != "definitions":
         raise DmnError("the document is not a DMN definitions element")
     return Model(root)
-
-
-def coerce_input(value: Any) -> Any:
-    return value if not isinstance(value, dt.datetime) else value

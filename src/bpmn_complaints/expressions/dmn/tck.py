@@ -49,9 +49,6 @@ def _kids(node: _Element, name: str) -> list[_Element]:
     return [c for c in node if _local(c) == name]
 
 
-_MISSING = object()
-
-
 def read_value(node: _Element) -> Any:
     """A test-case value element (``value``, ``component``s, ``list``) as a FEEL value."""
     value = _kids(node, "value")

@@ -12,9 +12,7 @@ import builtins as _py
 import datetime as dt
 import decimal
 import importlib
-import math
 import re
-import statistics
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -874,9 +872,6 @@ def _week_of_year(_i: Any, date: Any) -> Any:
     return D(_day(date).isocalendar()[1])
 
 
-_PROPERTIES: dict[str, Callable[[Any], Any]] = {}
-
-
 def temporal_property(value: Any, name: str) -> Any:
     """``x.year``, ``x.hours``, ``r.start`` and the other properties of non-context values."""
     try:
@@ -1067,5 +1062,3 @@ def _context(_i: Any, entries: Any) -> Any:
         out[e["key"]] = e["value"]
     return out
 
-
-del math, statistics
