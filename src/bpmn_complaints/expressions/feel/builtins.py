@@ -753,34 +753,19 @@ def _decimal(_i: Any, n: Any, scale: Any) -> Any:
     return _scaled(n, scale, decimal.ROUND_HALF_EVEN) if scale is not None else None
 
 
-@builtin("floor", "n", "n, scale")
-def _floor(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_FLOOR)
+def _rounding(name: str, rounding: str) -> None:
+    # scale defaults to 0 when left out; an explicit null scale gives null.
+    @builtin(name, "n", "n, scale")
+    def rounded(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
+        return _scaled(n, scale, rounding)
 
 
-@builtin("ceiling", "n", "n, scale")
-def _ceiling(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_CEILING)
-
-
-@builtin("round up", "n", "n, scale")
-def _round_up(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_UP)
-
-
-@builtin("round down", "n", "n, scale")
-def _round_down(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_DOWN)
-
-
-@builtin("round half up", "n", "n, scale")
-def _round_half_up(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_HALF_UP)
-
-
-@builtin("round half down", "n", "n, scale")
-def _round_half_down(_i: Any, n: Any, scale: Any = _ZERO) -> Any:
-    return _scaled(n, scale, decimal.ROUND_HALF_DOWN)
+for _round_name, _round_mode in {
+    "floor": decimal.ROUND_FLOOR, "ceiling": decimal.ROUND_CEILING, "round up": decimal.ROUND_UP,
+    "round down": decimal.ROUND_DOWN, "round half up": decimal.ROUND_HALF_UP,
+    "round half down": decimal.ROUND_HALF_DOWN,
+}.items():
+    _rounding(_round_name, _round_mode)
 
 
 @builtin("abs", "n")
