@@ -196,6 +196,7 @@ def test_juel_coercion_errors_are_errors(text, data):
     ("=10 in [1..10[", {}, False),
     ("=[1..10[.end included", {}, False),
     ("=x[[1, 2][1]]", {"x": ["a", "b"]}, "a"),
+    ("=`order in stock` and `first-name` = \"Ann\"", {"order in stock": True, "first-name": "Ann"}, True),
 ])
 def test_feel(text, data, expected):
     assert _evaluate(text, data) == expected

@@ -95,6 +95,7 @@ fparam: name (":" TYPE_TEXT)?
 centry: (name | STRING) ":" expression
 
 name: NAME+
+    | BQ_NAME
 
 CMP: "<=" | ">=" | "!=" | "<" | ">" | "="
 QUANT: "some" | "every"
@@ -107,6 +108,8 @@ _OPEN_END.3: /\[(?=\s*(?:$|[)\],}]|\.(?!\d)|!?=|<|>|(?:and|or|then|else|return|s
 TYPE_TEXT.4: /%TYPE%/
 SPECIAL_NAME.3: /(date\s+and\s+time|years\s+and\s+months\s+duration)(?=\s*\()/
 NAME: /%NAME%/
+// Camunda 8's FEEL quotes a name with backticks: `order in stock`, `first-name`.
+BQ_NAME: /`[^`]+`/
 NUMBER: /(\d+(\.\d+)?|(?<![.\d])\.\d+)([eE][+-]?\d+)?/
 STRING: /"(\\.|[^"\\])*"/
 
@@ -428,6 +431,8 @@ class _Tree(Transformer[Token, Any]):
         return ("range", start, end, True, True)
 
     def name(self, tokens: _py.list[Token]) -> str:
+        if len(tokens) == 1 and tokens[0].type == "BQ_NAME":
+            return str(tokens[0])[1:-1]
         return " ".join(str(t) for t in tokens)
 
 
