@@ -34,6 +34,7 @@ from bpmn_complaints import create_app
 from bpmn_complaints.clock import utcnow
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import Complaint
+from bpmn_complaints.models.search_index import reference_suffixes
 from bpmn_complaints.services import complaints as service
 from bpmn_complaints.services.users import add_user, get_user
 
@@ -56,8 +57,10 @@ def seed(app, count: int, rng: random.Random) -> str:
         for n in range(count):
             last = "Zebedee" if n % 5000 == 0 else rng.choice(LAST)
             first = rng.choice(FIRST)
+            reference = f"C-2026-{n:06d}"
             batch.append({
-                "reference": f"C-2026-{n:06d}", "status_token_hash": "0" * 64, "name": f"{first} {last}",
+                "reference": reference, "reference_suffixes": reference_suffixes(reference),
+                "status_token_hash": "0" * 64, "name": f"{first} {last}",
                 "email": f"{first.lower()}.{last.lower()}{n}@example.com", "product": rng.choice(PRODUCTS),
                 "description": " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40))),
                 "channel": "web", "received_at": now - timedelta(minutes=n), "status": "Received", "state": "open",

@@ -77,6 +77,8 @@ NODES = {
     "Task_close_summary": (1400, R_MAIN),
     "Gateway_merge_intake_closed": (1540, R_MAIN),
     # supervisors
+    "StartEvent_reopened": (220, S_UP),
+    "Task_assess_reopened": (340, S_UP),
     "Task_immediate_action": (800, S_DOWN),
     "Task_escalate_sla": (1200, S_UP),
     "Task_sla_breach": (1370, S_UP),
@@ -177,6 +179,8 @@ def routes():
         "Flow_immediate_action_taken": [_bottom("Task_immediate_action"),
                                         (_x("Task_immediate_action"), I_MAIN),
                                         _left("Gateway_merge_investigation")],
+        "Flow_reopen_assessed": [_bottom("Task_assess_reopened"), (_x("Task_assess_reopened"), 940),
+                                 (_x("Gateway_merge_investigation"), 940), _bottom("Gateway_merge_investigation")],
         "Flow_response_overdue": [_top("Timer_response_due"), _bottom("Task_escalate_sla")],
         "Flow_reassign": [_top("Task_sla_breach"), (_x("Task_sla_breach"), S_CHANNEL),
                           (_x("Task_assign_investigator", 25), S_CHANNEL),
@@ -204,6 +208,7 @@ def routes():
 # External labels: centre (x, y). bpmn-js wraps label text at about 90 px.
 LABELS = {
     "StartEvent_received": (220, 270),
+    "StartEvent_reopened": (220, 600),
     "Timer_assessment_overdue": (470, 312),
     "EndEvent_assessment_escalated": (750, 385),
     "Gateway_assessment": (862, 182),

@@ -114,6 +114,10 @@ def test_the_complaint_form_takes_files_and_staff_see_them(desk, folder):
     link = re.search(r'href="(/complaints/[^"]+/attachments/\d+)" download>bill.pdf', files).group(1)
     download = fetched(alice.get(link))
     assert download.status_code == 200 and download.data == make.pdf()
+    # So does the page of the task that works it.
+    task = desk.task_for("alice", ref)
+    panel = text(alice.get(f"/tasks/{task['id']}")).split('id="files"', 1)[1].split("</div>", 1)[0]
+    assert "receipt.png" in panel and f'href="{link}"' in panel
 
 
 def test_a_refused_file_on_the_form_keeps_the_answers_and_stores_nothing(desk, folder):

@@ -245,7 +245,8 @@ def test_conventions_the_engine_relies_on(root, process):
     # The message payload goes on the event definition (on bpmn:message it is deprecated).
     assert root.findall("bpmn:message//spiffworkflow:messageVariable", NS) == []
     catches = process.findall(".//bpmn:messageEventDefinition", NS)
-    assert {c.get("messageRef") for c in catches} == {"Message_complainant_reply", "Message_complainant_withdrew"}
+    assert {c.get("messageRef") for c in catches} == {"Message_complainant_reply", "Message_complainant_withdrew",
+                                                      "Message_complaint_reopened"}
     assert all(c.find(".//spiffworkflow:messageVariable", NS) is not None for c in catches)
 
 

@@ -31,6 +31,9 @@ def _permission(name: str, *roles: str) -> Permission:
     return permission
 
 
+# One's own account: email address and which notifications to get.
+MANAGE_OWN_SETTINGS = _permission("manage_own_settings", STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR)
+
 # Tasks
 # Work the inbox: list, open, claim, hand back, comment on and complete one's tasks.
 WORK_TASKS = _permission("work_tasks", STAFF, SUPERVISOR)
@@ -54,6 +57,12 @@ SEND_MESSAGES = _permission("send_messages", STAFF, SUPERVISOR, AUDITOR, PROCESS
 RECORD_REPLIES = _permission("record_replies", STAFF, SUPERVISOR)
 # Correct a complainant's name and contact details.
 CORRECT_CONTACT_DETAILS = _permission("correct_contact_details", STAFF, SUPERVISOR)
+# Send the acknowledgement again (after a contact correction, or when it went astray).
+RESEND_ACKNOWLEDGEMENTS = _permission("resend_acknowledgements", STAFF, SUPERVISOR)
+# Close an open complaint as a duplicate of another one, linking the two.
+MARK_DUPLICATES = _permission("mark_duplicates", STAFF, SUPERVISOR)
+# Reopen a closed complaint, with a reason (ISO 10002 8.4 counts reopened complaints).
+REOPEN_COMPLAINTS = _permission("reopen_complaints", SUPERVISOR)
 # Attach evidence files to a complaint one may see (ISO 10002 7.6); reading them needs read_complaints.
 ATTACH_FILES = _permission("attach_files", STAFF, SUPERVISOR)
 # Export everything held about a complainant, for a subject access request (ISO 10002 4.10).

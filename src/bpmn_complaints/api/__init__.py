@@ -3,6 +3,7 @@
 from . import (
     attachments,
     audit_sample,
+    complaint_actions,
     complaints,
     definitions,
     drafts,
@@ -16,8 +17,7 @@ from . import (
 
 
 def register(api) -> None:
-    for module in (complaints, attachments, tasks, drafts, definitions, messages, incidents, outbox, reports,
-                   audit_sample,
-                   workload):
+    for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, messages, incidents,
+                   outbox, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

@@ -2,6 +2,7 @@
 
 from flask import current_app, request
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
@@ -19,7 +20,7 @@ from ..schemas.resources import (
     PersonalData,
     TokenQuery,
 )
-from ..services import attachments, privacy
+from ..services import attachments, privacy, staff_actions
 from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
 from .auth import current_user, require
@@ -62,6 +63,7 @@ def submit(data):
     return {
         "reference": complaint.reference,
         "status_token": token,
+        "status_code": status_code.display(complaint.status_code or ""),
         "status": complaint.status,
         "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
     }
@@ -72,15 +74,18 @@ def submit(data):
 @bp.response(200, ComplaintList)
 @require(READ_COMPLAINTS)
 def list_complaints(query):
-    """Complaints the caller may see, newest first."""
-    items, total = service.list_complaints(current_user(), **query)
-    return {"items": items, "total": total}
+    """Complaints the caller may see, newest first. With ``q``, ``total`` stops at 1,000
+    and ``total_capped`` says there are more."""
+    items, total, capped = service.list_complaints(current_user(), **query)
+    return {"items": items, "total": total, "total_capped": capped}
 
 
 @bp.route("/<reference>", methods=["GET"])
 @bp.arguments(TokenQuery(partial=True), location="query")
 @bp.alt_response(200, schema=ComplaintPublic, description="The complainant's view (with ?token=)")
 @bp.alt_response(200, schema=ComplaintDetail, description="The staff view (with a bearer token)")
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"],
+               deduct_when=lambda response: response.status_code == 404)
 def detail(query, reference):
     """The complainant's view with ``?token=``; the staff view with a bearer token."""
     if query.get("token") is not None:
@@ -136,5 +141,7 @@ def _detail(complaint):
         definition_version=instance.definition.version, tasks=list_tasks_for_complaint(complaint),
         incidents=service.incidents(complaint), comments=complaint.comments,
         attachments=attachments.of_complaint(complaint),
+        duplicate_of=getattr(staff_actions.duplicate_of(complaint), "reference", None),
+        duplicates=[c.reference for c in staff_actions.duplicates_of(complaint)],
     )
     return result

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -39,7 +40,7 @@ from .script_engine import ComplaintScriptEngine
 from .service_tasks import call_handler
 from .timers import next_timer
 
-__all__ = ["Run", "RunawayProcess", "complete_task", "fire_timers", "load", "next_timer", "retry",
+__all__ = ["Run", "RunawayProcess", "cancel", "complete_task", "fire_timers", "load", "next_timer", "retry",
            "send_message", "start_instance"]
 
 
@@ -58,9 +59,16 @@ def _advance(run: Run) -> None:
 
 
 def start_instance(definition: Definition, data: dict[str, Any], actor: str,
-                   observer: InstanceObserver | None = None) -> ProcessInstance:
+                   observer: InstanceObserver | None = None,
+                   message: tuple[str, dict[str, Any]] | None = None) -> ProcessInstance:
     """Create an instance of ``definition`` with start ``data`` and run it to its first
-    wait. ``observer`` hears what happens (default: the application's for the instance)."""
+    wait. ``observer`` hears what happens (default: the application's for the instance).
+
+    With ``message`` (its name and payload) the instance starts at the start event that
+    catches that message, as BPMN has it, rather than at the none start event.
+
+    :raises Conflict: if ``message`` is given and no start event of the process catches it.
+    """
     parsed = load_specs(definition, _max_bytes())
     now = utcnow()
     instance = ProcessInstance(definition_id=definition.id, status="running", state="{}",
@@ -75,9 +83,28 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
     start = run.workflow.get_next_task(state=TaskState.READY)
     start.data.update(json.loads(json.dumps(data, default=str)))
     observer.record("instance_started", actor, definition=f"{definition.key} v{definition.version}",
-                    instance_id=instance.id)
+                    instance_id=instance.id, **({"start_message": message[0]} if message else {}))
+    if message is not None:
+        _start_by_message(run.workflow, *message)
     _advance(run)
     return instance
+
+
+def _start_by_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
+    """Open the start split, set aside the start events that need no trigger and deliver
+    message ``name``: the first start event to fire cancels the others (SpiffWorkflow's
+    StartEventSplit and StartEventJoin), so only the message's path runs."""
+    task = workflow.get_next_task(state=TaskState.READY)
+    while task is not None and not isinstance(task.task_spec, StartEvent):
+        task.run()
+        task = workflow.get_next_task(state=TaskState.READY)
+    for ready in workflow.get_tasks(state=TaskState.READY):
+        if isinstance(ready.task_spec, StartEvent):
+            ready.cancel()
+    try:
+        workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+    except WorkflowException:
+        raise Conflict(f"this process has no start event for the message {name!r}") from None
 
 
 def load(instance: ProcessInstance, actor: str) -> Run:
@@ -127,6 +154,15 @@ def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], 
         raise Conflict(f"this complaint is not waiting for the message {name!r} now") from None
     run.observer.record("message_received", actor, message=name, payload=payload)
     _advance(run)
+    return run
+
+
+def cancel(instance: ProcessInstance, actor: str, reason: str) -> Run:
+    """Stop all open work of the instance for ``reason`` (a code): it ends, as completed."""
+    run = load(instance, actor)
+    run.observer.record("instance_cancelled", actor, reason=reason, instance_id=instance.id)
+    run.workflow.cancel()
+    persist(run)
     return run
 
 

@@ -14,10 +14,15 @@ class Complaint(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
-    status_token_hash: Mapped[str] = mapped_column(String(64))
+    # Every suffix of the reference, for the full-text index (see models.search_index).
+    reference_suffixes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status_token_hash: Mapped[str] = mapped_column(String(64))  # of the token in links (older complaints' too)
+    # The short code the complainant reads out (see bpmn_complaints.status_code).
+    status_code: Mapped[str | None] = mapped_column(String(10))
     # Receipt (ISO 10002 7.2)
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320))  # none for a complainant reached by post
+    postal_address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(40))
     product: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -33,6 +38,8 @@ class Complaint(Model):
     priority: Mapped[str | None] = mapped_column(String(20))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closure_reason: Mapped[str | None] = mapped_column(String(100))
+    # Closed as a duplicate of another complaint (a staff action); both pages link the pair.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
 
     comments: Mapped[list["Comment"]] = relationship(
         back_populates="complaint", order_by="Comment.id", cascade="all, delete-orphan"

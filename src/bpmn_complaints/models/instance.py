@@ -17,8 +17,8 @@ class ProcessInstance(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int | None] = mapped_column(
-        ForeignKey("complaints.id", ondelete="CASCADE"), unique=True
-    )
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )  # a reopened complaint has one instance per round; the newest is the live one
     definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     state: Mapped[str] = mapped_column(Text)

@@ -1,18 +1,42 @@
-"""The full-text index over complaints (reference aside: name, email, product and
-description): FTS5 on SQLite, kept in step by triggers, and a GIN expression index on
-PostgreSQL. Both are created with the complaints table (and by their migration); neither
-is in the models' metadata, so :mod:`bpmn_complaints.db.revisions` leaves them out of the
-schema comparison."""
+"""The full-text index over complaints: the complainant's name, email, product and
+description, and every suffix of the reference (``reference_suffixes``), so that a word
+start finds a word and a reference's part, anywhere in it, is the start of one of its
+suffixes. FTS5 on SQLite, kept in step by triggers; on PostgreSQL a stored generated
+``tsvector`` column (the suffixes weighted ``A``) with a GIN index. Both are created with
+the complaints table (and by their migrations); neither is in the models' metadata, so
+:mod:`bpmn_complaints.db.revisions` leaves them out of the schema comparison."""
+
+import re
 
 from sqlalchemy import Connection, event
 
 from .complaint import Complaint
 
-COLUMNS = ("name", "email", "product", "description")
-NAMES = ("complaints_fts", "ix_complaints_search")  # and FTS5's complaints_fts_* shadow tables
-PG_TEXT = " || ' ' || ".join(f"coalesce({c}, '')" for c in COLUMNS)
+TEXT_COLUMNS = ("name", "email", "product", "description")
+COLUMNS = (*TEXT_COLUMNS, "reference_suffixes")
+NAMES = ("complaints_fts", "ix_complaints_search", "search_vector")  # and FTS5's complaints_fts_* tables
+PG_TEXT = " || ' ' || ".join(f"coalesce({c}, '')" for c in TEXT_COLUMNS)
 # Punctuation splits words, as FTS5's tokenizer does: an email address is its parts.
-PG_VECTOR = f"to_tsvector('simple', regexp_replace({PG_TEXT}, '[^[:alnum:]]+', ' ', 'g'))"
+PG_VECTOR = (f"setweight(to_tsvector('simple', coalesce(reference_suffixes, '')), 'A') || "
+             f"to_tsvector('simple', regexp_replace({PG_TEXT}, '[^[:alnum:]]+', ' ', 'g'))")
+PG_COLUMN = "complaints.search_vector"
+
+
+def compact(reference: str) -> str:
+    """A reference (or part of one) as the index holds it: lower case, letters and digits."""
+    return re.sub(r"[^0-9a-z]", "", reference.lower())
+
+
+def reference_suffixes(reference: str) -> str:
+    """Every suffix of the compact reference: ``c20267k3qxw 20267k3qxw ... xw w``."""
+    letters = compact(reference)
+    return " ".join(letters[i:] for i in range(len(letters)))
+
+
+@event.listens_for(Complaint, "before_insert")
+def _suffixes(_mapper: object, _connection: Connection, complaint: Complaint) -> None:
+    complaint.reference_suffixes = reference_suffixes(complaint.reference)
+
 
 _cols = ", ".join(COLUMNS)
 _new = ", ".join(f"new.{c}" for c in COLUMNS)
@@ -28,7 +52,10 @@ _SQLITE = (
     f"INSERT INTO complaints_fts(complaints_fts, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
     f"INSERT INTO complaints_fts(rowid, {_cols}) VALUES (new.id, {_new}); END",
 )
-_POSTGRES = (f"CREATE INDEX IF NOT EXISTS ix_complaints_search ON complaints USING gin ({PG_VECTOR})",)
+_POSTGRES = (
+    f"ALTER TABLE complaints ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_complaints_search ON complaints USING gin (search_vector)",
+)
 
 
 def create(connection: Connection) -> None:
@@ -43,6 +70,7 @@ def create(connection: Connection) -> None:
 def drop(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("DROP INDEX IF EXISTS ix_complaints_search")
+        connection.exec_driver_sql("ALTER TABLE complaints DROP COLUMN IF EXISTS search_vector")
         return
     for trigger in ("ai", "ad", "au"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS complaints_fts_{trigger}")

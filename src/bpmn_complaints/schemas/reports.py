@@ -60,12 +60,19 @@ class Withdrawn(Schema):
     share = fields.Float(allow_none=True)
 
 
+class Reopened(Schema):
+    count = fields.Integer()
+    closed = fields.Integer()
+    rate = fields.Float(allow_none=True)
+
+
 class Kpis(Schema):
     time_to_acknowledge = fields.Nested(Spread)
     time_to_close = fields.Nested(Spread)
     within_target = fields.Nested(WithinTarget)
     escalation = fields.Nested(Escalation)
     withdrawn = fields.Nested(Withdrawn)
+    reopened = fields.Nested(Reopened)
 
 
 class Count(Schema):

@@ -1,6 +1,6 @@
 """marshmallow schemas of the staff actions on a complaint."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from ..services.staff_actions import CHANNELS, REPLIES
 
@@ -25,3 +25,37 @@ class ContactCorrection(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     preferred_contact = fields.String(load_default=None, allow_none=True,
                                       validate=validate.OneOf(CONTACT_CHOICES))
+
+
+class DuplicateMark(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    original = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class Reopening(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(required=True, validate=validate.And(
+        validate.Length(max=2000), lambda text: bool(text.strip()) or _blank()))
+
+
+def _blank():
+    raise ValidationError("give the reason")
+
+
+class ActionDone(Schema):
+    reference = fields.String()
+    state = fields.String()
+    status = fields.String()
+    closure_reason = fields.String(allow_none=True)
+
+
+class AccountSettings(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))

@@ -62,10 +62,14 @@ def _checklist(complaint: Complaint, target: datetime | None, calendar) -> dict:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)).all()
     created = next((e.task_id for e in events if e.action == "task_created"), None)
     first_task = db.session.get(HumanTask, created) if created else None
-    instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id))
-    definition = db.session.get(Definition, instance.definition_id) if instance else None
-    incidents = db.session.scalars(select(Incident).where(Incident.instance_id == instance.id)
-                                   .order_by(Incident.id)).all() if instance else []
+    # A reopened complaint has an instance per round: the first names the version it was
+    # handled under, and the incidents of every round count.
+    instances = select(ProcessInstance.id).where(ProcessInstance.complaint_id == complaint.id)
+    first = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)
+                              .order_by(ProcessInstance.id).limit(1))
+    definition = db.session.get(Definition, first.definition_id) if first else None
+    incidents = db.session.scalars(select(Incident).where(Incident.instance_id.in_(instances))
+                                   .order_by(Incident.id)).all()
     responses = [e for e in events if e.action == "response_delivered"]
     checks = [
         _chain(stream),

@@ -81,7 +81,7 @@ def summary(start: date, end: date) -> dict:
                    "calendar": calendar.country or "weekends only"},
         "volume": {"received": _count(received), "closed": _count(closed),
                    "open_at_end": _count(open_at_end), "overdue_at_end": len(overdue)},
-        "kpis": _kpis(received, closed, until, calendar),
+        "kpis": {**_kpis(received, closed, until, calendar), "reopened": _reopened(since, until, closed)},
         "analysis": {
             **{f"by_{name}": _counts(getattr(Complaint, name), received) for name in BREAKDOWNS},
             "by_closure_reason": _counts(Complaint.closure_reason, closed),
@@ -141,6 +141,15 @@ def _kpis(received, closed, until: datetime, calendar) -> dict:
                        "rate": _share(dissatisfied, len(closures))},
         "withdrawn": {"count": withdrawn, "share": _share(withdrawn, len(closures))},
     }
+
+
+def _reopened(since: datetime, until: datetime, closed) -> dict:
+    """Complaints reopened in the period (a staff action, with a reason), against those
+    closed in it: a closure that did not hold (ISO 10002 8.4)."""
+    count = db.session.scalar(select(func.count(func.distinct(AuditEvent.complaint_id))).where(
+        AuditEvent.action == "complaint_reopened", AuditEvent.at >= since, AuditEvent.at < until)) or 0
+    closures = _count(closed)
+    return {"count": count, "closed": closures, "rate": _share(count, closures)}
 
 
 def _dissatisfied(condition) -> int:

@@ -1,13 +1,14 @@
 """The staff actions on a complaint's page: record a reply that came by phone, letter,
-email or in person, and correct the complainant's contact details."""
+email or in person, correct the complainant's contact details, send the acknowledgement
+again, close a complaint as a duplicate, and reopen a closed one."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from marshmallow import ValidationError
 
 from ..db import run_change
-from ..exceptions import Conflict
+from ..exceptions import Conflict, NotFound
 from ..policy import READ_COMPLAINTS
-from ..schemas.staff_actions import ContactCorrection, RecordedReply
+from ..schemas.staff_actions import ContactCorrection, DuplicateMark, RecordedReply, Reopening
 from ..services import staff_actions as service
 from .auth import me, staff_required
 
@@ -50,4 +51,48 @@ def correct_contact(reference):
     changed = run_change(service.correct_contact, reference, me(), form)
     flash(f"Corrected: {', '.join(f.replace('_', ' ') for f in changed)}." if changed else "Nothing changed.",
           "success")
+    return _back(reference)
+
+
+@bp.route("/<reference>/acknowledgement", methods=["POST"])
+@staff_required(READ_COMPLAINTS)
+def resend_acknowledgement(reference):
+    try:
+        run_change(service.resend_acknowledgement, reference, me())
+    except Conflict as err:
+        flash(f"The acknowledgement was not sent: {err.message}", "error")
+    else:
+        flash("The acknowledgement is on its way again.", "success")
+    return _back(reference)
+
+
+@bp.route("/<reference>/duplicate", methods=["POST"])
+@staff_required(READ_COMPLAINTS)
+def mark_duplicate(reference):
+    try:
+        form = DuplicateMark().load(request.form)
+        run_change(service.mark_duplicate, reference, me(), form["original"], form["note"].strip())
+    except ValidationError as err:
+        flash(f"The complaint was not closed: {_problems(err)}", "error")
+        return _back(reference, "#duplicate")
+    except (Conflict, NotFound) as err:
+        flash(f"The complaint was not closed: {err.message}", "error")
+        return _back(reference, "#duplicate")
+    flash(f"Closed as a duplicate of {form['original'].strip().upper()}.", "success")
+    return _back(reference)
+
+
+@bp.route("/<reference>/reopen", methods=["POST"])
+@staff_required(READ_COMPLAINTS)
+def reopen(reference):
+    try:
+        form = Reopening().load({"reason": request.form.get("reason", "").strip()})
+        run_change(service.reopen, reference, me(), form["reason"])
+    except ValidationError as err:
+        flash(f"The complaint was not reopened: {_problems(err)}", "error")
+        return _back(reference, "#reopen")
+    except Conflict as err:
+        flash(f"The complaint was not reopened: {err.message}", "error")
+        return _back(reference, "#reopen")
+    flash("The complaint is open again; a supervisor assesses it next.", "success")
     return _back(reference)
