@@ -83,3 +83,29 @@ def test_call_service_hides_the_cause_behind_a_name_error():
     engine = PythonScriptEngine(environment=Failing())
     with pytest.raises(NameError, match="script"):
         engine.call_service(SimpleNamespace(data={}), operation_name="x", operation_params={})
+
+
+GATEWAY = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>
+    <bpmn:exclusiveGateway id="g" default="f3"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="e">
+      <bpmn:conditionExpression>=x</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_gateway_conditions_are_plain_bpmn_conditions_holding_their_text():
+    # engine/specs.strict_conditions swaps them for StrictCondition by type and reads args[0].
+    from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.fromstring(GATEWAY))
+    gateway = parser.get_spec("p").task_specs["g"]
+    conditions = [c for c, _ in gateway.cond_task_specs if c is not None]
+    assert [type(c) for c in conditions] == [_BpmnCondition] and conditions[0].args[0] == "=x"

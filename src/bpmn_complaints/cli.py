@@ -355,9 +355,30 @@ def compare_command(key, old, new):
         click.echo(f"{change.kind:<8} {change.file}: {change.text}")
 
 
+@click.command("dmn-tck")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--limit", type=int, default=None, help="Stop after this many test cases.")
+@click.option("--failures-only", is_flag=True, help="Print only the cases that did not pass.")
+def dmn_tck_command(folder, limit, failures_only):
+    """Run the DMN TCK test cases under FOLDER (github.com/dmn-tck/tck's layout): one line per
+    case, then the counts. Exits 1 if any case failed or errored."""
+    from .expressions.dmn.tck import run_folder
+
+    counts = {"passed": 0, "failed": 0, "error": 0}
+    for outcome in run_folder(folder, limit):
+        counts[outcome.status] += 1
+        if not failures_only or outcome.status != "passed":
+            click.echo(str(outcome))
+    total = sum(counts.values())
+    click.echo(f"{counts['passed']} of {total} passed: {counts['passed']} passed, {counts['failed']} failed, "
+               f"{counts['error']} errors")
+    if counts["failed"] or counts["error"]:
+        sys.exit(1)
+
+
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
-            report_command, audit_sample_command, compare_command)
+            report_command, audit_sample_command, compare_command, dmn_tck_command)
 
 
 def init_app(app) -> None:

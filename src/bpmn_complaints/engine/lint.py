@@ -6,6 +6,7 @@ every problem at once, each naming its file and element id.
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, cast
 import jsonschema
 
 from .. import expressions
-from ..expressions.dialects import NS, BindingError, normalize, read_assignment, read_binding
+from ..expressions.dialects import NS, BindingError, compile_dialect, read_assignment, read_binding, unwrap
+from ..expressions.dmn import DmnError, dmn_dialect, read_model
 from .multi_instance import DEFAULT_MAX_INSTANCES
 from .timer_limits import TimerOutOfBounds, check_timer
 
@@ -67,18 +69,18 @@ class Linter:
 
     def expression(self, file: str, element: str | None, text: str | None, what: str,
                    allow_timer_literal: bool = False) -> None:
-        source = normalize(text or "")
-        if not source:
+        source = (text or "").strip()
+        if not unwrap(source):
             self.add(file, element, f"{what} is empty")
             return
-        if allow_timer_literal and expressions.parse_timer_literal(source) is not None:
+        if allow_timer_literal and expressions.parse_timer_literal(unwrap(source)) is not None:
             return
         try:
-            compiled = expressions.compile_expression(source)
+            compiled = compile_dialect(source)
         except expressions.ExpressionError as err:
             self.add(file, element, f"{what} {text!r} is not allowed: {err}")
             return
-        unknown = expressions.check_functions(compiled, KNOWN_FUNCTIONS)
+        unknown = sorted(compiled.functions - KNOWN_FUNCTIONS)
         if unknown:
             self.add(file, element, f"{what} {text!r} calls unknown function(s): {', '.join(sorted(unknown))}")
 
@@ -86,7 +88,7 @@ class Linter:
         """A literal cardinality within ``MULTI_INSTANCE_MAX`` (an expression or a collection
         is counted at run time)."""
         node = loop.find("bpmn:loopCardinality", NS)
-        literal = normalize(node.text or "") if node is not None else ""
+        literal = unwrap(node.text or "") if node is not None else ""
         if literal.isdigit() and int(literal) > self.max_instances:
             self.add(file, element, f"the loop cardinality {literal} is more than the maximum of "
                                     f"{self.max_instances} instances (MULTI_INSTANCE_MAX)")
@@ -94,7 +96,7 @@ class Linter:
     def _timer_bounds(self, file: str, element: str | None, kind: str, text: str | None) -> None:
         """A literal timer the engine can compute and run in bounded time (an expression is
         checked when the timer starts)."""
-        literal = expressions.parse_timer_literal(normalize(text or ""))
+        literal = expressions.parse_timer_literal(unwrap(text or ""))
         if literal is None:
             return
         try:
@@ -143,6 +145,12 @@ class Linter:
         for flow in process.iterfind(".//bpmn:sequenceFlow", NS):
             cond = flow.find("bpmn:conditionExpression", NS)
             if cond is not None:
+                language = (cond.get("language") or "").strip()
+                if language and not any(known in language.lower() for known in ("feel", "juel", "xpath")):
+                    # Camunda 7's script conditions (groovy, javascript...) would be read as ours otherwise.
+                    self.add(file, flow.get("id"), f"the condition is a {language} script, which this engine does "
+                                                   "not run: write it as an expression (${...} in Camunda 7)")
+                    continue
                 self.expression(file, flow.get("id"), cond.text, "the condition")
         for tag in ("exclusiveGateway", "inclusiveGateway"):
             for gateway in process.iterfind(f".//bpmn:{tag}", NS):
@@ -253,6 +261,20 @@ class Linter:
     # -- DMN -------------------------------------------------------------------------
 
     def dmn(self, file: str, root: _Element) -> None:
+        dialect = dmn_dialect(root)
+        if dialect not in ("feel", "python"):
+            self.add(file, root.get("id"), f"the DMN expression language {dialect!r} is not supported: use FEEL "
+                                           "(or SpiffArena's Python-like cells)")
+            return
+        if dialect == "feel":
+            try:
+                problems = read_model(root).check()
+            except DmnError as err:
+                problems = [str(err)]
+            for problem in problems:
+                element, _, message = problem.partition(": ")
+                self.add(file, element or None, f"FEEL: {message}")
+            return
         for rule in root.iter("{*}rule"):
             rid = rule.get("id")
             for entry in rule.iter("{*}inputEntry"):
@@ -270,6 +292,11 @@ class Linter:
                 self._dmn_cell(file, node.get("id"), text, partial=False)
 
     def _dmn_cell(self, file: str, element: str | None, text: str, partial: bool) -> None:
+        if partial:
+            feel_only = _feel_only_cell(text)
+            if feel_only:
+                self.add(file, element, f"the DMN cell {text!r} {feel_only}")
+                return
         source = text.replace("?", "dmninputexpr")
         candidates = [source, f"dmninputexpr {source}"] if partial else [source]
         errors = []
@@ -280,6 +307,27 @@ class Linter:
             except expressions.ExpressionError as err:
                 errors.append(str(err))
         self.add(file, element, f"the DMN cell {text!r} is not allowed: {errors[-1]}")
+
+
+def _feel_only_cell(text: str) -> str | None:
+    """Why a Python-dialect input cell reads as FEEL and would silently never match, if it does.
+
+    In a Python table ``"gold","silver"`` is a tuple compared with ``==``, and ``not("bronze")``
+    is ``not "bronze"``, i.e. False: neither means what FEEL means by it.
+    """
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(tree, ast.Tuple):
+        return ("is a list of values, which only FEEL tables read as 'any of these'; this table's cells are "
+                "Python-like (SpiffArena), where it would never match. Write in (\"a\", \"b\") with the "
+                "values, or declare the table FEEL (expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\")")
+    if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.Not) and text.strip().startswith("not("):
+        return ("is FEEL's not(...), but this table's cells are Python-like (SpiffArena), where it negates the "
+                "value instead. Write != \"value\" (or not in (...)), or declare the table FEEL "
+                "(expressionLanguage=\"https://www.omg.org/spec/DMN/20191111/FEEL/\")")
+    return None
 
 
 def _ancestor(node: _Element, levels: int) -> _Element:

@@ -16,12 +16,19 @@ from SpiffWorkflow.bpmn.parser.task_parsers import SubprocessParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser, SubWorkflowParser, UserTaskParser
-from SpiffWorkflow.spiff.specs.defaults import ManualTask, SubWorkflowTask, UserTask
+from SpiffWorkflow.spiff.parser.task_spec import (
+    BusinessRuleTaskParser,
+    SpiffTaskParser,
+    SubWorkflowParser,
+    UserTaskParser,
+)
+from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, ManualTask, SubWorkflowTask, UserTask
 
-from ..expressions.dialects import BindingError, read_assignment, read_binding
+from ..expressions.dialects import BindingError, DecisionBinding, read_assignment, read_binding, read_decision
+from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from .decisions import FeelDecisionEngine
 from .multi_instance import bound_multi_instances
-from .specs import ServiceTask, clocked_timer
+from .specs import ServiceTask, clocked_timer, strict_conditions
 from .workarounds import freeze_start
 
 if TYPE_CHECKING:
@@ -55,6 +62,41 @@ class BoundServiceTaskParser(SpiffTaskParser):  # type: ignore[misc]
             retry_backoff_base=binding.backoff_base,
             prescript=extensions.get("preScript"),
             postscript=extensions.get("postScript"),
+            **self.bpmn_attributes,
+        )
+
+
+def _decision(node: _Element, filename: str | None) -> DecisionBinding:
+    try:
+        binding = read_decision(node)
+    except BindingError as err:
+        raise ValidationException(str(err), node=node, file_name=filename) from None
+    if binding is None:
+        raise ValidationException(
+            "This business rule task names no decision: set SpiffArena's called decision, "
+            "camunda:decisionRef or zeebe:calledDecision", node=node, file_name=filename)
+    return binding
+
+
+class BoundBusinessRuleTaskParser(BusinessRuleTaskParser):  # type: ignore[misc]
+    """A business rule task calling its decision in SpiffArena's, Camunda 7's or Camunda 8's way."""
+
+    @staticmethod
+    def get_decision_ref(node: _Element) -> str | None:
+        try:
+            binding = read_decision(node)
+        except BindingError:
+            return None
+        return binding.decision if binding is not None else None
+
+    def create_task(self) -> BusinessRuleTask:
+        binding = _decision(self.node, self.filename)
+        parser: ComplaintsBpmnParser = self.process_parser.parser
+        extensions = self.parse_extensions()
+        return BusinessRuleTask(
+            self.spec, self.bpmn_id,
+            dmnEngine=parser.decision_engine(binding, self.node),
+            prescript=extensions.get("preScript"), postscript=extensions.get("postScript"),
             **self.bpmn_attributes,
         )
 
@@ -111,7 +153,35 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         full_tag("subProcess"): (EventSubprocessParser, SubWorkflowTask),
         full_tag("userTask"): (AssignedUserTaskParser, UserTask),
         full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
+        full_tag("businessRuleTask"): (BoundBusinessRuleTaskParser, BusinessRuleTask),
     }
+
+    def add_dmn_xml(self, node: _Element, filename: str | None = None) -> None:
+        super().add_dmn_xml(node, filename)
+        if dmn_dialect(node) == "feel":
+            # SpiffWorkflow knows a DMN file by its first decision; a FEEL model (a DRD) may
+            # be called by any of its decisions.
+            decisions = list(node.iterfind("{*}decision"))
+            first = self.dmn_parsers.get(decisions[0].get("id")) if decisions else None
+            for decision in decisions if first is not None else []:
+                if decision.get("id"):
+                    self.dmn_parsers.setdefault(decision.get("id"), first)
+
+    def decision_engine(self, binding: DecisionBinding, node: _Element) -> Any:
+        """The engine for a business rule task: ours for a FEEL model, SpiffWorkflow's for a
+        Python-cell one (which merges the outputs into the task data, as SpiffArena does)."""
+        dmn_parser = self.dmn_parsers.get(binding.decision)
+        if dmn_parser is not None and dmn_dialect(dmn_parser.node) == "feel":
+            try:
+                return FeelDecisionEngine(read_model(dmn_parser.node), binding)
+            except DmnError as err:
+                raise ValidationException(str(err), node=node, file_name=dmn_parser.filename) from None
+        if binding.mapping != "merge" and dmn_parser is not None:
+            raise ValidationException(
+                f"the decision {binding.decision!r} has Python-like cells (SpiffArena's), but the task calls it the "
+                "Camunda way: declare the DMN's expressionLanguage FEEL, or call it with SpiffArena's called "
+                "decision", node=node, file_name=None)
+        return self.get_engine(binding.decision, node)
 
     def get_spec(self, process_id: str, required: bool = True) -> BpmnProcessSpec | None:
         spec = super().get_spec(process_id, required)
@@ -131,6 +201,8 @@ def _finish(process_spec: BpmnProcessSpec) -> None:
     clock_timers(process_spec)
     freeze_start(process_spec)
     bound_multi_instances(process_spec)
+    for task_spec in process_spec.task_specs.values():
+        strict_conditions(task_spec)
 
 
 def clock_timers(process_spec: BpmnProcessSpec) -> None:

@@ -25,7 +25,7 @@ from SpiffWorkflow.task import Task
 
 from .. import expressions
 from ..business_calendar import BusinessCalendar
-from ..expressions.dialects import normalize
+from ..expressions.dialects import compile_dialect, unwrap
 from ..expressions.functions import Functions
 from .multi_instance import DEFAULT_MAX_INSTANCES
 
@@ -72,7 +72,8 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
         names = {**context, **(external_context or {})}
-        return expressions.evaluate(normalize(expression), names, self.functions)
+        # Each dialect by its wrapper: ${}/#{} JUEL, =... FEEL, else our Python-like language.
+        return compile_dialect(expression).evaluate(names, self.functions)
 
     def execute(self, script: str | None, context: dict[str, Any],
                 external_context: dict[str, Any] | None = None) -> bool:
@@ -102,7 +103,7 @@ class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def validate(self, expression: str) -> None:
         # DMN relies on SyntaxError here to tell "== value" cells from "> 3" cells.
-        ast.parse(normalize(expression), mode="eval")
+        ast.parse(unwrap(expression), mode="eval")
 
     def evaluate(self, task: Task, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         try:
@@ -121,7 +122,7 @@ class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     def evaluate_timer(self, task: Task, expression: str) -> str:
         """A timer value: a bare ISO 8601 literal as typed in a modeler (trap 4), or an
         expression that yields one (or a datetime)."""
-        literal = expressions.parse_timer_literal(normalize(expression))
+        literal = expressions.parse_timer_literal(unwrap(expression))
         if literal is not None:
             return literal
         value = self.evaluate(task, expression)

@@ -5,6 +5,8 @@
   value as-is (the base class expects a JSON string).
 * The timer definitions ask the script engine's clock for "now" instead of the system
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
+* :class:`StrictCondition` makes a JUEL or FEEL gateway condition that is not true or false
+  an error, as Camunda 7 and 8 do.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -21,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 
+from ..expressions.dialects import dialect_of
 from .timer_limits import check_cycle, check_duration
 
 if TYPE_CHECKING:
@@ -151,3 +156,29 @@ def clocked_timer(definition: Any) -> TimerEventDefinition | None:
     if cls is None:
         return None
     return cls(definition.name, definition.expression, description=definition.description)
+
+
+class StrictCondition(_BpmnCondition):  # type: ignore[misc]
+    """A Camunda 7 (JUEL) or Camunda 8 (FEEL) sequence-flow condition: as in those engines, a
+    result that is not true or false (null included) is an error, not a false. Our
+    Python-like conditions keep SpiffArena's truthiness."""
+
+    def _matches(self, task: Task) -> bool:
+        value = super()._matches(task)
+        if not isinstance(value, bool):
+            raise WorkflowTaskException(
+                f"the condition {self.args[0]!r} gave {value!r}, not true or false (Camunda raises an "
+                "incident here too): make it a comparison or test", task=task)
+        return value
+
+
+def strict_conditions(task_spec: Any) -> None:
+    """Make a gateway's JUEL and FEEL conditions :class:`StrictCondition`."""
+    conditions = getattr(task_spec, "cond_task_specs", None)
+    if not conditions:
+        return
+    task_spec.cond_task_specs = [
+        (StrictCondition(condition.args[0]) if type(condition) is _BpmnCondition
+         and dialect_of(condition.args[0] or "") != "python" else condition, name)
+        for condition, name in conditions
+    ]

@@ -23,13 +23,18 @@ class Expression:
     :attr functions: the function names it calls (``defined`` is not one).
     """
 
+    dialect = "python"
+
     def __init__(
-        self, source: str, tree: ast.Expression, names: frozenset[str], functions: frozenset[str]
+        self, source: str, tree: ast.Expression, names: frozenset[str], functions: frozenset[str],
+        own_functions: Functions | None = None,
     ) -> None:
         self.source = source
         self.names = names
         self.functions = functions
         self._tree = tree
+        # Functions the dialect's translation calls (JUEL's ``empty``); they win over the caller's.
+        self._own_functions = own_functions
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -43,6 +48,8 @@ class Expression:
         :raises EvaluationError: unknown name or function, type error, division by
             zero or a limit exceeded.
         """
+        if self._own_functions is not None:
+            functions = {**(functions or {}), **self._own_functions}
         try:
             return Evaluator(names, functions).run(self._tree)
         except EvaluationError as exc:

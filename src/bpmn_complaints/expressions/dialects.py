@@ -13,15 +13,24 @@ User and manual tasks are offered to their lane. Camunda Modeler's Assignment pa
 assignee=".." candidateGroups=".."/>`` (8); :func:`read_assignment` turns those into our
 ``assignee`` and ``candidateGroup`` properties.
 
-Conditions, timers and other expressions keep the wrapper their modeler put around them
-(Camunda 7's ``${...}``, Camunda 8's leading ``=``); :func:`normalize` takes it off.
+Conditions, timers, parameters and assignments keep the wrapper their modeler put around
+them, and :func:`compile_dialect` reads each by its wrapper with that dialect's grammar:
+``${...}`` and ``#{...}`` are JUEL (:mod:`.juel`, Camunda 7), a leading ``=`` is FEEL
+(:mod:`.feel`, Camunda 8), anything else is our Python-like language (SpiffArena). All three
+run in this package's bounded evaluators; none reaches Python's ``eval``. A DMN file's
+dialect is what it declares (:func:`dmn_dialect`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from .compiler import Expression, compile_expression
+from .errors import ExpressionError
+from .feel import compile_feel
+from .juel import JUEL_FUNCTIONS, is_juel, juel_tree
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -98,7 +107,7 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             text = (p.text or "").strip()
             # Camunda's schema requires the name; a diagram without one still gets a None key.
             name = cast(str, p.get("name"))
-            params[name] = text[2:-1] if text.startswith("${") and text.endswith("}") else _literal(text)
+            params[name] = _camunda_value(text, f"the input parameter {name!r}")
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
         if _camunda_attr(node, attr):
@@ -113,7 +122,7 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             source = (p.get("source") or "").strip()
             # Zeebe's schema requires the target; a diagram without one still gets a None key.
             target = cast(str, p.get("target"))
-            params[target] = source[1:].strip() if source.startswith("=") else _literal(source)
+            params[target] = source if is_feel(source) else _literal(source)
         return ServiceBinding(
             handler=definition.get("type", ""),
             dialect="zeebe",
@@ -123,14 +132,69 @@ def read_binding(node: _Element) -> ServiceBinding | None:
     return None
 
 
-def _camunda_value(text: str) -> str:
+@dataclass
+class DecisionBinding:
+    """Which decision a business rule task calls, and where its result goes.
+
+    ``mapping`` is ``merge`` (SpiffArena: the outputs are merged into the task data),
+    Camunda 7's ``camunda:mapDecisionResult`` (``singleEntry``, ``singleResult``,
+    ``collectEntries``, ``resultList``), or ``value`` (Camunda 8: the decision's value).
+    """
+
+    decision: str
+    result_variable: str | None = None
+    mapping: str = "merge"
+
+
+_CAMUNDA_MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
+
+
+def read_decision(node: _Element) -> DecisionBinding | None:
+    """The decision a ``bpmn:businessRuleTask`` calls, in SpiffArena's, Camunda 7's or
+    Camunda 8's way, or ``None`` if it names none.
+
+    :raises BindingError: for a binding we cannot run (an unknown result mapping, a Zeebe
+        decision without a result variable).
+    """
+    spiff = node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+    if spiff is not None and (spiff.text or "").strip():
+        return DecisionBinding((spiff.text or "").strip())
+    ref = _camunda_attr(node, "decisionRef")
+    if ref:
+        mapping = _camunda_attr(node, "mapDecisionResult") or "resultList"
+        if mapping not in _CAMUNDA_MAPPINGS:
+            raise BindingError(f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(_CAMUNDA_MAPPINGS)}")
+        if is_juel(ref):
+            raise BindingError("camunda:decisionRef must name the decision; an expression is not supported here")
+        return DecisionBinding(ref.strip(), _camunda_attr(node, "resultVariable") or None, mapping)
+    called = node.find("bpmn:extensionElements/zeebe:calledDecision", NS)
+    if called is not None:
+        decision = (called.get("decisionId") or "").strip()
+        if is_feel(decision):
+            raise BindingError("zeebe:calledDecision decisionId must name the decision; an expression is not "
+                               "supported here")
+        result = (called.get("resultVariable") or "").strip()
+        if not result:
+            raise BindingError("zeebe:calledDecision needs a resultVariable (Camunda 8 requires one)")
+        return DecisionBinding(decision, result, "value")
+    return None
+
+
+def _camunda_value(text: str, what: str = "the assignment") -> str:
     text = text.strip()
-    return text[2:-1].strip() if text.startswith("${") and text.endswith("}") else _literal(text)
+    # ${...} and #{...} are both JUEL expressions; anything else is a literal.
+    if is_juel(text):
+        return text
+    if "${" in text or "#{" in text:
+        # Camunda would fill the expression into the text; as a literal it would be wrong.
+        raise BindingError(f"{what} {text!r} mixes text and a ${{...}} expression (a JUEL composite expression), "
+                           "which is not supported: write one ${...} that holds the whole value")
+    return _literal(text)
 
 
 def _zeebe_value(text: str) -> str:
     text = text.strip()
-    return text[1:].strip() if text.startswith("=") else _literal(text)
+    return text if is_feel(text) else _literal(text)
 
 
 def read_assignment(node: _Element) -> dict[str, str]:
@@ -151,7 +215,7 @@ def read_assignment(node: _Element) -> dict[str, str]:
         raise BindingError("candidate users are not supported: offer the task to a group (a lane or one "
                            "candidate group) or set an assignee")
     groups = (raw["candidateGroups"] or "").strip()
-    if groups and "," in groups and not groups.startswith(("=", "${")):
+    if groups and "," in groups and not (is_feel(groups) or is_juel(groups)):
         raise BindingError(f"the task names several candidate groups ({groups}); a task is offered to one "
                            "group here: name one, or use a lane")
     found: dict[str, str] = {}
@@ -162,19 +226,62 @@ def read_assignment(node: _Element) -> dict[str, str]:
     return found
 
 
-_JUEL = ((re.compile(r"&&"), " and "), (re.compile(r"\|\|"), " or "), (re.compile(r"!(?!=)"), " not "))
+class Compiled(Protocol):
+    """What every dialect compiles to: evaluate against task data, and the names and
+    functions it uses (for deploy-time checks)."""
+
+    source: str
+    names: frozenset[str]
+    functions: frozenset[str]
+    dialect: str
+
+    def evaluate(self, names: Any, functions: Any = None) -> Any: ...
 
 
-def normalize(expression: str) -> str:
-    """Accept the wrappers other modelers put around expressions: Camunda 7's ``${...}``
-    (with JUEL's ``&&``, ``||`` and ``!`` spelled the Python way) and Camunda 8's leading
-    ``=``. What is inside must still be our expression language."""
-    text = (expression or "").strip()
-    if text.startswith("${") and text.endswith("}"):
-        text = text[2:-1].strip()
-        for pattern, replacement in _JUEL:
-            text = pattern.sub(replacement, text)
-        return text.strip()
-    if text.startswith("=") and not text.startswith("=="):
-        return text[1:].strip()
-    return text
+def is_feel(text: str) -> bool:
+    """Whether ``text`` is a Camunda 8 expression (a leading ``=``)."""
+    stripped = text.strip()
+    return stripped.startswith("=") and not stripped.startswith("==")
+
+
+def dialect_of(text: str) -> str:
+    """``juel``, ``feel`` or ``python``, by the wrapper the modeler wrote."""
+    if is_juel(text):
+        return "juel"
+    if is_feel(text):
+        return "feel"
+    return "python"
+
+
+def unwrap(text: str) -> str:
+    """The text inside a JUEL or FEEL wrapper (for recognising bare timer literals only)."""
+    stripped = (text or "").strip()
+    if is_juel(stripped):
+        return stripped[2:-1].strip()
+    if is_feel(stripped):
+        return stripped[1:].strip()
+    return stripped
+
+
+class _JuelExpression(Expression):
+    dialect = "juel"
+
+
+@lru_cache(maxsize=2048)
+def compile_dialect(text: str) -> Compiled:
+    """Compile an expression in the dialect its wrapper names (cached per dialect).
+
+    :raises ExpressionError: bad syntax or a construct that dialect does not support here,
+        with the reason.
+    """
+    source = (text or "").strip()
+    kind = dialect_of(source)
+    if kind == "juel":
+        tree, names, functions = juel_tree(source)
+        return _JuelExpression(source, tree, names, functions, JUEL_FUNCTIONS)
+    if kind == "feel":
+        body = source[1:].strip()
+        if not body:
+            raise ExpressionError("the expression is empty", source)
+        return compile_feel(body)
+    return compile_expression(source)
