@@ -22,12 +22,10 @@ DEFAULTS: dict[str, Any] = {
     # is filled with the complaint's reference ("replies+{reference}@acme.example"), so a
     # reply is matched to its complaint even when the mail client drops In-Reply-To.
     "MAIL_REPLY_TO": None,
-    # Inbound mail (`bpmn-complaints mail-in`): the largest mail taken, how much of each
-    # mail's raw text is kept with it, and how many new complaints one sender may open by
-    # email in a day.
+    # Inbound mail (`bpmn-complaints mail-in`): the largest mail taken, and how much of
+    # each mail's raw text is kept with it.
     "INBOUND_MAX_BYTES": 10 * 1024 * 1024,
     "INBOUND_RAW_KEEP_BYTES": 256 * 1024,
-    "INBOUND_NEW_COMPLAINTS_PER_DAY": 3,
     # The mailbox `mail-in --imap` polls. IMAP_TLS is "ssl" (port 993), "starttls" or
     # "none" (port 143; only on a loopback or otherwise trusted network).
     "IMAP_HOST": "127.0.0.1",

@@ -6,7 +6,6 @@ is never answered. Every mail is kept as an :class:`InboundMail` row, a refused 
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from email.utils import parseaddr
 
 from flask import current_app
@@ -113,7 +112,8 @@ def receive(raw: bytes, source: str, envelope_from: str | None = None, envelope_
         return mail
     earlier = _same_mail(parsed.message_id)
     if earlier is not None:  # delivered again (an IMAP poll that crashed, an SMTP retry): once is enough
-        db.session.expunge(mail)
+        db.session.flush()
+        db.session.delete(mail)
         return earlier
     mail.message_id, mail.headers, mail.subject = parsed.message_id, parsed.headers, parsed.subject
     mail.from_addr, mail.from_name = parsed.from_addr[:320], parsed.from_name or None
@@ -229,8 +229,8 @@ def _unmatched_or_new(mail: InboundMail, parsed: inbound.ParsedMail, note: str |
 
 
 def _why_not_a_complaint(parsed: inbound.ParsedMail) -> str | None:
-    """What a new complaint by email must pass: the web form's checks, and a daily limit
-    per sender (the form's is per address of the network)."""
+    """What a new complaint by email must pass: the web form's checks (a sender who wrote
+    before is known, and their mail is kept for staff instead)."""
     name = parsed.from_name or parsed.from_addr.partition("@")[0]
     try:
         _EMAIL(parsed.from_addr)
@@ -238,12 +238,6 @@ def _why_not_a_complaint(parsed: inbound.ParsedMail) -> str | None:
         _DESCRIPTION(parsed.text or parsed.subject)
     except ValidationError as err:
         return f"not taken as a complaint: {' '.join(str(m) for m in err.messages)}"
-    most = current_app.config["INBOUND_NEW_COMPLAINTS_PER_DAY"]
-    opened = db.session.scalar(select(func.count()).where(
-        InboundMail.status == "new_complaint", func.lower(InboundMail.from_addr) == parsed.from_addr.lower(),
-        InboundMail.received_at > utcnow() - timedelta(days=1))) or 0
-    if opened >= most:
-        return f"not taken as a complaint: this address opened {opened} complaints by email today, the most we take"
     return None
 
 

@@ -8,7 +8,7 @@ from ..db import run_change
 from ..exceptions import Conflict
 from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
 from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
-from ..services import attachments, case_file, downloads, instances, staff_actions
+from ..services import attachments, case_file, downloads, inbound, instances, staff_actions
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
@@ -143,6 +143,7 @@ def show(reference):
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
         case_file=case_file.entries(complaint), same_person=service.same_person(complaint, me()),
         attachments=attachments.of_complaint(complaint),
+        emails_to_decide=[m for m in inbound.of_complaint(complaint) if m.case_message_id is None],
         duplicate_of=staff_actions.duplicate_of(complaint),
         duplicates=staff_actions.duplicates_of(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
