@@ -311,6 +311,10 @@ def test_staff_turn_a_reply_by_email_into_the_complainants_decision(process, lmt
     again = sam.post(f"/complaints/{ref}", f"/complaints/{ref}/emails/{row.id}/decision",
                      {"kind": "accept", "text": ""}, follow_redirects=True)
     assert "already" in text(again)
+    api_again = process.post(f"/api/complaints/{ref}/emails/{row.id}/decision", "sam", json={"kind": "accept"})
+    assert api_again.status_code == 409 and "already" in api_again.get_json()["error"]["message"]
+    assert process.post(f"/api/complaints/{ref}/emails/{row.id + 1}/decision", "sam",
+                        json={"kind": "accept"}).status_code == 404
     events = process.history(ref, "sam")["events"]
     assert [e["details"]["kind"] for e in events if e["action"] == "email_reply_decided"] == ["dissatisfied"]
     assert UNHAPPY not in str(events)
