@@ -329,6 +329,11 @@ def test_a_reply_quoting_only_the_reference_is_matched_from_the_complainants_add
     filed, stranger = inbound(process)
     assert (filed.status, filed.matched_by) == ("matched", "subject")
     assert stranger.status == "unmatched" and "not from that complaint's address" in stranger.reason
+    # Supervisors see what waits to be filed; intake staff do not.
+    waiting = process.get("/api/inbound", "sam", query_string={"status": "unmatched"}).get_json()
+    assert [(m["sender"], m["complaint_reference"]) for m in waiting["items"]] == [("mallory@else.example", None)]
+    assert waiting["total"] == 1 and "text" not in waiting["items"][0]
+    assert process.get("/api/inbound", "alice").status_code == 403
     with process.app.app_context():
         assert db.session.scalars(select(Complaint)).all()[0].reference == ref
         assert len(db.session.scalars(select(Complaint)).all()) == 1

@@ -90,6 +90,8 @@ MANAGE_INCIDENTS = _permission("manage_incidents", SUPERVISOR)
 READ_OUTBOX = _permission("read_outbox", SUPERVISOR, AUDITOR)
 # Queue a failed email again.
 MANAGE_OUTBOX = _permission("manage_outbox", SUPERVISOR)
+# List the mail that came in (`mail-in`): what was matched, kept for staff, ignored, rejected.
+READ_INBOUND_MAIL = _permission("read_inbound_mail", SUPERVISOR)
 
 PERMISSIONS: Mapping[Permission, tuple[str, ...]] = MappingProxyType(_HOLDERS)
 

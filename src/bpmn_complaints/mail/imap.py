@@ -63,9 +63,9 @@ def poll(box: Mailbox, take: Take, limit: int) -> int:
             match = _SIZE.search(b" ".join(p if isinstance(p, bytes) else p[0] for p in sized if p))
             size = int(match.group(1)) if match else 0
             if size > limit:
-                take(_fetch(client, uid, "(BODY.PEEK[HEADER])"), None, [box.username], size)
+                take(_fetch(client, uid, "(BODY.PEEK[HEADER])"), None, [], size)
             else:
-                take(_fetch(client, uid, "(BODY.PEEK[])"), None, [box.username], None)
+                take(_fetch(client, uid, "(BODY.PEEK[])"), None, [], None)
             client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
             taken += 1
         return taken

@@ -133,8 +133,9 @@ def _files(msg: EmailMessage) -> list[File]:
         if part.is_multipart() or part.get_content_maintype() == "message":
             continue
         disposition, filename = part.get_content_disposition(), part.get_filename()
-        if disposition == "attachment" or (filename and disposition != "inline") or (
-                filename and part.get_content_maintype() not in ("text",)):
+        # A named part is a file, except a text part shown inline (the body, split in parts).
+        if disposition == "attachment" or (filename and (disposition != "inline" or
+                                                         part.get_content_maintype() != "text")):
             data = part.get_payload(decode=True)
             if isinstance(data, bytes):
                 found.append(File(filename, data))

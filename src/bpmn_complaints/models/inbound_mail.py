@@ -4,9 +4,10 @@ complaint or not, with what was read from it and why it went where it went."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from .complaint import Complaint
 from .types import UTCDateTime
 
 # matched: a reply, in its complaint's case file; unmatched: kept for staff, no complaint
@@ -45,3 +46,5 @@ class InboundMail(Model):
     # Set when staff turned this reply into the complainant's decision (the message it became).
     case_message_id: Mapped[int | None] = mapped_column(ForeignKey("case_messages.id", ondelete="SET NULL"))
     decided_by: Mapped[str | None] = mapped_column(String(80))
+
+    complaint: Mapped[Complaint | None] = relationship()

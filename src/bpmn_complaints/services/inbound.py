@@ -14,12 +14,13 @@ from sqlalchemy import func, or_, select
 
 from ..clock import utcnow
 from ..db import run_change, trail
-from ..exceptions import AppError
+from ..exceptions import AppError, Forbidden
 from ..extensions import db
 from ..handlers.mailing import sent_record
 from ..mail import enqueue, inbound, links
 from ..mail.outbox import own_addresses
 from ..models import Complaint, HumanTask, InboundMail, Membership, OutboxMessage, User
+from ..policy import READ_INBOUND_MAIL, allows
 from . import attachments, complaints, privacy
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def _match(parsed: inbound.ParsedMail, envelope_to: Sequence[str]) -> tuple[Comp
             if complaint_id is not None:
                 how = "in_reply_to" if message_id in parsed.in_reply_to else "references"
                 return db.session.get(Complaint, complaint_id), how, None
-    tagged = " ".join(a for a in envelope_to if "+" in a.partition("@")[0])
+    tagged = " ".join(a for a in [*envelope_to, *parsed.to] if "+" in a.partition("@")[0])
     note = None
     for how, text in (("reply_address", tagged), ("subject", parsed.subject), ("body", parsed.text)):
         for reference in inbound.references_in(text):
@@ -268,3 +269,20 @@ def of_complaint(complaint: Complaint, status: str = "matched") -> list[InboundM
     """The complaint's inbound mails of ``status``, oldest first."""
     return list(db.session.scalars(select(InboundMail).where(
         InboundMail.complaint_id == complaint.id, InboundMail.status == status).order_by(InboundMail.id)))
+
+
+def list_mails(user: User, status: str | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[list[InboundMail], int]:
+    """Inbound mails, newest first, for a supervisor: ``status="unmatched"`` is what waits
+    for a person to file it; returns ``(rows, total)``.
+
+    :raises Forbidden: without the ``read_inbound_mail`` permission.
+    """
+    if not allows(user, READ_INBOUND_MAIL):
+        raise Forbidden("the mail that came in is listed for supervisors")
+    query = select(InboundMail)
+    if status:
+        query = query.where(InboundMail.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(InboundMail.id.desc()).limit(limit).offset(offset)).all()
+    return list(rows), total
