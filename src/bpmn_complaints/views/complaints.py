@@ -46,12 +46,15 @@ ACTIONS = {
     "contact_corrected": "Contact details corrected",
     "attachment_added": "File attached",
     "assignee_excluded": "Assignee set aside (independence)",
+    "email_received": "Email received",
+    "staff_notified": "Staff told by email",
+    "email_reply_decided": "Email recorded as the complainant's decision",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
 SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days",
-                 "fields", "content_type", "surface")
+                 "fields", "content_type", "surface", "matched_by", "kind")
 
 
 @bp.route("")
