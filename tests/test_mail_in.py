@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import Attachment, CaseMessage, Complaint, InboundMail, OutboxMessage
@@ -461,6 +462,19 @@ def test_a_mail_with_an_attachment_lands_in_the_case_file(process, way_in):  # n
     # The complainant sees the file they sent on their status page too.
     listed = process.get(f"/api/complaints/{ref}", query_string={"token": created["status_token"]}).get_json()
     assert [a["filename"] for a in listed["attachments"]] == ["October bill.pdf"]
+
+
+def test_a_mail_that_cannot_be_kept_now_is_deferred_so_the_sender_retries(process):  # noqa: F811
+    receiver = Receiver(process.app)
+    try:
+        with process.app.app_context():  # the database loses the table the mail goes to
+            db.session.execute(sql("DROP TABLE inbound_mails"))
+            db.session.commit()
+        answer = receiver.send(mail("Hello", "Anyone there?", sender="pat@elsewhere.example"),
+                               sender="pat@elsewhere.example")
+        assert answer and "451" in answer and "try again later" in answer
+    finally:
+        receiver.stop()
 
 
 def test_the_same_mail_delivered_twice_is_kept_once(process, lmtp):  # noqa: F811

@@ -2,6 +2,7 @@
 goes to a :data:`.inbound.Take` callback, and a refusal is answered with a 552."""
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
@@ -9,6 +10,8 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from .inbound import Take
+
+log = logging.getLogger(__name__)
 
 # The SMTP server reads a mail of up to this many times the limit, so a mail over the
 # limit is still kept (as a rejected row, with its headers) before it is refused; past
@@ -25,9 +28,14 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         sender = envelope.mail_from if envelope.mail_from not in (None, "<>") else ""
-        refused = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self.take, raw, sender, list(envelope.rcpt_tos), None)
-        answer = f"552 5.3.4 {refused}" if refused else "250 2.0.0 Ok: kept"
+        try:
+            refused = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.take, raw, sender, list(envelope.rcpt_tos), None)
+        except Exception:  # the mail could not be kept (the database is away): the sender retries
+            log.exception("an inbound mail could not be kept; answered 451")
+            answer = "451 4.3.0 the mail could not be kept now; try again later"
+        else:
+            answer = f"552 5.3.4 {refused}" if refused else "250 2.0.0 Ok: kept"
         # LMTP answers once for each recipient (RFC 2033 4.2).
         return "\r\n".join([answer] * max(1, len(envelope.rcpt_tos))) if self.lmtp else answer
 

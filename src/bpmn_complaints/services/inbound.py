@@ -265,10 +265,10 @@ def notify_staff(complaint: Complaint, mail: InboundMail) -> OutboxMessage | Non
     return message
 
 
-def of_complaint(complaint: Complaint, status: str = "matched") -> list[InboundMail]:
-    """The complaint's inbound mails of ``status``, oldest first."""
+def replies_of(complaint: Complaint) -> list[InboundMail]:
+    """The replies by email filed on the complaint, oldest first."""
     return list(db.session.scalars(select(InboundMail).where(
-        InboundMail.complaint_id == complaint.id, InboundMail.status == status).order_by(InboundMail.id)))
+        InboundMail.complaint_id == complaint.id, InboundMail.status == "matched").order_by(InboundMail.id)))
 
 
 def list_mails(user: User, status: str | None = None, limit: int = 50,

@@ -146,7 +146,7 @@ def show(reference):
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
         case_file=case_file.entries(complaint), same_person=service.same_person(complaint, me()),
         attachments=attachments.of_complaint(complaint),
-        emails_to_decide=[m for m in inbound.of_complaint(complaint) if m.case_message_id is None],
+        emails_to_decide=[m for m in inbound.replies_of(complaint) if m.case_message_id is None],
         duplicate_of=staff_actions.duplicate_of(complaint),
         duplicates=staff_actions.duplicates_of(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
