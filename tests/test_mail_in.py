@@ -335,12 +335,21 @@ def test_a_reply_quoting_only_the_reference_is_matched_from_the_complainants_add
     assert [(m["sender"], m["complaint_reference"]) for m in waiting["items"]] == [("mallory@else.example", None)]
     assert waiting["total"] == 1 and "text" not in waiting["items"][0]
     assert process.get("/api/inbound", "alice").status_code == 403
+    # A supervisor who knows better files it on the complaint: a reply in its case file now.
+    mallory = waiting["items"][0]["id"]
+    assert process.post(f"/api/inbound/{mallory}/file", "alice", json={"reference": ref}).status_code == 403
+    filed = process.post(f"/api/inbound/{mallory}/file", "sam", json={"reference": ref.lower()})
+    assert filed.status_code == 200 and filed.get_json()["status"] == "matched"
+    assert filed.get_json()["matched_by"] == "staff" and filed.get_json()["complaint_reference"] == ref
+    assert process.post(f"/api/inbound/{mallory}/file", "sam", json={"reference": ref}).status_code == 409
+    page = text(browser(process, "sue").get(f"/complaints/{ref}"))
+    assert "Please look at this." in page and "mallory@else.example" in page
     with process.app.app_context():
         assert db.session.scalars(select(Complaint)).all()[0].reference == ref
         assert len(db.session.scalars(select(Complaint)).all()) == 1
-    # The people holding its open task are told: the intake group, nobody has claimed it.
-    [notice] = letters(process, "email_received")
-    assert notice.recipients == ["alice@example.com"]
+    # The people holding its open task are told each time: the intake group, nobody has claimed it.
+    notices = letters(process, "email_received")
+    assert [n.recipients for n in notices] == [["alice@example.com"], ["alice@example.com"]]
 
 
 def test_a_reference_in_the_reply_address_matches_too(process, lmtp):  # noqa: F811

@@ -92,6 +92,8 @@ READ_OUTBOX = _permission("read_outbox", SUPERVISOR, AUDITOR)
 MANAGE_OUTBOX = _permission("manage_outbox", SUPERVISOR)
 # List the mail that came in (`mail-in`): what was matched, kept for staff, ignored, rejected.
 READ_INBOUND_MAIL = _permission("read_inbound_mail", SUPERVISOR)
+# File a mail that matched no complaint on the one it is about.
+FILE_INBOUND_MAIL = _permission("file_inbound_mail", SUPERVISOR)
 
 PERMISSIONS: Mapping[Permission, tuple[str, ...]] = MappingProxyType(_HOLDERS)
 

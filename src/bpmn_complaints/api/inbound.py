@@ -1,10 +1,11 @@
 """The mail that came in, for supervisors: what was matched, what waits to be filed, what
-was ignored or rejected, and why."""
+was ignored or rejected, and why; and filing an unmatched mail on its complaint."""
 
 from marshmallow import Schema, fields, validate
 
+from ..db import run_change
 from ..models.inbound_mail import INBOUND_STATUSES
-from ..policy import READ_INBOUND_MAIL
+from ..policy import FILE_INBOUND_MAIL, READ_INBOUND_MAIL
 from ..services import inbound as service
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -16,6 +17,10 @@ class InboundQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(INBOUND_STATUSES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class FileOn(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=32))
 
 
 class InboundMailOut(Schema):
@@ -48,3 +53,14 @@ def list_inbound(query):
     """Received mails, newest first; ``?status=unmatched`` lists those that wait for a person."""
     items, total = service.list_mails(current_user(), query["status"], query["limit"], query["offset"])
     return {"items": items, "total": total}
+
+
+@bp.route("/<int:mail_id>/file", methods=["POST"])
+@bp.arguments(FileOn)
+@bp.response(200, InboundMailOut)
+@bp.alt_response(409, description="The mail is not unmatched, or the complaint is erased")
+@require(FILE_INBOUND_MAIL)
+def file_on(body, mail_id):
+    """File an unmatched mail on the complaint ``reference``: a reply in its case file from
+    then on, and the people working it are told."""
+    return run_change(service.file_on, current_user(), mail_id, body["reference"])

@@ -14,13 +14,13 @@ from sqlalchemy import func, or_, select
 
 from ..clock import utcnow
 from ..db import run_change, trail
-from ..exceptions import AppError, Forbidden
+from ..exceptions import AppError, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..handlers.mailing import sent_record
 from ..mail import enqueue, inbound, links
 from ..mail.outbox import own_addresses
 from ..models import Complaint, HumanTask, InboundMail, Membership, OutboxMessage, User
-from ..policy import READ_INBOUND_MAIL, allows
+from ..policy import FILE_INBOUND_MAIL, READ_INBOUND_MAIL, allows
 from . import attachments, complaints, privacy
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def receive(raw: bytes, source: str, envelope_from: str | None = None, envelope_
         mail.status, mail.reason = "unmatched", f"it answers {complaint.reference}, whose personal data is erased"
         return mail
     if complaint is not None:
-        return _record_reply(mail, complaint, how, parsed)
+        return _record_reply(mail, complaint, how, parsed.files)
     return _unmatched_or_new(mail, parsed, note)
 
 
@@ -185,18 +185,46 @@ def _attach(complaint: Complaint, files: Sequence[inbound.File]) -> tuple[list[i
     return kept, refused
 
 
-def _record_reply(mail: InboundMail, complaint: Complaint, how: str | None,
-                  parsed: inbound.ParsedMail) -> InboundMail:
+def _record_reply(mail: InboundMail, complaint: Complaint, how: str | None, files: Sequence[inbound.File],
+                  filed_by: str | None = None) -> InboundMail:
     mail.status, mail.complaint_id, mail.matched_by = "matched", complaint.id, how
-    mail.attachment_ids, refused = _attach(complaint, parsed.files)
+    mail.attachment_ids, refused = _attach(complaint, files)
     mail.reason = "; ".join(refused) or None
     db.session.flush()
-    by_complainant = bool(complaint.email) and complaint.email.lower() == parsed.from_addr.lower()
-    trail.record("email_received", "complainant" if by_complainant else "mail-in", complaint,
+    by_complainant = bool(complaint.email) and complaint.email.lower() == (mail.from_addr or "").lower()
+    trail.record("email_received", filed_by or ("complainant" if by_complainant else "mail-in"), complaint,
                  inbound_mail_id=mail.id, matched_by=how, attachments=len(mail.attachment_ids),
-                 refused_files=len(refused), text_sha256=trail.fingerprint(parsed.text))
+                 refused_files=len(refused), text_sha256=trail.fingerprint(mail.body_text or ""))
     notify_staff(complaint, mail)
     return mail
+
+
+def file_on(user: User, inbound_mail_id: int, reference: str) -> InboundMail:
+    """A supervisor files a mail kept as ``unmatched`` on the complaint it is about: it is
+    a reply in that case file from then on, as if it had been matched (``matched_by``
+    "staff"), with its files when the whole mail was kept.
+
+    :raises Forbidden: without the ``file_inbound_mail`` permission.
+    :raises NotFound: for an unknown mail, or a complaint the user may not see.
+    :raises Conflict: when the mail is not unmatched, or the complaint's personal data is erased.
+    """
+    if not allows(user, FILE_INBOUND_MAIL):
+        raise Forbidden("filing the mail that came in is for supervisors")
+    mail = db.session.get(InboundMail, inbound_mail_id)
+    if mail is None:
+        raise NotFound(f"there is no inbound mail {inbound_mail_id}")
+    if mail.status != "unmatched":
+        raise Conflict(f"inbound mail {inbound_mail_id} is {mail.status}; only an unmatched one is filed by hand")
+    complaint = complaints.get_by_reference(reference.strip().upper())
+    complaints.check_visible(user, complaint)
+    if privacy.erased_at(complaint) is not None:
+        raise Conflict(f"{complaint.reference}'s personal data has been erased; it takes no new mail")
+    whole = mail.raw is not None and not mail.raw_truncated
+    files = inbound.parse(mail.raw).files if whole and mail.raw else []
+    filed = _record_reply(mail, complaint, "staff", files, filed_by=user.name)
+    if not whole:
+        filed.reason = "; ".join(filter(None, [filed.reason, "the files were not kept (the mail was too large)"]))
+    return filed
 
 
 def _known(address: str) -> bool:
