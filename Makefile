@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
+PORT   ?= 5000
+export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint venv upgrade-deps browser-deps mail-deps db demo-data bench clean
 
@@ -25,14 +27,17 @@ upgrade-deps:
 	  --python-version 3.11 --custom-compile-command "make upgrade-deps" -o constraints.txt
 	$(MAKE) venv
 
-# bpmn-js for the diagram pages, and Debian's chromium for the browser tests. Best effort:
-# without them the browser tests skip and say why.
+# bpmn-js for the diagram pages, Debian's chromium for the browser tests, and Pango for
+# WeasyPrint's PDF letters. Best effort: without them the tests that need them skip and say why.
 browser-deps:
 	@if [ -f web/package.json ] && command -v npm >/dev/null; then \
 	  (cd web && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed; diagram rendering tests will skip"; fi
 	@if ! [ -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed; browser tests will skip"; fi
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	   fonts-dejavu-core >/dev/null) || echo "Pango could not be installed; PDF letters and their tests will not work"; fi
 
 # Debian's dovecot-imapd, the real IMAP server the `mail-in --imap` tests start on loopback.
 # Best effort: without it those tests skip and say why. policy-rc.d keeps the package from
@@ -49,8 +54,11 @@ db: venv
 demo-data: db
 	$(BIN)/bpmn-complaints demo
 
+# The web server, a worker (timers, retries, email) and a mail sink that keeps every email
+# the product sends in instance/mail/. PORT=8000 make run serves elsewhere; to send real
+# email, run `bpmn-complaints run --no-mail-sink` with COMPLAINTS_SMTP_HOST and friends set.
 run: demo-data browser-deps
-	$(BIN)/bpmn-complaints serve --host 127.0.0.1 --port 5000
+	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
 
 test: venv browser-deps mail-deps
 	$(BIN)/python -m pytest -q

@@ -17,6 +17,7 @@ class Complaint:
     name = "Dana <script>alert(1)</script>"
     category, priority = "billing", "high"
     received_at = datetime(2026, 12, 18, 10, tzinfo=UTC)
+    status_code = "7KQ2MX9R4T"
 
 
 WHEN = datetime(2027, 1, 6, tzinfo=UTC)
@@ -24,11 +25,16 @@ CONTEXT = {
     "acknowledgement": dict(received_at=WHEN, expected_response_by=WHEN, target_days=10,
                             status_link="https://x/status/C-1?token=t", has_token=True),
     "decision": dict(decision="Upheld", explanation="Because", remedy="Refund", recourse=None, reply_by=WHEN,
+                     awaits_reply=True,
                      status_link="https://x/status/C-1"),
     "escalation": dict(group="supervisors", reason="breach", task_name="SLA", staff_link="https://x/c/C-1"),
-    "feedback_request": dict(survey_link="https://x/feedback/C-1?sig=s"),
+    "feedback_request": dict(survey_link="https://x/feedback/C-1?sig=s", status_link="https://x/status/C-1?token=t",
+                             withdrawn=False, closed_at=WHEN, action_taken="Refunded",
+                             action_completed_on="2027-01-05"),
     "notification": dict(title=None, message="Hello", task_name="T", staff_link="https://x/c/C-1"),
     "reminder": dict(message=None, task_name="T", staff_link="https://x/c/C-1"),
+    "duplicate_closed": dict(same_person=True, original_reference="C-2026-ZZZZZZ",
+                             original_link="https://x/status/C-2026-ZZZZZZ?token=t"),
 }
 for kind in ("final_response", "out_of_scope", "summary_resolution"):
     CONTEXT[kind] = CONTEXT["decision"]

@@ -19,7 +19,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 # layer. In a layer with several packages, those packages are peers and must not import
 # each other, except in "foundation", whose small modules may.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"clock", "config", "exceptions", "extensions", "policy", "xml_safety",
+    ("foundation", {"clock", "config", "exceptions", "extensions", "policy", "status_code", "xml_safety",
                     "business_calendar", "shipped"}),
     ("models", {"models"}),
     ("db", {"db"}),

@@ -242,6 +242,11 @@ def letters(api, template) -> list[OutboxMessage]:
         return rows
 
 
+def told(api, ref) -> list[list[str]]:
+    """Who was told that the complainant of ``ref`` replied, one staff email each."""
+    return [m.recipients for m in letters(api, "staff_notification") if m.subject == f"{ref}: the complainant replied"]
+
+
 def decided(api):
     """A complaint whose decision letter went out and waits for the complainant's reply."""
     created, ref = to_approval(api)
@@ -280,11 +285,12 @@ def test_a_reply_by_in_reply_to_lands_in_the_case_file_and_staff_are_told(proces
     assert UNHAPPY in entry and "Dana Example &lt;dana@example.com&gt;" in entry
 
     # Nobody holds a task now (the process waits for the reply): those who worked it are told.
-    [notice] = letters(process, "email_received")
-    assert set(notice.recipients) == {"alice@example.com", "ivan@example.com", "sam@example.com"}
+    assert told(process, ref) == [["alice@example.com"], ["ivan@example.com"], ["sam@example.com"]]
     run_worker(process)
-    told = [m for m in smtp.sink.messages if m["Subject"] == f"Complaint {ref}: a reply by email arrived"]
-    assert len(told) == 1 and f"/complaints/{ref}" in body(told[0]) and UNHAPPY not in body(told[0])
+    arrived = [m for m in smtp.sink.messages if m["Subject"] == f"{ref}: the complainant replied"]
+    assert sorted(m["To"] for m in arrived) == ["alice@example.com", "ivan@example.com", "sam@example.com"]
+    assert f"/complaints/{ref}" in body(arrived[0]) and "The reply came by email" in body(arrived[0])
+    assert UNHAPPY not in body(arrived[0]) and "dana@example.com" not in body(arrived[0])
 
 
 def test_staff_turn_a_reply_by_email_into_the_complainants_decision(process, lmtp):  # noqa: F811
@@ -348,8 +354,7 @@ def test_a_reply_quoting_only_the_reference_is_matched_from_the_complainants_add
         assert db.session.scalars(select(Complaint)).all()[0].reference == ref
         assert len(db.session.scalars(select(Complaint)).all()) == 1
     # The people holding its open task are told each time: the intake group, nobody has claimed it.
-    notices = letters(process, "email_received")
-    assert [n.recipients for n in notices] == [["alice@example.com"], ["alice@example.com"]]
+    assert told(process, ref) == [["alice@example.com"], ["alice@example.com"]]
 
 
 def test_a_reference_in_the_reply_address_matches_too(process, lmtp):  # noqa: F811
@@ -400,13 +405,13 @@ def test_new_complaints_by_email_pass_the_usual_checks(process, lmtp):  # noqa: 
 ])
 def test_machines_are_recognised_and_never_answered(process, lmtp, headers, sender, why):  # noqa: F811
     _created, ref, letter = decided(process)
-    before = len(letters(process, "acknowledgement")) + len(letters(process, "email_received"))
+    before = len(letters(process, "acknowledgement"))
     out_of_office = mail("Out of office", "I am away until Monday.", sender=sender,
                          In_Reply_To=letter.message_id, **headers)
     assert lmtp.send(out_of_office, sender="" if "MAILER" in sender else "someone@mx.example") is None
     [row] = inbound(process)
     assert row.status == "ignored" and why in row.reason
-    assert len(letters(process, "acknowledgement")) + len(letters(process, "email_received")) == before
+    assert len(letters(process, "acknowledgement")) == before and told(process, ref) == []
     page = text(browser(process, "sam").get(f"/complaints/{ref}"))
     assert "I am away until Monday." not in page
 

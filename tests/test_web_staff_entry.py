@@ -30,13 +30,19 @@ def test_a_phone_complaint_runs_like_a_web_one_and_records_who_entered_it(staff,
     assert response.status_code == 302, text(response)
     page = text(alice.get(response.headers["Location"]))
     reference = re.search(r'id="reference">([^<]+)<', page).group(1)
-    token = re.search(r'id="status-token">([^<]+)<', page).group(1)
+    code = re.search(r'id="status-code">([^<]+)<', page).group(1)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", code)
     status_url = html.unescape(re.search(r'id="status-link" href="([^"]+)"', page).group(1))
-    assert status_url.endswith(f"/status/{reference}?token={token}")
+    assert f"/status/{reference}?token=" in status_url
 
-    # The complainant's code works on the public status page.
+    # The link opens the public status page, and so does the code read out on the phone,
+    # typed in lower case with a space for the hyphen.
     public = text(Browser(api.app).get(status_url[status_url.index("/status/"):]))
     assert f"Your complaint {reference}" in public
+    typed = Browser(api.app).get("/status", query_string={"reference": reference.lower(),
+                                                           "token": code.lower().replace("-", " ")},
+                                 follow_redirects=True)
+    assert f"Your complaint {reference}" in text(typed)
 
     api.user("sam", roles=["staff", "supervisor"])
     detail = api.get(f"/api/complaints/{reference}", "sam").get_json()

@@ -7,6 +7,9 @@ from .app import create_app
 
 cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
                  help="ISO 10002 complaints handling on SpiffWorkflow.")
+# Our own `run` (server, worker and mail sink together) replaces Flask's development `run`;
+# `serve` is the server alone.
+cli.commands.pop("run", None)
 
 
 def main() -> None:

@@ -123,10 +123,54 @@ def worker_command(once):
 @with_appcontext
 def serve_command(host, port):
     """Serve the application with werkzeug's server (for production, see docs/deploy.md)."""
+    _serve(host, port)
+
+
+def _serve(host, port):
     from werkzeug.serving import run_simple
 
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--mail-sink/--no-mail-sink", default=True, show_default=True,
+              help="Keep sent mail in instance/mail/ (a local SMTP server) instead of using SMTP_HOST.")
+@click.option("--sink-port", default=8025, type=int, show_default=True)
+@click.option("--mail-folder", default=None, type=click.Path(file_okay=False),
+              help="Where the sink keeps mail (default: instance/mail/).")
+@with_appcontext
+def run_command(host, port, mail_sink, sink_port, mail_folder):
+    """The whole product on one machine: the web server, a worker, and a mail sink."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .mail.sink import start_sink
+
+    env = dict(os.environ)
+    sink = None
+    if mail_sink:
+        folder = Path(mail_folder) if mail_folder else Path(current_app.instance_path) / "mail"
+        sink = start_sink(folder, port=sink_port)
+        env.update(COMPLAINTS_SMTP_HOST="127.0.0.1", COMPLAINTS_SMTP_PORT=str(sink_port),
+                   COMPLAINTS_SMTP_STARTTLS="false", COMPLAINTS_SMTP_USERNAME="null")
+        click.echo(f"Mail the product sends is kept in {folder}/ (one .eml file each).")
+    worker = subprocess.Popen([sys.executable, "-m", "bpmn_complaints", "worker"], env=env)
+    # SIGTERM stops all three, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    click.echo(f"Worker started (pid {worker.pid}). Serving on http://{host}:{port}/ (Ctrl-C stops all).")
+    try:
+        _serve(host, port)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        if sink is not None:
+            sink.stop()
 
 
 @click.command("erase")
@@ -334,7 +378,7 @@ def mail_in_command(address, lmtp, imap, once):
         raise click.UsageError(str(err)) from None
 
 
-COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command,
+COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
             report_command, audit_sample_command, compare_command, mail_in_command)
 

@@ -31,6 +31,9 @@ def _permission(name: str, *roles: str) -> Permission:
     return permission
 
 
+# One's own account: email address and which notifications to get.
+MANAGE_OWN_SETTINGS = _permission("manage_own_settings", STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR)
+
 # Tasks
 # Work the inbox: list, open, claim, hand back, comment on and complete one's tasks.
 WORK_TASKS = _permission("work_tasks", STAFF, SUPERVISOR)

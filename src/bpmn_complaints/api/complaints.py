@@ -2,6 +2,7 @@
 
 from flask import current_app, request
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
@@ -62,6 +63,7 @@ def submit(data):
     return {
         "reference": complaint.reference,
         "status_token": token,
+        "status_code": status_code.display(complaint.status_code or ""),
         "status": complaint.status,
         "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
     }
@@ -82,6 +84,8 @@ def list_complaints(query):
 @bp.arguments(TokenQuery(partial=True), location="query")
 @bp.alt_response(200, schema=ComplaintPublic, description="The complainant's view (with ?token=)")
 @bp.alt_response(200, schema=ComplaintDetail, description="The staff view (with a bearer token)")
+@limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"],
+               deduct_when=lambda response: response.status_code == 404)
 def detail(query, reference):
     """The complainant's view with ``?token=``; the staff view with a bearer token."""
     if query.get("token") is not None:

@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..extensions import db
 from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, TaskInfo
+from .lookahead import waits_after
 from .run import Run
 
 
@@ -45,7 +46,7 @@ def call_handler(run: Run, task: Task, operation_name: str, operation_params: di
     ctx = HandlerContext(
         complaint=complaint,
         task=TaskInfo(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
-                      json.loads(json.dumps(task.data, default=str))),
+                      json.loads(json.dumps(task.data, default=str)), waits_after(task)),
         definition=DefinitionInfo(run.definition.key, run.definition.version),
         params=operation_params,
         attempt=run.attempts.get(str(task.id), 0) + 1,

@@ -11,6 +11,7 @@ from .spec import (
                    HostServices,
                    RetryLater,
                    TaskInfo,
+                   WaitsAfter,
 )
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "HostServices",
     "RetryLater",
     "TaskInfo",
+    "WaitsAfter",
     "handler",
 ]

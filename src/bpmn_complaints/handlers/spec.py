@@ -103,6 +103,15 @@ class ComplaintView:
 
 
 @dataclass(frozen=True)
+class WaitsAfter:
+    """What the process waits for right after the task: message names, and the moments
+    its timers would fire (earliest first). A letter's promises come from here."""
+
+    messages: tuple[str, ...] = ()
+    timers: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
 class TaskInfo:
     """The service task being run."""
 
@@ -111,6 +120,7 @@ class TaskInfo:
     name: str
     lane: str | None
     data: dict[str, Any]  # a copy of the task data; changing it has no effect
+    waits_after: WaitsAfter = field(default_factory=WaitsAfter)
 
 
 @dataclass(frozen=True)
@@ -162,7 +172,7 @@ class HostServices(Protocol):
 
     def record(self, action: str, **details: Any) -> None: ...
 
-    def email(self, to: str | list[str], template: str, **context: Any) -> QueuedEmail: ...
+    def email(self, to: str | list[str] | None, template: str, **context: Any) -> QueuedEmail: ...
 
     def status_token(self) -> str | None: ...
 

@@ -1,9 +1,13 @@
-"""Links put in emails: the complainant's status page and the satisfaction survey."""
+"""Links put in emails: the complainant's status page and the satisfaction survey. Every
+link a letter carries is built here."""
 
 from urllib.parse import quote, urlencode
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import status_code
+from ..models import Complaint
 
 _FEEDBACK_SALT = "bpmn-complaints feedback"
 
@@ -16,6 +20,18 @@ def status_link(reference: str, token: str | None = None) -> str:
     """``PUBLIC_BASE_URL/status/<reference>``, with ``?token=`` when the plain token is known."""
     link = f"{_base()}/status/{quote(reference)}"
     return f"{link}?{urlencode({'token': token})}" if token else link
+
+
+def status_token(complaint: Complaint) -> str | None:
+    """The token in the complaint's status links (derived from its status code)."""
+    if not complaint.status_code:
+        return None
+    return status_code.link_token(current_app.config["SECRET_KEY"], complaint.reference, complaint.status_code)
+
+
+def complaint_status_link(complaint: Complaint) -> str:
+    """The complaint's status page, with the token that opens it."""
+    return status_link(complaint.reference, status_token(complaint))
 
 
 def staff_link(reference: str) -> str:

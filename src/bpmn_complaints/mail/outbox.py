@@ -126,3 +126,35 @@ def requeue(outbox_id: int, actor: str) -> OutboxMessage:
     trail.record("email_requeued", actor, message.complaint, message_id=message.message_id,
                  template=message.template)
     return message
+
+
+def enqueue_letter(template: str, complaint: Complaint, **context) -> OutboxMessage:
+    """Render ``template`` as a letter for the post, for a complainant without an email
+    address: kept in the outbox as ``to_print`` (never sent by the worker) until staff print
+    it and mark it posted (see :mod:`..services.letters`).
+
+    :raises jinja2.TemplateError: for a missing or broken template.
+    """
+    letter = render(template, complaint=complaint, **context)
+    now = utcnow()
+    message = OutboxMessage(
+        message_id=new_message_id(complaint, template), complaint_id=complaint.id, template=template, to_addrs="",
+        subject=letter.subject, body_text=letter.text, body_html=letter.html, status="to_print", attempts=0,
+        next_attempt_at=now, created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def to_complainant(complaint: Complaint, template: str, **context) -> OutboxMessage:
+    """An email to the complainant, or a letter to print when they have no email address
+    but a postal one.
+
+    :raises ValueError: when they have neither.
+    """
+    if complaint.email:
+        return enqueue(complaint.email, template, complaint, **context)
+    if complaint.postal_address:
+        return enqueue_letter(template, complaint, **context)
+    raise ValueError(f"complaint {complaint.reference} has no email or postal address")

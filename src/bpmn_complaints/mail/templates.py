@@ -22,6 +22,8 @@ from jinja2 import (
     select_autoescape,
 )
 
+from .. import status_code
+
 
 @dataclass(frozen=True)
 class RenderedEmail:
@@ -57,6 +59,7 @@ def _environment() -> Environment:
             undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         )
         cache[key].filters["longdate"] = longdate
+        cache[key].filters["status_code"] = lambda code: status_code.display(code or "")
     return cache[key]
 
 

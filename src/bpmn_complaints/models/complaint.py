@@ -16,10 +16,13 @@ class Complaint(Model):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     # Every suffix of the reference, for the full-text index (see models.search_index).
     reference_suffixes: Mapped[str] = mapped_column(Text, default="", server_default="")
-    status_token_hash: Mapped[str] = mapped_column(String(64))
+    status_token_hash: Mapped[str] = mapped_column(String(64))  # of the token in links (older complaints' too)
+    # The short code the complainant reads out (see bpmn_complaints.status_code).
+    status_code: Mapped[str | None] = mapped_column(String(10))
     # Receipt (ISO 10002 7.2)
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320))  # none for a complainant reached by post
+    postal_address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(40))
     product: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str | None] = mapped_column(String(100), index=True)

@@ -15,7 +15,7 @@ from ..extensions import Model
 from .complaint import Complaint
 from .types import UTCDateTime
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sent", "failed", "to_print", "posted")  # the last two: letters on paper
 
 
 class OutboxMessage(Model):

@@ -20,6 +20,8 @@ class User(Model):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     skills: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # Which staff notifications they get, by kind (services.notifications.KINDS); all when absent.
+    notification_prefs: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list["Membership"]] = relationship(

@@ -1,6 +1,6 @@
 """marshmallow schemas of the REST API."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -19,11 +19,25 @@ class ComplaintIn(Schema):
     channel = fields.String(load_default=None, validate=validate.OneOf(("web", "api", "email", "phone", "letter",
                                                                         "in_person", "social_media")))
     preferred_contact = fields.String(load_default=None, validate=validate.OneOf(("email", "phone", "letter")))
+    postal_address = fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class StaffComplaintIn(ComplaintIn):
+    """A complaint staff record: an email address, or a postal address for a complainant
+    who has none (ISO 10002 4.5); letters to them are printed."""
+
+    email = fields.Email(load_default=None, validate=validate.Length(max=320))
+
+    @validates_schema
+    def _reachable(self, data, **_kwargs):
+        if not data.get("email") and not data.get("postal_address"):
+            raise ValidationError("give an email address or a postal address", "email")
 
 
 class ComplaintCreated(Schema):
     reference = fields.String()
-    status_token = fields.String()
+    status_token = fields.String(metadata={"description": "the token in status links (long; for links, not people)"})
+    status_code = fields.String(metadata={"description": "the short code a person reads out, with the reference"})
     status = fields.String()
     status_url = fields.String()
 
@@ -60,6 +74,14 @@ class Step(Schema):
     status = fields.String()
 
 
+class LetterOut(Schema):
+    subject = fields.String(allow_none=True)
+    text = fields.String(allow_none=True, metadata={"description": "exactly what the letter said"})
+    sent_at = fields.DateTime()
+    reply_by = fields.DateTime(allow_none=True, metadata={"description": "the date the letter asked a reply by"})
+    awaits_reply = fields.Boolean()
+
+
 class ComplaintPublic(Schema):
     """What the complainant sees: no internal notes, no staff names."""
 
@@ -74,6 +96,7 @@ class ComplaintPublic(Schema):
                        "the decision is sent or the complaint is closed"})
     steps = fields.List(fields.Nested(Step))
     attachments = fields.List(fields.Nested(PublicAttachment), metadata={"description": "the files they sent"})
+    response = fields.Nested(LetterOut, allow_none=True, metadata={"description": "our last response letter"})
 
 
 class TokenQuery(Schema):

@@ -62,3 +62,10 @@ class ActionDone(Schema):
     state = fields.String()
     status = fields.String()
     closure_reason = fields.String(allow_none=True)
+
+
+class AccountSettings(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))

@@ -41,6 +41,7 @@ class Entry:
     task_id: str | None = None
     bpmn_id: str | None = None
     order: int = 0  # the trail's order, for things that happened in the same instant
+    letter_id: int | None = None  # an email or letter: its outbox row, which downloads as a PDF
     inbound_mail_id: int | None = None
 
 
@@ -136,8 +137,11 @@ def entries(complaint: Complaint) -> list[Entry]:
         entry.order = mail_order.get(mail.id, last)
         found.append(entry)
     for email in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)):
-        found.append(Entry(email.sent_at or email.created_at, "email", f"Email: {email.subject}",
-                           who=f"{email.template}, {email.status}", text=email.body_text, order=last))
+        on_paper = email.status in ("to_print", "posted")
+        found.append(Entry(email.sent_at or email.created_at, "email",
+                           f"{'Letter' if on_paper else 'Email'}: {email.subject}",
+                           who=f"{email.template}, {email.status.replace('_', ' ')}", text=email.body_text, order=last,
+                           letter_id=email.id))
     return sorted(found, key=lambda e: (e.at, e.order))
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from .. import status_code
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
@@ -15,10 +16,9 @@ from ..engine.definitions import latest_definition
 from ..exceptions import AppError, BadRequest, Conflict, NotFound
 from ..extensions import db
 from ..mail.links import verify_feedback_signature
-from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, ProcessInstance, User
+from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, OutboxMessage, ProcessInstance, User
 from ..policy import SEE_ALL_COMPLAINTS, allows
 from . import search
-from .host import plain_status_token
 from .process_events import ComplaintObserver
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
@@ -42,19 +42,20 @@ def _new_reference() -> str:
 
 
 def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
-    """Record a complaint, start its process, and return it with its status token
-    (shown once; only its hash is kept).
+    """Record a complaint, start its process, and return it with the token of its status
+    links (its short status code is ``complaint.status_code``).
 
     :raises NotDeployed: when no version of the configured process is deployed.
     """
     definition = process_definition()
-    token = secrets.token_urlsafe(24)
+    reference, code = _new_reference(), status_code.new_code()
+    token = status_code.link_token(current_app.config["SECRET_KEY"], reference, code)
     complaint = Complaint(
-        reference=_new_reference(), status_token_hash=_hash(token), received_at=utcnow(),
+        reference=reference, status_code=code, status_token_hash=_hash(token), received_at=utcnow(),
         entered_by=entered_by, status="Received", state="open",
         channel=data.get("channel") or ("web" if entered_by is None else "phone"),
-        **{k: data.get(k) for k in ("name", "email", "phone", "product", "category", "description",
-                                    "remedy_sought", "preferred_contact")},
+        **{k: data.get(k) for k in ("name", "email", "phone", "postal_address", "product", "category",
+                                    "description", "remedy_sought", "preferred_contact")},
     )
     db.session.add(complaint)
     db.session.flush()
@@ -63,10 +64,8 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     trail.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
                  category=complaint.category, product=complaint.product,
                  content_sha256=hashlib.sha256(content.encode()).hexdigest())
-    # The acknowledgement (first step) may put the plain token in its status link.
-    with plain_status_token(complaint, token):
-        runtime.start_instance(definition, start_data(complaint), entered_by or "complainant",
-                               ComplaintObserver(complaint))
+    runtime.start_instance(definition, start_data(complaint), entered_by or "complainant",
+                           ComplaintObserver(complaint))
     return complaint, token
 
 
@@ -101,12 +100,24 @@ def get_by_reference(reference: str) -> Complaint:
 
 
 def get_for_complainant(reference: str, token: str) -> Complaint:
-    """:raises NotFound: for an unknown reference or a wrong token (the same answer, so
-    references cannot be probed)."""
-    complaint = db.session.scalar(select(Complaint).where(Complaint.reference == reference))
-    if complaint is None or not hmac.compare_digest(complaint.status_token_hash, _hash(token or "")):
-        raise NotFound("no complaint matches that reference and token")
+    """The complaint whose reference and credential these are: its status code (as a
+    person types it), the token in its status links, or the token an older complaint was
+    given.
+
+    :raises NotFound: for an unknown reference or a wrong credential (the same answer, so
+        references cannot be probed).
+    """
+    complaint = db.session.scalar(select(Complaint).where(Complaint.reference == (reference or "").upper()))
+    if complaint is None or not _opens(complaint, token or ""):
+        raise NotFound("no complaint matches that reference and status code")
     return complaint
+
+
+def _opens(complaint: Complaint, credential: str) -> bool:
+    code = status_code.normalize(credential)
+    if code is not None and complaint.status_code and hmac.compare_digest(code, complaint.status_code):
+        return True
+    return hmac.compare_digest(complaint.status_token_hash, _hash(credential.strip()))
 
 
 def instance_of(complaint: Complaint) -> ProcessInstance:
@@ -221,6 +232,23 @@ def promised_response(complaint: Complaint) -> datetime | None:
     return datetime.fromisoformat(last.details["expected_response_by"])
 
 
+def last_response(complaint: Complaint) -> dict | None:
+    """The last response letter sent to the complainant: its exact text, when it was sent
+    and the reply-by date it gave (``deliver_response``)."""
+    event = db.session.execute(
+        select(AuditEvent.at, AuditEvent.details)
+        .where(AuditEvent.stream == trail.stream_for(complaint), AuditEvent.action == "response_delivered")
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if event is None:
+        return None
+    letter = db.session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == event.details.get("message_id")))
+    reply_by = event.details.get("reply_by")
+    return {"subject": letter.subject if letter else event.details.get("subject"),
+            "text": letter.body_text if letter else None, "sent_at": event.at,
+            "reply_by": datetime.fromisoformat(reply_by) if reply_by else None,
+            "awaits_reply": bool(event.details.get("awaits_reply", True))}
+
+
 def public_status(reference: str, token: str) -> dict:
     """The complainant's view, reached with their reference and token: the status, the
     steps so far in plain words, and what they may do now. No internal notes, no staff.
@@ -240,6 +268,7 @@ def public_status(reference: str, token: str) -> dict:
         "closure_reason": complaint.closure_reason, "steps": public_timeline(complaint),
         "expected_response_by": promised_response(complaint),
         "may_reply": is_open and instance.status == "waiting", "may_withdraw": is_open,
+        "response": last_response(complaint),
     }
 
 

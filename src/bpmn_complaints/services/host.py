@@ -1,9 +1,6 @@
 """What the host offers built-in handlers through ``ctx.services``."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +13,7 @@ from ..clock import utcnow
 from ..db import trail
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, StaffMember
-from ..mail import enqueue, links
+from ..mail import enqueue, enqueue_letter, links
 from ..models import Complaint, HumanTask, OutboxMessage, User
 from . import case_text
 from .status import change_status
@@ -24,24 +21,6 @@ from .users import group_members
 
 if TYPE_CHECKING:
     from ..handlers import spec
-
-# The complaint id and plain status token of the complaint being submitted right now.
-_submitted: ContextVar[tuple[int, str] | None] = ContextVar("complaints_submitted_token", default=None)
-
-
-@contextmanager
-def plain_status_token(complaint: Complaint, token: str) -> Iterator[None]:
-    """Let the handlers of a new complaint's first engine step see its plain status token.
-
-    Only the token's hash is stored; the acknowledgement email is the one place the plain
-    token is written down, and it is written in the submission's own transaction. Later
-    steps (and retries) never see it.
-    """
-    reset = _submitted.set((complaint.id, token))
-    try:
-        yield
-    finally:
-        _submitted.reset(reset)
 
 
 class HostServices:
@@ -69,23 +48,24 @@ class HostServices:
         """Append an event to the complaint's audit trail."""
         trail.record(action, "engine", self.complaint, **details)
 
-    def email(self, to: str | list[str], template: str, **context: Any) -> OutboxMessage:
+    def email(self, to: str | list[str] | None, template: str, **context: Any) -> OutboxMessage:
         """Queue an email in the outbox, in this step's transaction (see :func:`..mail.enqueue`).
+        To the complaint's complainant when they have no email address but a postal one,
+        it becomes a letter to print (:func:`..mail.enqueue_letter`).
 
         :raises HandlerIncident: if the template is missing or broken, or an address is bad.
         """
+        complaint = self.complaint
         try:
-            return enqueue(to, template, self.complaint, **context)
+            if not to and complaint is not None and complaint.postal_address:
+                return enqueue_letter(template, complaint, **context)
+            return enqueue(to or [], template, complaint, **context)
         except (TemplateError, ValueError) as err:
             raise HandlerIncident(f"the {template!r} email could not be written: {type(err).__name__}: {err}") from err
 
     def status_token(self) -> str | None:
-        """The complaint's plain status token during its first engine step, else ``None``."""
-        submitted = _submitted.get()
-        complaint = self.complaint
-        if submitted is None or complaint is None or submitted[0] != complaint.id:
-            return None
-        return submitted[1]
+        """The token in the complaint's status links (``None`` without a complaint)."""
+        return links.status_token(self.complaint) if self.complaint is not None else None
 
     def _reference(self, link: str) -> str:
         if self.complaint is None:

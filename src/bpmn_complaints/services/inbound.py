@@ -10,22 +10,22 @@ from email.utils import parseaddr
 
 from flask import current_app
 from marshmallow import ValidationError, validate
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from ..clock import utcnow
 from ..db import run_change, trail
 from ..exceptions import AppError, Conflict, Forbidden, NotFound
 from ..extensions import db
-from ..handlers.mailing import sent_record
-from ..mail import enqueue, inbound, links
+from ..mail import inbound
 from ..mail.outbox import own_addresses
-from ..models import Complaint, HumanTask, InboundMail, Membership, OutboxMessage, User
+from ..models import Complaint, HumanTask, InboundMail, OutboxMessage, User
 from ..policy import FILE_INBOUND_MAIL, READ_INBOUND_MAIL, allows
-from . import attachments, complaints, privacy
+from . import attachments, complaints, notifications, privacy
 
 log = logging.getLogger(__name__)
 SOURCES = ("smtp", "lmtp", "imap")
 SURFACE = "email"
+BY_EMAIL = "by_email"  # the reply notification's note: the staff email says how it came
 # The checks a complaint from the web form passes (schemas.resources.ComplaintIn).
 _NAME = validate.Length(min=1, max=200)
 _DESCRIPTION = validate.Length(min=1, max=20000)
@@ -191,7 +191,7 @@ def _record_reply(mail: InboundMail, complaint: Complaint, how: str | None, file
     mail.attachment_ids, refused = _attach(complaint, files)
     mail.reason = "; ".join(refused) or None
     db.session.flush()
-    by_complainant = bool(complaint.email) and complaint.email.lower() == (mail.from_addr or "").lower()
+    by_complainant = bool(complaint.email) and (complaint.email or "").lower() == (mail.from_addr or "").lower()
     trail.record("email_received", filed_by or ("complainant" if by_complainant else "mail-in"), complaint,
                  inbound_mail_id=mail.id, matched_by=how, attachments=len(mail.attachment_ids),
                  refused_files=len(refused), text_sha256=trail.fingerprint(mail.body_text or ""))
@@ -270,27 +270,17 @@ def _why_not_a_complaint(parsed: inbound.ParsedMail) -> str | None:
     return None
 
 
-def notify_staff(complaint: Complaint, mail: InboundMail) -> OutboxMessage | None:
-    """Tell the people working ``complaint`` that ``mail`` came: whoever holds each of its
-    open tasks, or the members of a task's group while nobody holds it; on a complaint with
-    no open task, those who worked it. One email through the outbox, which names no
-    personal data (the reader opens the complaint)."""
-    tasks = list(db.session.scalars(select(HumanTask).where(HumanTask.complaint_id == complaint.id)))
-    open_tasks = [t for t in tasks if t.state == "ready"]
-    names = {t.assignee for t in open_tasks if t.assignee}
-    groups = {t.candidate_group for t in open_tasks if not t.assignee and t.candidate_group}
-    if not open_tasks:
-        names = {t.completed_by for t in tasks if t.completed_by}
-    people = db.session.scalars(select(User).where(User.active, or_(
-        User.name.in_(names), User.memberships.any(Membership.group.in_(groups)))))
-    addresses = sorted({p.email for p in people if p.email and p.email.lower() not in own_addresses()})
-    if not addresses:
-        return None
-    message = enqueue(addresses, "email_received", complaint, reference=complaint.reference,
-                      staff_link=links.staff_link(complaint.reference), files=len(mail.attachment_ids))
-    trail.record("staff_notified", "mail-in", complaint, about="email_received", inbound_mail_id=mail.id,
-                 recipients=len(addresses), **sent_record(message))
-    return message
+def notify_staff(complaint: Complaint, mail: InboundMail) -> list[str]:
+    """Tell the people working ``complaint`` that a reply came by email (the ``reply``
+    notification, which each person may turn off on their page): whoever worked it or holds
+    one of its tasks, and the members of the group of an open task nobody holds. Returns
+    who was told."""
+    names = notifications.workers_of(complaint)
+    for group in db.session.scalars(select(HumanTask.candidate_group).where(
+            HumanTask.complaint_id == complaint.id, HumanTask.state == "ready", HumanTask.assignee.is_(None),
+            HumanTask.candidate_group.is_not(None)).distinct()):
+        names |= notifications.group_members(group or "")
+    return notifications.notify("reply", names, complaint, note=BY_EMAIL)
 
 
 def replies_of(complaint: Complaint) -> list[InboundMail]:

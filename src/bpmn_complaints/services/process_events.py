@@ -16,7 +16,7 @@ from ..engine.observer import Settled, Step
 from ..extensions import db
 from ..handlers.spec import ComplaintView
 from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
-from . import case_text, independence
+from . import case_text, independence, notifications
 from .host import HostServices
 from .status import change_status
 
@@ -28,6 +28,7 @@ class ComplaintObserver:
 
     def __init__(self, complaint: Complaint | None):
         self.complaint = complaint
+        self._timer_fired = False  # in this change: a task stopped now was stopped by its timer
 
     @classmethod
     def for_instance(cls, instance: ProcessInstance) -> ComplaintObserver:
@@ -45,9 +46,18 @@ class ComplaintObserver:
             words = {name: case_text.resolve(value) for name, value in payload.items()}
             details["payload"] = trail.for_trail(words, free_text=None)
         trail.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
+        if action == "task_cancelled" and task_id:
+            row = db.session.get(HumanTask, task_id)
+            if row is not None:
+                notifications.task_stopped(self.complaint, row, by_timer=self._timer_fired)
+        elif action == "incident":
+            notifications.incident(self.complaint, details.get("handler") or bpmn_id or "")
+        elif action == "message_received":
+            notifications.complainant_replied(self.complaint, details.get("message", ""))
 
     def step_completed(self, step: Step) -> None:
         action = "timer_fired" if step.timer else "step_completed"
+        self._timer_fired = self._timer_fired or step.timer
         self.record(action, "engine", task_id=step.task_id, bpmn_id=step.bpmn_id, name=step.name, type=step.type)
         # Automatic steps finish within one change; their status is passed through on the way.
         status = step.properties.get(STATUS_PROPERTY)
@@ -64,6 +74,10 @@ class ComplaintObserver:
             self.record("assignee_excluded", "engine", task_id=row.id, bpmn_id=row.bpmn_id, user=row.assignee,
                         reasons=reasons)
             row.assignee, row.claimed_at = None, None
+        second_round = row.complaint_id is not None and db.session.scalar(
+            select(HumanTask.id).where(HumanTask.complaint_id == row.complaint_id, HumanTask.bpmn_id == row.bpmn_id,
+                                       HumanTask.state == "completed").limit(1)) is not None
+        notifications.task_created(self.complaint, row, second_round)
 
     def handler_context(self) -> tuple[ComplaintView | None, HostServices]:
         view = ComplaintView.of(self.complaint) if self.complaint is not None else None

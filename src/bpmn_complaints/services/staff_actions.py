@@ -18,7 +18,7 @@ from ..engine import runtime
 from ..exceptions import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..handlers.mailing import sent_record
-from ..mail import enqueue, links
+from ..mail import links, to_complainant
 from ..models import AuditEvent, CaseMessage, Comment, Complaint, InboundMail, User
 from ..policy import (
     CORRECT_CONTACT_DETAILS,
@@ -119,8 +119,7 @@ def _note(complaint: Complaint, user: User, body: str) -> None:
 
 def resend_acknowledgement(reference: str, user: User) -> Complaint:
     """Send the acknowledgement again, to the complainant's address as it is now, with the
-    response date the first one gave. The status link carries no token (only its hash is
-    kept), so the email asks for the one the complainant was given.
+    response date the first one gave, the status code and a working status link.
 
     :raises Conflict: if the complaint is closed, or was never acknowledged.
     """
@@ -135,9 +134,9 @@ def resend_acknowledgement(reference: str, user: User) -> Complaint:
         raise Conflict("this complaint has not been acknowledged yet, so there is nothing to send again")
     expected = datetime.fromisoformat(first.details["expected_response_by"])
     target_days = max(1, business_calendar().business_days_between(first.at, expected))
-    message = enqueue(complaint.email, "acknowledgement", complaint, reference=complaint.reference,
+    message = to_complainant(complaint, "acknowledgement", reference=complaint.reference,
                       received_at=complaint.received_at, expected_response_by=expected, target_days=target_days,
-                      status_link=links.status_link(complaint.reference, None), has_token=False)
+                      status_link=links.complaint_status_link(complaint))
     trail.record("acknowledgement_resent", user.name, complaint, **sent_record(message))
     return complaint
 
@@ -166,9 +165,9 @@ def mark_duplicate(reference: str, user: User, original_reference: str, note: st
     trail.record("marked_duplicate", user.name, complaint, of=original.reference)
     trail.record("duplicate_linked", user.name, original, duplicate=complaint.reference)
     same_person = bool(complaint.email and original.email and complaint.email.lower() == original.email.lower())
-    message = enqueue(complaint.email, "duplicate_closed", complaint, reference=complaint.reference,
+    message = to_complainant(complaint, "duplicate_closed", reference=complaint.reference,
                       same_person=same_person, original_reference=original.reference if same_person else None,
-                      original_link=links.status_link(original.reference, None) if same_person else None)
+                      original_link=links.complaint_status_link(original) if same_person else None)
     trail.record("duplicate_notice_sent", "engine", complaint, **sent_record(message))
     runtime.cancel(complaints.instance_of(complaint), user.name, DUPLICATE)
     return complaint

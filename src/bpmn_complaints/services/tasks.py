@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, complaints, forms, independence
+from . import case_text, complaints, forms, independence, notifications
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -215,6 +215,7 @@ def unclaim(task_id: str, user: User) -> HumanTask:
     _change_if_held(task, before, assignee=None, claimed_at=None)
     trail.record("task_unclaimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before)
+    notifications.task_moved(_complaint(task), task, before, None, user.name)
     return task
 
 
@@ -234,6 +235,7 @@ def assign(task_id: str, user: User, assignee_name: str) -> HumanTask:
     _change_if_held(task, before, assignee=assignee.name, claimed_at=utcnow())
     trail.record("task_assigned", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  before=before, after=assignee.name)
+    notifications.task_moved(_complaint(task), task, before, assignee.name, user.name)
     return task
 
 

@@ -84,3 +84,13 @@ def group_members(group: str) -> list[User]:
     return list(db.session.scalars(
         select(User).join(Membership).where(Membership.group == group, User.active.is_(True)).order_by(User.name)
     ))
+
+
+def update_settings(name: str, email: str | None, notifications: dict[str, bool]) -> User:
+    """A person's own settings: their email address and which notifications they get."""
+    user = get_user(name)
+    user.email = email
+    user.notification_prefs = dict(notifications)
+    trail.record("settings_changed", name, None, email_set=bool(email),
+                 notifications_off=sorted(k for k, on in notifications.items() if not on))
+    return user

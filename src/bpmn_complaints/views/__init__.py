@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
             csrf.exempt(blueprint)
 
     from . import (
+        account,
         audit_sample,
         auth,
         complaint_actions,
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, portal, inbox, tasks, drafts, complaints, complaint_actions, modeler, reports, audit_sample,
-                   team, vendor):
+                   team, account, vendor):
         app.register_blueprint(module.bp)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_age, "age")

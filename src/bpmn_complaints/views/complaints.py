@@ -4,11 +4,12 @@ attached files and diagram."""
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import ValidationError
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
-from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS
-from ..schemas.resources import PRIORITIES, ComplaintIn, ComplaintQuery
-from ..services import attachments, case_file, downloads, inbound, instances, staff_actions
+from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS, RECORD_REPLIES
+from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
+from ..services import attachments, case_file, downloads, inbound, instances, letters, staff_actions
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
@@ -79,10 +80,11 @@ def index():
 # Staff entry of a complaint that came by phone, letter, in person... (ISO 10002 4.5, 7.2)
 CHANNEL_CHOICES = (("phone", "Phone"), ("letter", "Letter"), ("email", "Email"), ("in_person", "In person"),
                    ("social_media", "Social media"))
-ENTRY_FIELDS = PUBLIC_FIELDS[:3] + ("preferred_contact", "channel") + tuple(
+ENTRY_FIELDS = PUBLIC_FIELDS[:3] + ("postal_address", "preferred_contact", "channel") + tuple(
     f for f in PUBLIC_FIELDS[3:] if f != "preferred_contact")
 ENTRY_MESSAGES = {**PUBLIC_MESSAGES, "name": "Enter the complainant's name.",
-                  "email": "Enter the complainant's email address, like name@example.com.",
+                  "email": "Enter the complainant's email address, like name@example.com, or their postal address.",
+                  "postal_address": "Keep the postal address under 1,000 characters.",
                   "description": "Say what went wrong, in their words as far as you can.",
                   "channel": "Choose how the complaint reached us."}
 
@@ -98,13 +100,14 @@ def new():
         answers = {k: v.strip() for k, v in values.items() if v.strip()}
         problems = {} if "channel" in answers else {"channel": ["required"]}
         try:
-            data = ComplaintIn().load(answers)
+            data = StaffComplaintIn().load(answers)
         except ValidationError as err:
             problems.update(err.messages)
         errors = {name: ENTRY_MESSAGES.get(name, "Check this answer.") for name in ENTRY_FIELDS if name in problems}
         if not errors:
             complaint, token = run_change(service.submit, data, me().name)
-            session["recorded"] = {"reference": complaint.reference, "token": token}
+            session["recorded"] = {"reference": complaint.reference, "token": token,
+                                   "code": status_code.display(complaint.status_code or "")}
             return redirect(url_for("complaint_pages.recorded"))
     return render_template("complaint_new.html", values=values, errors=errors, fields=ENTRY_FIELDS,
                            contact_choices=CONTACT_CHOICES, channel_choices=CHANNEL_CHOICES), (400 if errors else 200)
@@ -113,14 +116,14 @@ def new():
 @bp.route("/new/recorded")
 @staff_required(ENTER_COMPLAINTS)
 def recorded():
-    """The reference and the complainant's status link, to read out or put in a letter.
-    Only this session can show it again: the database keeps just the token's hash."""
+    """The reference, the complainant's status code and status link, to read out or put in
+    a letter."""
     entry = session.get("recorded")
     if not entry:
         return redirect(url_for("complaint_pages.index"))
     status_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
         "portal.status", reference=entry["reference"], token=entry["token"])
-    return render_template("complaint_recorded.html", reference=entry["reference"], token=entry["token"],
+    return render_template("complaint_recorded.html", reference=entry["reference"], code=entry.get("code", ""),
                            status_url=status_url)
 
 
@@ -148,7 +151,7 @@ def show(reference):
         attachments=attachments.of_complaint(complaint),
         emails_to_decide=[m for m in inbound.replies_of(complaint) if m.case_message_id is None],
         duplicate_of=staff_actions.duplicate_of(complaint),
-        duplicates=staff_actions.duplicates_of(complaint),
+        duplicates=staff_actions.duplicates_of(complaint), to_print=letters.to_print(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
                  "failed": sorted(i.bpmn_id for i in incidents if i.resolved_at is None and i.bpmn_id)},
     )
@@ -191,6 +194,30 @@ def attach(reference):
     except (attachments.FileRefused, Conflict) as err:
         flash(f"Nothing was attached: {err.message}.", "error")
     return redirect(url_for("complaint_pages.show", reference=reference) + "#attachments")
+
+
+@bp.route("/<reference>/letters/<int:letter_id>.pdf")
+@staff_required(READ_COMPLAINTS)
+def letter_pdf(reference, letter_id):
+    """An email or letter the product wrote for this complaint, as a PDF to print."""
+    complaint, message = letters.for_staff(me(), reference, letter_id)
+    response = Response(letters.pdf(complaint, message), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{complaint.reference}-{message.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/<reference>/letters/<int:letter_id>/posted", methods=["POST"])
+@staff_required(RECORD_REPLIES)
+def letter_posted(reference, letter_id):
+    try:
+        run_change(letters.mark_posted, me(), reference, letter_id)
+    except Conflict as err:
+        flash(err.message, "error")
+    else:
+        flash("The letter is marked as posted.", "success")
+    return redirect(url_for("complaint_pages.show", reference=reference) + "#letters")
 
 
 @bp.route("/<reference>/attachments/<int:attachment_id>")

@@ -27,7 +27,9 @@ def inbox():
         params = {**args, "page": page, **changes}
         return url_for("inbox.inbox", **{k: v for k, v in params.items() if v not in (None, "")})
 
-    tabs = [(key, label) for key, label in TABS if key != "all" or allows(user, SEE_ALL_TASKS)]
+    # Each tab says how many tasks it holds (with no filters: what waits there).
+    tabs = [(key, label, service.list_tasks(user, scope=key, limit=1, offset=0)[1])
+            for key, label in TABS if key != "all" or allows(user, SEE_ALL_TASKS)]
     return render_template("inbox.html", items=items, total=total, page=page, pages=pages,
                            query=query, args=args, tabs=tabs, sorts=SORTS, priorities=PRIORITIES,
                            lanes=service.lanes_for(user, query.get("lane")),

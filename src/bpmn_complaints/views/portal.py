@@ -5,6 +5,7 @@ replies, adds evidence and downloads the files they sent."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 
+from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter
@@ -89,7 +90,7 @@ def complain():
             complaint, token = run_change(attachments.submit_with_evidence, {**data, "channel": "web"}, None,
                                           evidence, "complaint_form")
             session["submitted"] = {"reference": complaint.reference, "token": token,
-                                    "files": len(evidence)}
+                                    "code": status_code.display(complaint.status_code or ""), "files": len(evidence)}
             return redirect(url_for("portal.received"))
     return render_template("portal/complain.html", values=values, errors=errors, fields=FIELDS + ("files",),
                            contact_choices=CONTACT_CHOICES), (400 if errors else 200)
@@ -102,7 +103,7 @@ def received():
         return redirect(url_for("portal.home"))
     status_url = url_for("portal.status", reference=submitted["reference"], token=submitted["token"])
     return render_template("portal/received.html", reference=submitted["reference"], status_url=status_url,
-                           files=submitted.get("files", 0))
+                           code=submitted.get("code", ""), files=submitted.get("files", 0))
 
 
 @bp.route("/status", methods=["GET"])
@@ -120,7 +121,12 @@ def _status_page(reference: str, token: str, **kept):
                            attachments=attachments.for_complainant(reference, token), **kept)
 
 
+def _lookup_limit() -> str:
+    return current_app.config["STATUS_LOOKUP_RATE_LIMIT"]
+
+
 @bp.route("/status/<reference>")
+@limiter.limit(_lookup_limit, deduct_when=lambda response: response.status_code == 404)
 def status(reference):
     return _status_page(reference, request.args.get("token", ""))
 

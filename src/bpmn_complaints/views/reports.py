@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 
 from ..policy import READ_REPORTS
 from ..schemas.reports import ReportQuery
+from ..services import letters
 from ..services import reports as service
 from ..services.report_export import to_csv
 from .auth import staff_required
@@ -35,6 +36,20 @@ def index():
     start, end = period["start"], period["end"]
     return render_template("reports.html", report=service.summary(start, end), last_day=end - timedelta(days=1),
                            values={"from": start.isoformat(), "to": end.isoformat()}, errors={}, labels=LABELS)
+
+
+@bp.route("/summary.pdf")
+@staff_required(READ_REPORTS)
+def download_pdf():
+    """The management review report as a PDF: the report page, as it prints."""
+    period, values, errors = _period()
+    if errors:
+        return render_template("reports.html", report=None, values=values, errors=errors, labels=LABELS), 400
+    start, end = period["start"], period["end"]
+    page = render_template("reports.html", report=service.summary(start, end), last_day=end - timedelta(days=1),
+                           values={"from": start.isoformat(), "to": end.isoformat()}, errors={}, labels=LABELS)
+    return Response(letters.html_to_pdf(page), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="complaints-report-{start}-to-{end}.pdf"'})
 
 
 @bp.route("/summary.csv")

@@ -9,10 +9,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..db import run_change
-from ..exceptions import AppError, Conflict, NotFound, ValidationFailed
+from ..exceptions import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from ..policy import ASSIGN_TASKS, WORK_TASKS, allows
 from ..services import attachments, case_file, drafts, forms, independence
 from ..services import complaints as complaints_service
+from ..services import preview as previews
 from ..services import tasks as service
 from ..services.users import group_members
 from .auth import me, safe_next, staff_required
@@ -33,7 +34,7 @@ def _complaint_for(task, user):
     return complaint
 
 
-def _render(task, data=None, errors=None, status=200, comment=""):
+def _render(task, data=None, errors=None, status=200, comment="", preview=None):
     """The page, its form filled with ``data``; else with the person's own draft, else with
     what was submitted."""
     user = me()
@@ -59,7 +60,8 @@ def _render(task, data=None, errors=None, status=200, comment=""):
         since=case_file.since(complaint, earlier) if earlier is not None else [],
         labels={f.name: f.label for f in fields}, errors=errors or {}, user=user, candidates=candidates,
         barred=barred, may_complete=task.state == "ready" and task.assignee == user.name and not barred,
-        draft=draft, comment=comment, attachments=attachments.of_complaint(complaint) if complaint is not None else [],
+        draft=draft, comment=comment, preview=preview,
+        attachments=attachments.of_complaint(complaint) if complaint is not None else [],
     ), status
 
 
@@ -152,6 +154,27 @@ def complete(task_id):
         message.update(link=url_for("task_pages.show", task_id=following.id), link_text=f"Next: {following.name}")
     flash(message, "success")
     return redirect(url_for("inbox.inbox"))
+
+
+@bp.route("/<task_id>/preview", methods=["POST"])
+@staff_required(WORK_TASKS)
+def preview(task_id):
+    """The task page again, with what completing it now would send and hand on."""
+    user = me()
+    task = service.get_task(task_id, user)
+    schema, _ui = forms.schemas_for(task)
+    data, errors = parse_submission(schema, request.form)
+    run_change(drafts.keep, task_id, user, data)
+    if errors:
+        return _render(service.get_task(task_id, user), data, errors, 400)
+    try:
+        shown = previews.preview(task_id, user, data)
+    except ValidationFailed as err:
+        return _render(service.get_task(task_id, user), data, err.details, 400)
+    except (Conflict, Forbidden) as err:
+        flash(f"No preview: {err.message}", "error")
+        return _render(service.get_task(task_id, user), data, status=409)
+    return _render(service.get_task(task_id, user), data, preview=shown)
 
 
 def _next_task(user, reference):

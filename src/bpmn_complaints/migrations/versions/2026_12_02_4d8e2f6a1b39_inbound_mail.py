@@ -1,7 +1,7 @@
 """inbound mail: every mail `mail-in` took, matched to its complaint or not
 
 Revision ID: 4d8e2f6a1b39
-Revises: f2a3b4c5d6e7
+Revises: c0d1e2f3a4b5
 Create Date: 2026-12-02 12:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4d8e2f6a1b39'
-down_revision = 'f2a3b4c5d6e7'
+down_revision = 'c0d1e2f3a4b5'
 branch_labels = None
 depends_on = None
 

@@ -39,11 +39,34 @@ def upgrade():
     op.create_index("ix_complaints_duplicate_of_id", "complaints", ["duplicate_of_id"])
 
 
+# The full-text triggers on complaints at this revision (models/search_index.py then): a
+# batch copy of the table on SQLite drops them, so the downgrade makes them again.
+_COLUMNS = "name, email, product, description"
+_NEW = ", ".join(f"new.{c.strip()}" for c in _COLUMNS.split(","))
+_OLD = ", ".join(f"old.{c.strip()}" for c in _COLUMNS.split(","))
+_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS complaints_fts_ai AFTER INSERT ON complaints BEGIN "
+    f"INSERT INTO complaints_fts(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+    "CREATE TRIGGER IF NOT EXISTS complaints_fts_ad AFTER DELETE ON complaints BEGIN "
+    f"INSERT INTO complaints_fts(complaints_fts, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); END",
+    "CREATE TRIGGER IF NOT EXISTS complaints_fts_au AFTER UPDATE ON complaints BEGIN "
+    f"INSERT INTO complaints_fts(complaints_fts, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO complaints_fts(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+)
+
+
 def downgrade():
     op.drop_index("ix_complaints_duplicate_of_id", "complaints")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("fk_complaints_duplicate_of", "complaints", type_="foreignkey")
-    op.execute("ALTER TABLE complaints DROP COLUMN duplicate_of_id")
+        op.execute("ALTER TABLE complaints DROP COLUMN duplicate_of_id")
+    else:
+        # SQLite will not drop a column that a table-level foreign key names (a later
+        # batch copy of the table may have made it one): copy the table without it.
+        with op.batch_alter_table("complaints", recreate="always") as batch:
+            batch.drop_column("duplicate_of_id")
+        for statement in _TRIGGERS:
+            op.execute(statement)
     op.drop_index("ix_process_instances_complaint_id", "process_instances")
     with op.batch_alter_table("process_instances") as batch:
         batch.create_unique_constraint("uq_process_instances_complaint_id", ["complaint_id"])
