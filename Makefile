@@ -7,7 +7,7 @@ export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
 PORT   ?= 5000
 export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint venv upgrade-deps browser-deps db demo-data bench clean
+.PHONY: run test lint venv upgrade-deps browser-deps mail-deps db demo-data bench clean
 
 # constraints.txt pins every package to the version the suite was last run with.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,6 +39,14 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
 	   fonts-dejavu-core >/dev/null) || echo "Pango could not be installed; PDF letters and their tests will not work"; fi
 
+# Debian's dovecot-imapd, the real IMAP server the `mail-in --imap` tests start on loopback.
+# Best effort: without it those tests skip and say why. policy-rc.d keeps the package from
+# starting the system's own dovecot.
+mail-deps:
+	@if ! [ -x /usr/sbin/dovecot ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq dovecot-imapd >/dev/null) \
+	  || echo "dovecot-imapd could not be installed; the IMAP tests will skip"; fi
+
 db: venv
 	$(BIN)/bpmn-complaints init-db
 	$(BIN)/bpmn-complaints deploy processes/
@@ -52,7 +60,7 @@ demo-data: db
 run: demo-data browser-deps
 	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
 
-test: venv browser-deps
+test: venv browser-deps mail-deps
 	$(BIN)/python -m pytest -q
 
 # ruff (style, imports, likely bugs) over the tree and mypy over src/; pyproject.toml

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SAWarning
 
 from bpmn_complaints.clock import get_clock
 from bpmn_complaints.extensions import db
+from test_mail_in import Receiver, mail
 from test_outbox import run_worker, smtp  # noqa: F401  (the real SMTP server fixture)
 from test_process_paths import RECORD_ACTION, assess, investigate, process  # noqa: F401
 
@@ -24,12 +25,19 @@ def person(n):
 def words(n):
     return {"notes": f"Prefers letters{n}, lives near the depot.", "findings": f"Meter misread{n} by the visitor.",
             "comment": f"Called back{n} about the meter.", "reply": f"Fine{n}, thanks for sorting the meter.",
-            "action": f"Credited{n} the account."}
+            "action": f"Credited{n} the account.", "emailed": f"My neighbour{n} saw the meter too.",
+            "subject": f"Meter photos{n}"}
 
 
-def run_one(api, n):
+def run_one(api, n, receiver):
     created = api.submit(**person(n))
     ref = created["reference"]
+    # A reply by email, with a file, through the SMTP receiver: it is in the case file now.
+    sender = f"{person(n)['name']} <{person(n)['email']}>"
+    reply = mail(f"{words(n)['subject']} {ref}", words(n)["emailed"], sender=sender)
+    reply.add_attachment(b"%PDF-1.4\n%%EOF\n" + str(n).encode(), maintype="application", subtype="pdf",
+                         filename=f"meter{n}.pdf")
+    assert receiver.send(reply, sender=person(n)["email"]) is None
     assess(api, ref, assessment_notes=words(n)["notes"])
     task = api.task_for("ivan", ref, scope="mine")
     assert api.post(f"/api/tasks/{task['id']}/comments", "ivan", json={"body": words(n)["comment"]}).status_code < 300
@@ -67,8 +75,12 @@ def pg_dump(app) -> str | None:
 def test_nothing_of_the_complainant_is_left_after_erase_and_retention(process, smtp):  # noqa: F811
     process.user("root", roles=["admin"])
     smtp.start()
-    first, first_strings = run_one(process, 1)
-    second, second_strings = run_one(process, 2)
+    receiver = Receiver(process.app)
+    try:
+        first, first_strings = run_one(process, 1, receiver)
+        second, second_strings = run_one(process, 2, receiver)
+    finally:
+        receiver.stop()
     run_worker(process)
     before = every_row(process.app)
     assert all(s in before for s in first_strings + second_strings)  # the search can find them

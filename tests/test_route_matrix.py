@@ -57,6 +57,9 @@ BODIES = {
     "POST complaint_actions.reopen": {"data": {"reason": "It came back."}},
     "POST complaint_actions_api.mark_duplicate": {"json": {"original": "{ref}"}},
     "POST complaint_actions_api.reopen": {"json": {"reason": "It came back."}},
+    "POST complaint_actions.decide_from_email": {"data": {"kind": "accept", "text": ""}},
+    "POST complaint_actions_api.decide_from_email": {"json": {"kind": "accept", "text": ""}},
+    "POST inbound.file_on": {"json": {"reference": "{ref}"}},
     "POST complaint_pages.new": {"data": {"name": "Dana Example", "email": "dana@example.com",
                                           "description": "Charged twice.", "channel": "phone"}},
     "POST task_pages.assign": {"data": {"assignee": "staff"}},
@@ -117,7 +120,7 @@ def prepared(tmp_path_factory):
     values = {"reference": ref, "task_id": task["id"], "attachment_id": files[0]["id"],
               "key": "complaint_handling", "version": "1", "name": "complainant_reply",
               "incident_id": 1, "outbox_id": (outbox["items"] or [{"id": 1}])[0]["id"],
-              "letter_id": (outbox["items"] or [{"id": 1}])[-1]["id"],
+              "letter_id": (outbox["items"] or [{"id": 1}])[-1]["id"], "mail_id": 1,
               "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js"}
     return {"folder": folder, "template": folder / "template.sqlite", "tokens": tokens, "cookies": cookies,
             "values": values, "ref": ref, "token": token, "sig": sig, "task": task["id"]}

@@ -376,9 +376,38 @@ def dmn_tck_command(folder, limit, failures_only):
         sys.exit(1)
 
 
+@click.command("mail-in")
+@click.option("--listen", "address", metavar="HOST:PORT", help="Serve SMTP (or LMTP) for a mail server to forward to.")
+@click.option("--lmtp", is_flag=True, help="With --listen: speak LMTP instead of SMTP.")
+@click.option("--imap", is_flag=True, help="Poll the mailbox the IMAP_* settings name.")
+@click.option("--once", is_flag=True, help="With --imap: poll once and exit.")
+@with_appcontext
+def mail_in_command(address, lmtp, imap, once):
+    """Take inbound mail: replies go to their complaint's case file, other mail from new
+    senders becomes a complaint on the email channel."""
+    from .services import mail_in
+
+    if bool(address) == imap:
+        raise click.UsageError("say either --listen HOST:PORT or --imap")
+    if address:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise click.BadParameter("give HOST:PORT, for example 127.0.0.1:2525", param_hint="--listen")
+        click.echo(f"taking mail by {'LMTP' if lmtp else 'SMTP'} on {host}:{port}")
+        mail_in.listen(host.strip("[]"), int(port), lmtp=lmtp)
+        return
+    try:
+        if once:
+            click.echo(f"{mail_in.poll_once()} mails taken")
+        else:
+            mail_in.poll_forever()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
 COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
-            report_command, audit_sample_command, compare_command, dmn_tck_command)
+            report_command, audit_sample_command, compare_command, dmn_tck_command, mail_in_command)
 
 
 def init_app(app) -> None:

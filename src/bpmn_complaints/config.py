@@ -18,6 +18,23 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_STARTTLS": False,
     "MAIL_FROM": "complaints@localhost",
     "SMTP_TIMEOUT": 30,
+    # Where replies go: every letter's Reply-To. None means MAIL_FROM. "{reference}" in it
+    # is filled with the complaint's reference ("replies+{reference}@acme.example"), so a
+    # reply is matched to its complaint even when the mail client drops In-Reply-To.
+    "MAIL_REPLY_TO": None,
+    # Inbound mail (`bpmn-complaints mail-in`): the largest mail taken, and how much of
+    # each mail's raw text is kept with it.
+    "INBOUND_MAX_BYTES": 10 * 1024 * 1024,
+    "INBOUND_RAW_KEEP_BYTES": 256 * 1024,
+    # The mailbox `mail-in --imap` polls. IMAP_TLS is "ssl" (port 993), "starttls" or
+    # "none" (port 143; only on a loopback or otherwise trusted network).
+    "IMAP_HOST": "127.0.0.1",
+    "IMAP_PORT": None,
+    "IMAP_USERNAME": None,
+    "IMAP_PASSWORD": None,
+    "IMAP_FOLDER": "INBOX",
+    "IMAP_TLS": "ssl",
+    "IMAP_POLL_SECONDS": 60,
     # The outbox: attempts before a message is marked failed, and the first retry delay
     # in seconds (doubled after each failure).
     "OUTBOX_MAX_ATTEMPTS": 8,

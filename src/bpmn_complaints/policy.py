@@ -96,6 +96,10 @@ MANAGE_INCIDENTS = _permission("manage_incidents", SUPERVISOR)
 READ_OUTBOX = _permission("read_outbox", SUPERVISOR, AUDITOR)
 # Queue a failed email again.
 MANAGE_OUTBOX = _permission("manage_outbox", SUPERVISOR)
+# List the mail that came in (`mail-in`): what was matched, kept for staff, ignored, rejected.
+READ_INBOUND_MAIL = _permission("read_inbound_mail", SUPERVISOR)
+# File a mail that matched no complaint on the one it is about.
+FILE_INBOUND_MAIL = _permission("file_inbound_mail", SUPERVISOR)
 
 PERMISSIONS: Mapping[Permission, tuple[str, ...]] = MappingProxyType(_HOLDERS)
 
@@ -173,6 +177,9 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "complaint_actions_api.resend_acknowledgement": Access(RESEND_ACKNOWLEDGEMENTS),
     "complaint_actions_api.mark_duplicate": Access(MARK_DUPLICATES),
     "complaint_actions_api.reopen": Access(REOPEN_COMPLAINTS),
+    "complaint_actions_api.decide_from_email": Access(RECORD_REPLIES),
+    "inbound.list_inbound": Access(READ_INBOUND_MAIL),
+    "inbound.file_on": Access(FILE_INBOUND_MAIL),
     "attachments.list_attachments": Access(READ_COMPLAINTS),
     "attachments.add_attachments": Access(ATTACH_FILES, complainant=True),
     "attachments.download": Access(READ_COMPLAINTS, complainant=True),
@@ -225,6 +232,7 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "complaint_actions.resend_acknowledgement": Access(RESEND_ACKNOWLEDGEMENTS),
     "complaint_actions.mark_duplicate": Access(MARK_DUPLICATES),
     "complaint_actions.reopen": Access(REOPEN_COMPLAINTS),
+    "complaint_actions.decide_from_email": Access(RECORD_REPLIES),
     "modeler.versions": Access(READ_DEFINITIONS),
     "modeler.download": Access(READ_DEFINITIONS),
     "modeler.compare": Access(READ_DEFINITIONS),

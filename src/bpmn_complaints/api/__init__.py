@@ -7,6 +7,7 @@ from . import (
     complaints,
     definitions,
     drafts,
+    inbound,
     incidents,
     messages,
     outbox,
@@ -18,6 +19,6 @@ from . import (
 
 def register(api) -> None:
     for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, messages, incidents,
-                   outbox, reports, audit_sample, workload):
+                   outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

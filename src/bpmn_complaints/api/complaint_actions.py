@@ -1,9 +1,11 @@
 """Staff actions on a complaint, as on its page: send the acknowledgement again, close it as
-a duplicate of another, and reopen a closed one. Each is audited in the complaint's trail."""
+a duplicate of another, reopen a closed one, and turn a reply by email into the
+complainant's decision. Each is audited in the complaint's trail."""
 
 from ..db import run_change
-from ..policy import MARK_DUPLICATES, REOPEN_COMPLAINTS, RESEND_ACKNOWLEDGEMENTS
-from ..schemas.staff_actions import ActionDone, DuplicateMark, Reopening
+from ..policy import MARK_DUPLICATES, RECORD_REPLIES, REOPEN_COMPLAINTS, RESEND_ACKNOWLEDGEMENTS
+from ..schemas.staff_actions import ActionDone, DuplicateMark, EmailDecision, Reopening
+from ..services import complaints
 from ..services import staff_actions as service
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -48,3 +50,16 @@ def reopen(body, reference):
     """Reopen a closed complaint for ``reason``: the newest process version runs from its
     ``complaint_reopened`` message start event."""
     return _done(run_change(service.reopen, reference, current_user(), body["reason"].strip()))
+
+
+@bp.route("/<reference>/emails/<int:mail_id>/decision", methods=["POST"])
+@bp.arguments(EmailDecision)
+@bp.response(200, ActionDone)
+@bp.alt_response(404, description="The complaint received no such email")
+@bp.alt_response(409, description="The email was turned into a decision already, or the process does not wait for it")
+@require(RECORD_REPLIES)
+def decide_from_email(body, reference, mail_id):
+    """Turn the reply by email ``mail_id`` into the complainant's decision: ``accept``, or
+    ``dissatisfied`` with ``text``, their reason (the email channel's reply)."""
+    run_change(service.decide_from_email, reference, current_user(), mail_id, body["kind"], body["text"].strip())
+    return _done(complaints.get_by_reference(reference))

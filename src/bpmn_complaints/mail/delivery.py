@@ -26,6 +26,7 @@ from ..clock import utcnow
 from ..db import run_change, trail
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
+from .outbox import reply_address
 
 
 def deliver(owner: str, outbox_id: int) -> int:
@@ -51,7 +52,10 @@ def build(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.to_addrs
     email["Subject"] = message.subject
+    email["Reply-To"] = reply_address(message.complaint.reference if message.complaint else None)
     email["Message-ID"] = message.message_id
+    # RFC 3834: a letter written by the product; vacation responders should not answer it.
+    email["Auto-Submitted"] = "auto-generated"
     email["Date"] = format_datetime(message.created_at)
     email.set_content(message.body_text)
     if message.body_html:

@@ -1,5 +1,6 @@
 """Writing emails to the outbox in the caller's transaction, and reading it back."""
 
+import re
 import secrets
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -26,6 +27,38 @@ def new_message_id(complaint: Complaint | None, template: str) -> str:
     say what the message is when someone reads a mail log; the random part makes it unique."""
     prefix = complaint.reference if complaint is not None else "system"
     return f"<{prefix}.{template}.{secrets.token_hex(12)}@{_domain()}>"
+
+
+def reply_address(reference: str | None) -> str:
+    """Where a reply to a letter goes (its Reply-To): ``MAIL_REPLY_TO``, or ``MAIL_FROM``.
+    ``{reference}`` in it becomes the complaint's reference; for a mail about no complaint
+    the placeholder goes, with the ``+`` (or ``-``, ``.``, ``_``) before it."""
+    cfg = current_app.config
+    template = cfg["MAIL_REPLY_TO"] or cfg["MAIL_FROM"]
+    if "{reference}" not in template:
+        return template
+    if reference:
+        return template.replace("{reference}", reference)
+    return re.sub(r"[+\-._]?\{reference\}", "", template)
+
+
+def own_addresses() -> set[str]:
+    """Our sending and reply addresses, lower case and without a ``+tag``: mail from one
+    of them is our own, come back."""
+    cfg = current_app.config
+    found = set()
+    for value in (cfg["MAIL_FROM"], cfg["MAIL_REPLY_TO"]):
+        if value:
+            _, address = parseaddr(value.replace("{reference}", ""))
+            if address:
+                found.add(untagged(address))
+    return found
+
+
+def untagged(address: str) -> str:
+    """``replies+c-2026-abc234@acme.example`` -> ``replies@acme.example``."""
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _check_address(address: str) -> str:

@@ -6,6 +6,7 @@ from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .draft import TaskDraft
+from .inbound_mail import InboundMail
 from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "Complaint",
     "Definition",
     "HumanTask",
+    "InboundMail",
     "Incident",
     "Job",
     "Membership",

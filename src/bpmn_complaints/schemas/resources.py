@@ -260,6 +260,8 @@ class PersonalData(Schema):
     complaint = fields.Dict()
     comments = fields.List(fields.Dict())
     emails = fields.List(fields.Dict())
+    emails_received = fields.List(fields.Dict(), metadata={
+        "description": "the emails that came in about the complaint: sender, subject, text, headers, status"})
     task_answers = fields.List(fields.Dict(), metadata={
         "description": "each completed task's answers, and the same answers with the labels the form showed"})
     messages = fields.List(fields.Dict(), metadata={"description": "the complainant's messages, with their words"})
@@ -281,6 +283,7 @@ class EraseOut(Schema):
     messages = fields.Integer(metadata={"description": "the complainant's messages whose words were erased"})
     drafts = fields.Integer(metadata={"description": "the unsent drafts of its task forms deleted"})
     attachments = fields.Integer(metadata={"description": "the attached files deleted"})
+    emails_received = fields.Integer(metadata={"description": "the received emails whose content was erased"})
 
 
 class DefinitionOut(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from ..services.staff_actions import CHANNELS, REPLIES
+from ..services.staff_actions import CHANNELS, DECISIONS, REPLIES
 
 CONTACT_CHOICES = ("email", "phone", "letter")
 
@@ -13,6 +13,16 @@ class RecordedReply(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(sorted(REPLIES)))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    text = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class EmailDecision(Schema):
+    """A reply by email, turned into the complainant's decision."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     text = fields.String(load_default="", validate=validate.Length(max=5000))
 
 

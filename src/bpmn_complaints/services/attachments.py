@@ -26,8 +26,9 @@ from . import complaints, file_store, file_types
 
 COMPLAINANT = "complainant"
 # Where a file came in: the complaint form, the status page's "add evidence" and reply forms,
-# POST /api/complaints, the staff complaint page, and POST /api/complaints/<ref>/attachments.
-SURFACES = ("complaint_form", "status_page", "reply", "api", "staff_page", "staff_api")
+# POST /api/complaints, the staff complaint page, POST /api/complaints/<ref>/attachments,
+# and an email (`mail-in`).
+SURFACES = ("complaint_form", "status_page", "reply", "api", "staff_page", "staff_api", "email")
 
 
 class FileRefused(AppError):

@@ -1,7 +1,7 @@
 """The case file: everything said and done about a complaint, in the order it happened,
 as the people who work it read it (ISO 10002 7.3, 7.6): the submission, each completed
 task's answers with the labels its form showed, comments, the complainant's messages with
-their words, and every email sent.
+their words, every email sent, and every reply that came by email.
 
 It is read from our own tables only (never from workflow state), so each step sees what
 the step before handed over.
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent, CaseMessage, Comment, Complaint, HumanTask, OutboxMessage
+from ..models import AuditEvent, CaseMessage, Comment, Complaint, HumanTask, InboundMail, OutboxMessage
 
 MESSAGE_TITLES = {
     "complainant_reply": "The complainant replied",
@@ -33,7 +33,7 @@ class Entry:
     """One thing in the case file."""
 
     at: datetime
-    kind: str  # submission, answers, comment, message, email
+    kind: str  # submission, answers, comment, message, email, email_received
     title: str
     who: str | None = None
     items: list[tuple[str, str]] = field(default_factory=list)  # (label, value) pairs
@@ -42,6 +42,7 @@ class Entry:
     bpmn_id: str | None = None
     order: int = 0  # the trail's order, for things that happened in the same instant
     letter_id: int | None = None  # an email or letter: its outbox row, which downloads as a PDF
+    inbound_mail_id: int | None = None
 
 
 def display(value: Any, choices: dict[str, str] | None = None) -> str:
@@ -82,22 +83,36 @@ def _message(message: CaseMessage) -> Entry:
     return Entry(message.received_at, "message", MESSAGE_TITLES.get(message.name, message.name), who=who, items=items)
 
 
-def _trail_order(complaint: Complaint) -> tuple[dict[str, int], dict[int, int], list[int]]:
-    """Where each task completion, comment and message sits in the complaint's trail."""
+def _received(mail: InboundMail) -> Entry:
+    sender = f"{mail.from_name} <{mail.from_addr}>" if mail.from_name else (mail.from_addr or "unknown sender")
+    items = [("Subject", mail.subject)] if mail.subject else []
+    if mail.attachment_ids:
+        items.append(("Files", f"{len(mail.attachment_ids)} attached (listed with the complaint's files)"))
+    if mail.reason:
+        items.append(("Not kept", mail.reason))
+    return Entry(mail.received_at, "email_received", "A reply came by email", who=f"{sender} (email)",
+                 items=items, text=mail.body_text, inbound_mail_id=mail.id)
+
+
+def _trail_order(complaint: Complaint) -> tuple[dict[str, int], dict[int, int], list[int], dict[int, int]]:
+    """Where each task completion, comment, message and received email sits in the trail."""
     events = db.session.execute(select(AuditEvent.id, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
                                 .where(AuditEvent.complaint_id == complaint.id,
-                                       AuditEvent.action.in_(("task_completed", "comment_added", "message_received")))
+                                       AuditEvent.action.in_(("task_completed", "comment_added", "message_received",
+                                                              "email_received")))
                                 .order_by(AuditEvent.id)).all()
     tasks = {e.task_id: e.id for e in events if e.action == "task_completed" and e.task_id}
     comments = {e.details.get("comment_id"): e.id for e in events if e.action == "comment_added"}
     messages = [e.id for e in events if e.action == "message_received"]
-    return tasks, comments, messages
+    mails = {e.details.get("inbound_mail_id"): e.id for e in events if e.action == "email_received"}
+    return tasks, comments, messages, mails
 
 
 def entries(complaint: Complaint) -> list[Entry]:
     """The whole case file, oldest first."""
-    task_order, comment_order, message_order = _trail_order(complaint)
-    last = 1 + max([*task_order.values(), *comment_order.values(), *message_order], default=0)
+    task_order, comment_order, message_order, mail_order = _trail_order(complaint)
+    last = 1 + max([*task_order.values(), *comment_order.values(), *message_order, *mail_order.values()],
+                   default=0)
     found = [_submission(complaint)]
     tasks = db.session.scalars(select(HumanTask).where(
         HumanTask.complaint_id == complaint.id, HumanTask.state == "completed").order_by(HumanTask.completed_at))
@@ -115,6 +130,11 @@ def entries(complaint: Complaint) -> list[Entry]:
     for message, order in zip(messages, [last] * (len(messages) - len(orders)) + orders, strict=True):
         entry = _message(message)
         entry.order = order
+        found.append(entry)
+    for mail in db.session.scalars(select(InboundMail).where(InboundMail.complaint_id == complaint.id,
+                                                             InboundMail.status == "matched")):
+        entry = _received(mail)
+        entry.order = mail_order.get(mail.id, last)
         found.append(entry)
     for email in db.session.scalars(select(OutboxMessage).where(OutboxMessage.complaint_id == complaint.id)):
         on_paper = email.status in ("to_print", "posted")
@@ -141,4 +161,4 @@ def since(complaint: Complaint, earlier: HumanTask) -> list[Entry]:
     done = next((i for i, e in enumerate(found) if e.kind == "answers" and e.task_id == earlier.id), None)
     if done is None:
         return []
-    return [e for e in found[done + 1:] if e.kind in ("answers", "comment", "message")]
+    return [e for e in found[done + 1:] if e.kind in ("answers", "comment", "message", "email_received")]

@@ -2,8 +2,8 @@
 complaint, exported, and erased once the complaint is closed.
 
 Personal data lives in our own tables, the case file: the complaint record, comments,
-the emails sent, the free-text answers of task forms, the complainant's messages, the
-drafts staff have not sent yet, and the attached files (their rows here, their content in
+the emails sent and the emails received, the free-text answers of task forms, the
+complainant's messages, the drafts staff have not sent yet, and the attached files (their rows here, their content in
 the attachment folder). The engine's task data holds only pointers to those words
 (:mod:`.case_text`). The audit trail holds only fingerprints of it
 (:func:`bpmn_complaints.db.trail.for_trail`), so erasing leaves the hash chain intact and
@@ -21,7 +21,16 @@ from ..db import trail
 from ..engine import serializer
 from ..exceptions import Conflict
 from ..extensions import db
-from ..models import AuditEvent, CaseMessage, Complaint, HumanTask, OutboxMessage, ProcessInstance, search_index
+from ..models import (
+    AuditEvent,
+    CaseMessage,
+    Complaint,
+    HumanTask,
+    InboundMail,
+    OutboxMessage,
+    ProcessInstance,
+    search_index,
+)
 from . import attachments, case_file, case_text, drafts, forms
 
 ERASED = "[erased]"
@@ -42,6 +51,21 @@ def _emails(complaint: Complaint) -> list[OutboxMessage]:
 def _messages(complaint: Complaint) -> list[CaseMessage]:
     return list(db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)
                                    .order_by(CaseMessage.id)))
+
+
+def _received(complaint: Complaint) -> list[InboundMail]:
+    return list(db.session.scalars(select(InboundMail).where(InboundMail.complaint_id == complaint.id)
+                                   .order_by(InboundMail.id)))
+
+
+def _erase_received(mail: InboundMail) -> None:
+    """Everything read from the mail goes; what it was and what became of it stay."""
+    for name in ("envelope_from", "envelope_to", "from_addr", "from_name", "subject", "body_text", "reply_text"):
+        if getattr(mail, name):
+            setattr(mail, name, ERASED)
+    mail.headers, mail.raw = {}, None
+    if mail.reason and mail.status in ("matched", "new_complaint"):  # it names the files refused
+        mail.reason = ERASED
 
 
 def _erase_words(value):
@@ -79,6 +103,9 @@ def export(complaint: Complaint, actor: str) -> dict:
                          for t in _tasks(complaint)],
         "messages": [{"message": m.name, "from": m.sender, "at": m.received_at, "content": m.payload}
                      for m in _messages(complaint)],
+        "emails_received": [{"from": m.from_addr, "name": m.from_name, "subject": m.subject, "text": m.body_text,
+                             "received_at": m.received_at, "status": m.status, "headers": m.headers}
+                            for m in _received(complaint)],
         "drafts": [{"task_id": d.task_id, "by": d.user_name, "updated_at": d.updated_at, "answers": d.data}
                    for d in drafts.for_complaint(complaint)],
         # Listed with their fingerprints; the files themselves are fetched one by one from
@@ -94,7 +121,8 @@ def export(complaint: Complaint, actor: str) -> dict:
 
 def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     """Erase the complaint's personal data: contact details, description, comments, the
-    text and recipients of its emails, the free-text answers of its tasks, the words of
+    text and recipients of its emails, what was read from the emails it received (and their
+    raw text), the free-text answers of its tasks, the words of
     the complainant's messages, every draft (deleted: a draft was never sent, so no record
     needs it), and its attached files (rows, and content no other complaint holds; the
     trail keeps their fingerprints). What is
@@ -131,11 +159,15 @@ def erase(complaint: Complaint, actor: str, reason: str) -> dict:
     messages = _messages(complaint)
     for message in messages:
         message.payload = _erase_words(message.payload)
+    received = _received(complaint)
+    for mail in received:
+        _erase_received(mail)
     # Instances started before task data became pointers-only may still hold the words.
     for instance in db.session.scalars(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)):
         instance.state = serializer.scrub(instance.state, prose, ERASED)
     counts: dict[str, Any] = {"comments": len(complaint.comments), "emails": len(emails),
                               "task_fields": sorted(prose), "messages": len(messages),
+                              "emails_received": len(received),
                               "drafts": drafts.erase(complaint), "attachments": attachments.erase(complaint)}
     db.session.flush()
     search_index.forget_erased(db.session.connection())  # no erased word left in the search index

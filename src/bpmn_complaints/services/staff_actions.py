@@ -1,7 +1,8 @@
 """What staff do on a complaint's page, each a named, audited action (ISO 10002 7.3):
 record a reply or withdrawal that came by phone, letter, email or in person, correct the
 complainant's contact details, send the acknowledgement again, close a complaint as a
-duplicate of another, and reopen a closed one."""
+duplicate of another, reopen a closed one, and turn a reply that came by email into the
+complainant's decision."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from ..business_calendar import business_calendar
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
-from ..exceptions import Conflict, Forbidden
+from ..exceptions import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..handlers.mailing import sent_record
 from ..mail import links, to_complainant
-from ..models import AuditEvent, Comment, Complaint, User
+from ..models import AuditEvent, CaseMessage, Comment, Complaint, InboundMail, User
 from ..policy import (
     CORRECT_CONTACT_DETAILS,
     MARK_DUPLICATES,
@@ -63,6 +64,35 @@ def record_reply(reference: str, user: User, kind: str, text: str, channel: str)
     instances.send_message(reference, name, payload, user.name, channel=channel)
     trail.record("reply_recorded", user.name, complaint, message=name, kind=kind, channel=channel)
     return complaint
+
+
+DECISIONS = ("accept", "dissatisfied")  # what a reply by email can say
+
+
+def decide_from_email(reference: str, user: User, inbound_mail_id: int, kind: str, text: str) -> CaseMessage:
+    """Turn the reply by email ``inbound_mail_id`` into the complainant's decision (accept,
+    or dissatisfied with ``text``, the reason they gave): :func:`record_reply` on the email
+    channel, and the mail is linked to the message it became.
+
+    :raises NotFound: when the complaint holds no such received email.
+    :raises Conflict: when it was turned into a decision already, or the complaint is not
+        waiting for that reply now.
+    """
+    if kind not in DECISIONS:
+        raise ValueError(f"a reply by email accepts or is dissatisfied, not {kind!r}")
+    complaint = _complaint_for(reference, user, RECORD_REPLIES, "record a complainant's reply")
+    mail = db.session.get(InboundMail, inbound_mail_id)
+    if mail is None or mail.complaint_id != complaint.id or mail.status != "matched":
+        raise NotFound(f"complaint {reference} received no email {inbound_mail_id}")
+    if mail.case_message_id is not None:
+        raise Conflict(f"this email was turned into the complainant's decision by {mail.decided_by} already")
+    record_reply(reference, user, kind, text, "email")
+    message = db.session.scalars(select(CaseMessage).where(CaseMessage.complaint_id == complaint.id)
+                                 .order_by(CaseMessage.id.desc()).limit(1)).one()
+    mail.case_message_id, mail.decided_by = message.id, user.name
+    trail.record("email_reply_decided", user.name, complaint, inbound_mail_id=mail.id, case_message_id=message.id,
+                 kind=kind)
+    return message
 
 
 def correct_contact(reference: str, user: User, changes: dict[str, Any]) -> list[str]:

@@ -1,6 +1,7 @@
 """The staff actions on a complaint's page: record a reply that came by phone, letter,
-email or in person, correct the complainant's contact details, send the acknowledgement
-again, close a complaint as a duplicate, and reopen a closed one."""
+email or in person, turn a reply that came by email into the complainant's decision,
+correct the complainant's contact details, send the acknowledgement again, close a
+complaint as a duplicate, and reopen a closed one."""
 
 from flask import Blueprint, flash, redirect, request, url_for
 from marshmallow import ValidationError
@@ -8,7 +9,7 @@ from marshmallow import ValidationError
 from ..db import run_change
 from ..exceptions import Conflict, NotFound
 from ..policy import MARK_DUPLICATES, READ_COMPLAINTS, REOPEN_COMPLAINTS, RESEND_ACKNOWLEDGEMENTS
-from ..schemas.staff_actions import ContactCorrection, DuplicateMark, RecordedReply, Reopening
+from ..schemas.staff_actions import ContactCorrection, DuplicateMark, EmailDecision, RecordedReply, Reopening
 from ..services import staff_actions as service
 from .auth import me, staff_required
 
@@ -37,6 +38,22 @@ def record_reply(reference):
         flash(f"The reply was not recorded: {err.message}", "error")
     else:
         flash("The complainant's reply is recorded, and the process has moved on.", "success")
+    return _back(reference)
+
+
+@bp.route("/<reference>/emails/<int:mail_id>/decision", methods=["POST"])
+@staff_required(READ_COMPLAINTS)
+def decide_from_email(reference, mail_id):
+    try:
+        form = EmailDecision().load(request.form)
+        run_change(service.decide_from_email, reference, me(), mail_id, form["kind"], form["text"].strip())
+    except ValidationError as err:
+        flash(f"The reply was not recorded: {_problems(err)}", "error")
+        return _back(reference, f"#email-{mail_id}")
+    except (Conflict, NotFound) as err:
+        flash(f"The reply was not recorded: {err.message}", "error")
+        return _back(reference, f"#email-{mail_id}")
+    flash("The email is recorded as the complainant's decision, and the process has moved on.", "success")
     return _back(reference)
 
 

@@ -10,7 +10,7 @@ from ..exceptions import Conflict
 from ..input_limits import bounded_int
 from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS, RECORD_REPLIES
 from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
-from ..services import attachments, case_file, downloads, instances, letters, staff_actions
+from ..services import attachments, case_file, downloads, inbound, instances, letters, staff_actions
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
@@ -48,12 +48,15 @@ ACTIONS = {
     "contact_corrected": "Contact details corrected",
     "attachment_added": "File attached",
     "assignee_excluded": "Assignee set aside (independence)",
+    "email_received": "Email received",
+    "staff_notified": "Staff told by email",
+    "email_reply_decided": "Email recorded as the complainant's decision",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
 SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days",
-                 "fields", "content_type", "surface")
+                 "fields", "content_type", "surface", "matched_by", "kind")
 
 
 @bp.route("")
@@ -147,6 +150,7 @@ def show(reference):
         tasks=tasks, incidents=incidents, actions=ACTIONS, shown_details=SHOWN_DETAILS, user=me(),
         case_file=case_file.entries(complaint), same_person=service.same_person(complaint, me()),
         attachments=attachments.of_complaint(complaint),
+        emails_to_decide=[m for m in inbound.replies_of(complaint) if m.case_message_id is None],
         duplicate_of=staff_actions.duplicate_of(complaint),
         duplicates=staff_actions.duplicates_of(complaint), to_print=letters.to_print(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
