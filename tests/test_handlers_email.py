@@ -33,6 +33,8 @@ CONTEXT = {
                              action_completed_on="2027-01-05"),
     "notification": dict(title=None, message="Hello", task_name="T", staff_link="https://x/c/C-1"),
     "reminder": dict(message=None, task_name="T", staff_link="https://x/c/C-1"),
+    "staff_notification": dict(kind="assigned", title="C-2026-ABCDEF: Investigate is yours", task_name="Investigate",
+                               group="", note="", staff_link="https://x/complaints/C-2026-ABCDEF", recipient="Ivan"),
     "duplicate_closed": dict(same_person=True, original_reference="C-2026-ZZZZZZ",
                              original_link="https://x/status/C-2026-ZZZZZZ?token=t"),
 }

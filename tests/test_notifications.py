@@ -110,3 +110,36 @@ def test_the_inbox_tabs_show_their_counts(process):
     alice = browser(process, "alice").get("/inbox").get_data(as_text=True)
     assert 'id="count-mine">1<' in alice and 'id="count-group">1<' in alice
     assert 'id="count-all">2<' in browser(process, "sam").get("/inbox").get_data(as_text=True)
+
+
+def test_the_daily_digest_goes_at_its_hour_to_who_wants_it_and_then_daily(process, smtp):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bpmn_complaints.clock import get_clock
+    from bpmn_complaints.extensions import db
+    from bpmn_complaints.models import Job
+    from bpmn_complaints.services import digest
+
+    smtp.start()
+    for _ in range(2):
+        process.submit()
+    browser(process, "sue").post("/me", "/me", {"email": "sue@example.com", "kinds": ["assigned"]})  # no digest
+    with process.app.app_context():
+        process.app.config["DIGEST_HOUR"] = 7
+        job = digest.ensure_scheduled()
+        db.session.commit()
+        assert job.due_at == (get_clock().now() + timedelta(days=1)).replace(hour=7, minute=0)
+    run_worker(process)
+    assert not [m for m in mails(smtp) if "What waits for you" in m[1]]  # not yet
+    advance(process, hours=23)  # Tuesday 08:00
+    run_worker(process)
+    digests = {m[0]: m for m in mails(smtp) if "What waits for you" in m[1]}
+    assert "alice@example.com" in digests and "sue@example.com" not in digests
+    _to, subject, text = digests["alice@example.com"]
+    assert "2 in your groups" in subject and "intake" in text and "/inbox" in text
+    assert "ivan@example.com" not in digests  # nothing waits for him
+    with process.app.app_context():
+        [job] = db.session.scalars(select(Job).where(Job.kind == "digest")).all()
+        assert job.due_at.day == (get_clock().now() + timedelta(days=1)).day and job.due_at.hour == 7

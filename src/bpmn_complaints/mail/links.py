@@ -34,6 +34,11 @@ def complaint_status_link(complaint: Complaint) -> str:
     return status_link(complaint.reference, status_token(complaint))
 
 
+def inbox_link() -> str:
+    """The staff inbox."""
+    return f"{_base()}/inbox"
+
+
 def staff_link(reference: str) -> str:
     """The complaint's page for staff."""
     return f"{_base()}/complaints/{quote(reference)}"

@@ -35,6 +35,7 @@ KINDS = {
     "urgent": "An urgent complaint waits in one of my groups",
     "reply": "The complainant replies on a complaint I worked on",
     "incident": "A step fails and needs a person (supervisors)",
+    "digest": "Every morning: what waits for me and in my groups",
 }
 SUBJECTS = {
     "assigned": "{reference}: {task} is yours",

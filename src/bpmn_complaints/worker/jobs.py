@@ -10,6 +10,7 @@ from ..db import run_change, trail
 from ..engine import runtime
 from ..extensions import db
 from ..models import Complaint, Incident, Job, ProcessInstance
+from ..services import digest
 from .budget import JobTimeout, time_budget
 
 
@@ -43,6 +44,9 @@ def _run(owner: str, job_id: int) -> int:
     kind, payload = job.kind, dict(job.payload or {})
     db.session.delete(job)
     db.session.flush()
+    if kind == digest.KIND:
+        digest.run()
+        return 1
     if instance is None or instance.status == "completed":
         return 1
     if kind == "timer":
@@ -61,6 +65,11 @@ def _failed(job_id: int, err: BaseException, final: bool = False) -> None:
     job.lock_owner = job.lock_expires_at = None
     if not final and job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
         job.due_at = utcnow() + timedelta(seconds=2 ** job.attempts)
+        return
+    if job.instance_id is None:  # the daily digest: give up on today's, keep tomorrow's
+        db.session.delete(job)
+        db.session.add(Job(kind=job.kind, instance_id=None, due_at=digest.next_run(utcnow()), created_at=utcnow(),
+                           payload={}))
         return
     instance = db.session.get(ProcessInstance, job.instance_id)
     assert instance is not None  # deleting an instance deletes its jobs (ON DELETE CASCADE)

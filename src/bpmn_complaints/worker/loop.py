@@ -18,6 +18,7 @@ from types import FrameType
 from ..clock import utcnow
 from ..extensions import db
 from ..mail import delivery
+from ..services import digest
 from . import leases
 from .jobs import run_job
 from .wakeup import Alarm
@@ -78,6 +79,8 @@ class Worker:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         alarm = Alarm()
+        digest.ensure_scheduled()
+        db.session.commit()
         echo(f"worker {self.owner} started")
         try:
             while not self.stopping:
