@@ -373,3 +373,20 @@ def test_a_juel_condition_that_gives_a_string_is_an_incident(api, tmp_path):
     (path / "c7.bpmn").write_text(text.replace("${reply == 'Yes!'}", "${reply}"))
     # Camunda 7: "condition expression returns non-Boolean".
     assert "not true or false" in _incident_after(api, path, {"reply": "No", "reviewer": ""})
+
+
+def test_a_one_word_answer_with_punctuation_routes_without_a_form(api, tmp_path):
+    """A third-party diagram has no form of ours: a short answer such as "Yes!" is a code
+    its condition compares, not words moved to the case file (where the condition could
+    not see them and would take the other branch)."""
+    folder = tmp_path / "c7"
+    source = DIAGRAMS / "camunda7_conditions"
+    folder.mkdir()
+    (folder / "c7.bpmn").write_text((source / "camunda7_conditions.bpmn").read_text().replace(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="camunda7_reply.json"/>', ""))
+    assert api.deploy(folder).exit_code == 0
+    api.user("alice", groups=["intake"])
+    api.user("ivan", groups=["investigators"])
+    yes = api.submit()["reference"]
+    api.work("alice", yes, {"reply": "Yes!", "reviewer": ""})
+    assert api.task_for("alice", yes)["bpmn_id"] == "Task_yes"

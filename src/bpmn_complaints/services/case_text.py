@@ -17,9 +17,10 @@ from ..extensions import db
 from ..models import CaseMessage, HumanTask
 
 PREFIX = "casefile:"
-# A string with no spaces, short, of word characters and a few separators is a code
-# ("billing", "take_over", "2026-12-01", "P3D"); anything else is a person's words.
-_CODE = re.compile(r"[\w.:/+-]{0,64}")
+# A string with no spaces, short, of word characters and punctuation is a code ("billing",
+# "take_over", "2026-12-01", "P3D", "Yes!"), which a diagram's condition may compare with a
+# literal; anything else (a space, a line break, an address) is a person's words.
+_CODE = re.compile(r"[\w.:/+\-!?',;()#&*%=<>\[\]]{0,64}")
 
 
 def is_code(value: str) -> bool:
