@@ -88,8 +88,9 @@ DEFAULTS: dict[str, Any] = {
     # Complaint form submissions per client IP (Flask-Limiter syntax), and where the
     # counters live: memory:// for one process, redis://... when several share the load.
     "SUBMIT_RATE_LIMIT": "5 per minute;50 per day",
-    # The hour (UTC, 0-23) the worker sends staff their daily digest; None turns it off.
-    "DIGEST_HOUR": 7,
+    # The hour (UTC, 0-23) the worker sends staff their daily digest; None (the default)
+    # sends none. The worker schedules it when it starts.
+    "DIGEST_HOUR": None,
     # Wrong reference-and-code lookups per client address (only failures count).
     "STATUS_LOOKUP_RATE_LIMIT": "10 per minute;100 per day",
     "RATELIMIT_STORAGE_URI": "memory://",
