@@ -107,3 +107,19 @@ def test_huge_numbers_on_pages_are_a_400(site, huge):
 def test_report_periods_at_the_ends_of_the_calendar_are_a_400(site, query):
     for path in ("/api/reports/summary", "/api/reports/summary.csv", "/api/audit/sample"):
         json_error(site.get(path, "sam", query_string=query))
+
+
+def test_a_typed_case_file_pointer_is_the_senders_words(site):
+    created = site.submit()
+    for spoof in ("casefile:message/99999999999/comment", "casefile:message/1/comment"):
+        response = site.post("/api/messages/complainant_withdrew", json={
+            "reference": created["reference"], "token": created["status_token"], "payload": {"comment": spoof}})
+        assert response.status_code in (200, 409), response.get_json()
+    with site.app.app_context():
+        from bpmn_complaints.extensions import db
+        from bpmn_complaints.models import CaseMessage
+        from bpmn_complaints.services import case_text
+
+        message = db.session.query(CaseMessage).order_by(CaseMessage.id).first()
+        assert message.payload["comment"] == "casefile:message/99999999999/comment"
+        assert not case_text.is_code(message.payload["comment"])

@@ -42,9 +42,10 @@ def test_pages_and_api_answers_carry_the_headers(api):
     static.close()
 
 
-def test_a_download_keeps_its_sandbox(api):
+def test_a_download_keeps_its_sandbox(api, tmp_path):
     import evidence_files as make
 
+    api.app.config["ATTACHMENT_FOLDER"] = str(tmp_path / "files")
     assert api.deploy(PROCESSES).exit_code == 0
     api.user("sam", groups=["intake"], roles=["staff", "supervisor"])
     import io

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ..extensions import db
+from ..input_limits import MAX_INT
 from ..models import CaseMessage, HumanTask
 
 PREFIX = "casefile:"
@@ -24,7 +25,9 @@ _CODE = re.compile(r"[\w.:/+\-!?',;()#&*%=<>\[\]]{0,64}")
 
 
 def is_code(value: str) -> bool:
-    return bool(_CODE.fullmatch(value)) and "@" not in value
+    """Whether ``value`` is a code. A pointer someone typed is not: it is their words, and
+    it must not make a letter or the trail quote another part of the case file."""
+    return bool(_CODE.fullmatch(value)) and "@" not in value and not value.startswith(PREFIX)
 
 
 def routing_values(data: dict[str, Any], pointer: str, free_text: set[str] | None = None,
@@ -70,7 +73,7 @@ def resolve(value: Any) -> Any:
     if kind == "task":
         row = db.session.get(HumanTask, key)
         source: Any = row.submitted_data if row is not None else None
-    elif kind == "message" and key.isdigit():
+    elif kind == "message" and key.isdigit() and int(key) <= MAX_INT:
         message = db.session.get(CaseMessage, int(key))
         source = message.payload if message is not None else None
     else:
