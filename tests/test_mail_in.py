@@ -551,3 +551,9 @@ def test_mail_in_listen_runs_as_a_command(api, tmp_path):
 def test_mail_in_says_what_it_needs(runner):
     assert "either --listen HOST:PORT or --imap" in runner.invoke(args=["mail-in"]).output
     assert "IMAP_USERNAME" in runner.invoke(args=["mail-in", "--imap", "--once"]).output
+
+
+def test_the_inbound_list_refuses_an_offset_beyond_the_database(api):
+    api.user("sam", groups=["supervisors"], roles=["staff", "supervisor"])
+    answer = api.get("/api/inbound", "sam", query_string={"offset": 2**40})
+    assert answer.status_code == 400 and answer.get_json()["error"]["code"]

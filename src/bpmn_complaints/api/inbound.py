@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from ..db import run_change
 from ..models.inbound_mail import INBOUND_STATUSES
 from ..policy import FILE_INBOUND_MAIL, READ_INBOUND_MAIL
+from ..schemas.resources import Page
 from ..services import inbound as service
 from .auth import current_user, require
 from .blueprint import Blueprint
@@ -13,10 +14,8 @@ from .blueprint import Blueprint
 bp = Blueprint("inbound", __name__, url_prefix="/api/inbound", description="Inbound mail")
 
 
-class InboundQuery(Schema):
+class InboundQuery(Page):
     status = fields.String(load_default=None, validate=validate.OneOf(INBOUND_STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class FileOn(Schema):

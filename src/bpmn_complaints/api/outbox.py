@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..db import run_change
+from ..input_limits import MAX_INT
 from ..mail import outbox as service
 from ..models.outbox import OUTBOX_STATUSES
 from ..policy import MANAGE_OUTBOX, READ_OUTBOX
@@ -16,7 +17,7 @@ class OutboxQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(OUTBOX_STATUSES))
     complaint = fields.String(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class OutboxMessageOut(Schema):
