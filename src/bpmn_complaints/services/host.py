@@ -13,7 +13,7 @@ from ..clock import utcnow
 from ..db import trail
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, StaffMember
-from ..mail import enqueue, enqueue_letter, links
+from ..mail import enqueue, links, to_complainant
 from ..models import Complaint, HumanTask, OutboxMessage, User
 from . import case_text
 from .status import change_status
@@ -57,8 +57,8 @@ class HostServices:
         """
         complaint = self.complaint
         try:
-            if not to and complaint is not None and complaint.postal_address:
-                return enqueue_letter(template, complaint, **context)
+            if not to and complaint is not None:
+                return to_complainant(complaint, template, **context)
             return enqueue(to or [], template, complaint, **context)
         except (TemplateError, ValueError) as err:
             raise HandlerIncident(f"the {template!r} email could not be written: {type(err).__name__}: {err}") from err

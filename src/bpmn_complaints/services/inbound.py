@@ -279,7 +279,7 @@ def notify_staff(complaint: Complaint, mail: InboundMail) -> list[str]:
     for group in db.session.scalars(select(HumanTask.candidate_group).where(
             HumanTask.complaint_id == complaint.id, HumanTask.state == "ready", HumanTask.assignee.is_(None),
             HumanTask.candidate_group.is_not(None)).distinct()):
-        names |= notifications.group_members(group or "")
+        names |= notifications.group_names(group or "")
     return notifications.notify("reply", names, complaint, note=BY_EMAIL)
 
 

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..mail import enqueue, links
 from ..models import Complaint, HumanTask, User
 from ..policy import SUPERVISOR
+from .users import group_members
 
 KINDS = {
     "assigned": "A task is given to me",
@@ -71,10 +72,8 @@ def notify(kind: str, names: set[str] | list[str], complaint: Complaint | None, 
     return sent
 
 
-def group_members(group: str) -> set[str]:
-    from .users import group_members as members
-
-    return {u.name for u in members(group)}
+def group_names(group: str) -> set[str]:
+    return {u.name for u in group_members(group)}
 
 
 def supervisors() -> set[str]:
@@ -96,7 +95,7 @@ def task_created(complaint: Complaint | None, row: HumanTask, second_round: bool
     if row.assignee:
         notify("sent_back" if second_round else "assigned", {row.assignee}, complaint, task=row.name)
     elif row.candidate_group and "urgent" in (row.priority, complaint.priority):
-        notify("urgent", group_members(row.candidate_group), complaint, task=row.name, group=row.candidate_group)
+        notify("urgent", group_names(row.candidate_group), complaint, task=row.name, group=row.candidate_group)
 
 
 def task_stopped(complaint: Complaint | None, row: HumanTask, by_timer: bool) -> None:

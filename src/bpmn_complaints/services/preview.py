@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import HumanTask, OutboxMessage, User
+from ..models import Complaint, HumanTask, OutboxMessage, User
 from . import tasks
 
 
@@ -47,14 +47,7 @@ def preview(task_id: str, user: User, data: dict) -> Preview:
         following = [(t.name, t.candidate_group, t.assignee) for t in db.session.scalars(
             select(HumanTask).where(HumanTask.complaint_id == complaint_id, HumanTask.state == "ready",
                                     HumanTask.id != task_id).order_by(HumanTask.created_at))]
-        status = done.complaint_id and _status(complaint_id)
-        return Preview(letters, following, status or None)
+        complaint = db.session.get(Complaint, complaint_id) if complaint_id else None
+        return Preview(letters, following, complaint.status if complaint else None)
     finally:
         db.session.rollback()
-
-
-def _status(complaint_id: int | None) -> str | None:
-    from ..models import Complaint
-
-    complaint = db.session.get(Complaint, complaint_id) if complaint_id else None
-    return complaint.status if complaint else None

@@ -30,8 +30,10 @@ _FTS = table("complaints_fts", column("rowid", Integer))
 
 
 def terms(query: str) -> list[str]:
-    """The words of a search, lower case; punctuation splits them (as both indexes do)."""
-    return [t.lower() for t in _TERM.findall(query) if t.strip("_")][:MAX_TERMS]
+    """The words of a search, lower case, without underscores; punctuation splits them (as
+    both indexes do)."""
+    words = (t.replace("_", "").lower() for t in _TERM.findall(query))
+    return [w for w in words if w][:MAX_TERMS]
 
 
 def looks_like_reference(query: str) -> bool:
@@ -55,8 +57,7 @@ def match_for(query: str) -> Match | None:
     if looks_like_reference(query):
         part = compact(query)
         return Match(f"{part}:*A", f'reference_suffixes : "{part}"*')
-    words = [w.replace("_", "") for w in terms(query)]
-    words = [w for w in words if w]
+    words = terms(query)
     if not words:
         return None
     return Match(" & ".join(f"{w}:*" for w in words), " ".join(f'"{w}"*' for w in words))

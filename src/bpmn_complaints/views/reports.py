@@ -27,15 +27,18 @@ def _period():
         return None, values, err.messages
 
 
+def _report_page(start, end) -> str:
+    return render_template("reports.html", report=service.summary(start, end), last_day=end - timedelta(days=1),
+                           values={"from": start.isoformat(), "to": end.isoformat()}, errors={}, labels=LABELS)
+
+
 @bp.route("")
 @staff_required(READ_REPORTS)
 def index():
     period, values, errors = _period()
     if errors:
         return render_template("reports.html", report=None, values=values, errors=errors, labels=LABELS), 400
-    start, end = period["start"], period["end"]
-    return render_template("reports.html", report=service.summary(start, end), last_day=end - timedelta(days=1),
-                           values={"from": start.isoformat(), "to": end.isoformat()}, errors={}, labels=LABELS)
+    return _report_page(period["start"], period["end"])
 
 
 @bp.route("/summary.pdf")
@@ -46,9 +49,7 @@ def download_pdf():
     if errors:
         return render_template("reports.html", report=None, values=values, errors=errors, labels=LABELS), 400
     start, end = period["start"], period["end"]
-    page = render_template("reports.html", report=service.summary(start, end), last_day=end - timedelta(days=1),
-                           values={"from": start.isoformat(), "to": end.isoformat()}, errors={}, labels=LABELS)
-    return Response(letters.html_to_pdf(page), mimetype="application/pdf", headers={
+    return Response(letters.html_to_pdf(_report_page(start, end)), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="complaints-report-{start}-to-{end}.pdf"'})
 
 
