@@ -76,3 +76,18 @@ def test_every_race_key_is_a_unique_key_of_the_models(app):
                     uniques.add((table.name, tuple(c.name for c in constraint.columns)))
             uniques.update((table.name, (c.name,)) for c in table.columns if c.unique)
         assert RACE_KEYS <= uniques
+
+
+def test_sqlite_durability_is_the_configured_choice(tmp_path):
+    from sqlalchemy import text
+
+    from bpmn_complaints import create_app
+
+    for level, expected in (("FULL", 2), ("normal", 1)):
+        app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLITE_SYNCHRONOUS": level,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'{level}.sqlite'}"})
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == expected
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "SQLITE_SYNCHRONOUS": "sometimes",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
