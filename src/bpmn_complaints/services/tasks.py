@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, complaints, forms, independence, notifications
+from . import case_text, comments, complaints, forms, independence, notifications
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -248,15 +248,10 @@ def comment(task_id: str, user: User, body: str) -> Comment:
     task = get_task(task_id, user)
     if not body or not body.strip():
         raise BadRequest("a comment needs some text")
-    if task.complaint_id is None:
+    complaint = _complaint(task)
+    if complaint is None:
         raise Conflict("this task belongs to no complaint")
-    note = Comment(complaint_id=task.complaint_id, task_id=task.id, author=user.name, body=body.strip(),
-                   created_at=utcnow())
-    db.session.add(note)
-    db.session.flush()
-    trail.record("comment_added", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
-                 comment_id=note.id)
-    return note
+    return comments.add(complaint, user.name, body.strip(), task)
 
 
 def complete(task_id: str, user: User, data: dict) -> HumanTask:
