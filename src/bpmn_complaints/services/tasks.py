@@ -9,6 +9,7 @@ the others get 409 saying what happened first.
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
 from ..db import trail
@@ -165,7 +166,14 @@ def _change_if_held(task: HumanTask, holder: str | None, **values: Any) -> None:
         .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _lost_race(task.id)
-    db.session.refresh(task)
+    _written(task, **values)
+
+
+def _written(task: HumanTask, **values: Any) -> None:
+    """Tell the loaded ``task`` what a conditional UPDATE just wrote to its row, instead of
+    reading the row back."""
+    for name, value in values.items():
+        set_committed_value(task, name, value)
 
 
 def _taken_from(task: HumanTask, user: User) -> bool:
@@ -197,12 +205,12 @@ def _take(task: HumanTask, user: User) -> None:
     result = cast(CursorResult[Any], db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
-        .values(assignee=user.name, claimed_at=utcnow())
+        .values(assignee=user.name, claimed_at=(now := utcnow()))
         .execution_options(synchronize_session=False)
     ))
     if result.rowcount != 1:
         raise _holder_conflict(task.id)
-    db.session.refresh(task)
+    _written(task, assignee=user.name, claimed_at=now)
     trail.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name)
 
