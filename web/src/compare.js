@@ -28,7 +28,10 @@ function mark(viewer, entries, marker) {
   const canvas = viewer.get("canvas");
   const ids = new Set(entries.map((entry) => drawnId(registry, entry)).filter(Boolean));
   for (const id of ids) {
-    if (!canvas.hasMarker(id, marker)) canvas.addMarker(id, marker);
+    // A lane or pool that changed gets a coloured border only, so what lies in it stays readable.
+    const type = registry.get(id).type;
+    const container = type === "bpmn:Lane" || type === "bpmn:Participant";
+    if (!canvas.hasMarker(id, marker)) canvas.addMarker(id, container ? `${marker}-border` : marker);
   }
   return ids.size;
 }
