@@ -68,6 +68,7 @@ def owner(api, app, new_page):  # noqa: F811
 
 
 def screen(page, name):
+    """A screenshot for the team's notes, when they are there (not in CI)."""
     if SCREENS.parent.is_dir():
         SCREENS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=False)
@@ -127,6 +128,8 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     page.wait_for_selector("[data-check-for='complaints-timer-value'].check-bad")
     panel_input(page, "complaints-timer-value").fill("add_business_days(received_at, 3)")
     page.wait_for_selector("[data-check-for='complaints-timer-value'].check-ok:has-text('in 3 business days')")
+    page.evaluate("""(id) => { const m = window.complaintsModeler; const el = m.get("elementRegistry").get(id);
+      m.get("canvas").viewbox({ x: el.x - 420, y: el.y - 260, width: 900, height: 640 }); }""", ids["check"])
     screen(page, "editor_properties")
 
     page.get_by_role("button", name="Check for problems").click()
@@ -176,6 +179,8 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     changed = '#diagram-to .djs-element.diff-changed[data-element-id="Timer_assessment_overdue"]'
     assert page.locator(changed).count() == 1
     assert int(page.inner_text("[data-count='diff-added']")) >= 5
+    page.evaluate("""(id) => { const { after } = window.complaintsCompare; const el = after.get("elementRegistry").get(id);
+      after.get("canvas").viewbox({ x: el.x - 250, y: el.y - 220, width: 700, height: 520 }); }""", ids["split"])
     screen(page, "compare_diff")
 
 

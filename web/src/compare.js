@@ -71,6 +71,7 @@ async function start(root) {
   follow(before, after);
   follow(after, before);
   window.complaintsDiff = changes;
+  window.complaintsCompare = { before, after };
   root.classList.add("ready");
 }
 
