@@ -108,14 +108,26 @@ async function start() {
     await saveDmn();
     return files;
   };
-  const send = async (url) => {
-    const { response, body } = await postJson(url, { files: await bundle(), base_version: Number(data.baseVersion) });
+  // Safe deploys: every file goes with the version the page opened (base_version). When a
+  // newer one was deployed meanwhile the server answers 409 (stale_base) with its changes,
+  // and deploying anyway needs a confirmation (force), which the new version records.
+  const confirmBox = document.getElementById("modeler-confirm");
+  const send = async (url, force = false) => {
+    const { response, body } = await postJson(url, { files: await bundle(), base_version: Number(data.baseVersion), force });
+    confirmBox.hidden = true;
     if (response.ok) {
-      showProblems(modeler, []);
+      showProblems(modeler, body.warnings || []);
       say(body.message, "success");
       return;
     }
     const error = body.error || { message: `The server answered ${response.status}.` };
+    if (error.code === "stale_base") {
+      const changes = (error.details && error.details.changes) || [];
+      showProblems(modeler, changes.map((change) => ({ file: change.file, element: change.id, message: change.text })));
+      say(error.message, "error");
+      confirmBox.hidden = false;
+      return;
+    }
     showProblems(modeler, (error.details && error.details.problems) || []);
     say(error.message, "error");
   };
@@ -128,6 +140,8 @@ async function start() {
   const deploy = document.getElementById("deploy-diagram");
   check.addEventListener("click", busy(check, () => send(data.checkUrl)));
   deploy.addEventListener("click", busy(deploy, () => send(data.deployUrl)));
+  const force = document.getElementById("deploy-anyway");
+  force.addEventListener("click", busy(force, () => send(data.deployUrl, true)));
   document.getElementById("open-bundle").addEventListener("change", async (event) => {
     const [file] = event.target.files;
     if (!file) return;
