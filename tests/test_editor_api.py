@@ -55,7 +55,8 @@ def test_a_condition_is_checked_against_the_variables_the_process_can_have(api):
     assert known["ok"] and known["names"] == ["priority", "safety_implication"]
     misspelt = post(api, "/api/editor/check-expression", {"key": "complaint_handling", "expression": "prority == 'x'"})
     assert not misspelt["ok"] and misspelt["unknown"] == ["prority"] and "prority" in misspelt["message"]
-    juel = post(api, "/api/editor/check-expression", {"key": "complaint_handling", "expression": "${severity == 'high'}"})
+    juel = post(api, "/api/editor/check-expression",
+                {"key": "complaint_handling", "expression": "${severity == 'high'}"})
     assert juel["ok"] and juel["names"] == ["severity"]
     broken = post(api, "/api/editor/check-expression", {"key": "complaint_handling", "expression": "severity =="})
     assert not broken["ok"] and "not allowed" in broken["message"]
@@ -104,7 +105,8 @@ def test_the_bundle_downloads_as_a_zip_and_deploys_back(api):
     assert again.status_code == 200 and again.get_json()["version"] == 1 and not again.get_json()["created"]
     # Edited, inside a folder as a zipped folder has it, sent as the body.
     contents["initial_assessment.dmn"] = contents["initial_assessment.dmn"].replace(
-        '<outputEntry id="Rule_9_priority"><text>"low"</text>', '<outputEntry id="Rule_9_priority"><text>"normal"</text>')
+        '<outputEntry id="Rule_9_priority"><text>"low"</text>',
+        '<outputEntry id="Rule_9_priority"><text>"normal"</text>')
     edited = io.BytesIO()
     with zipfile.ZipFile(edited, "w") as archive:
         for name, text in contents.items():

@@ -179,7 +179,8 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     changed = '#diagram-to .djs-element.diff-changed[data-element-id="Timer_assessment_overdue"]'
     assert page.locator(changed).count() == 1
     assert int(page.inner_text("[data-count='diff-added']")) >= 5
-    page.evaluate("""(id) => { const { after } = window.complaintsCompare; const el = after.get("elementRegistry").get(id);
+    page.evaluate("""(id) => { const { after } = window.complaintsCompare;
+      const el = after.get("elementRegistry").get(id);
       after.get("canvas").viewbox({ x: el.x - 250, y: el.y - 220, width: 700, height: 520 }); }""", ids["split"])
     screen(page, "compare_diff")
 
