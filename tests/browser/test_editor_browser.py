@@ -210,3 +210,35 @@ def test_a_bundle_zip_opens_in_the_editor(api, owner, tmp_path):
 
 
 
+
+
+def test_a_handler_and_its_parameters_in_the_properties_panel(api, owner):
+    page = owner
+    page.goto("/process/complaint_handling/edit")
+    page.wait_for_selector("#modeler.ready")
+    select(page, "Task_escalate_assessment", "complaints-handler")
+    handler = panel_input(page, "complaints-handler")
+    assert handler.input_value() == "escalate"
+    offered = handler.locator("option").all_inner_texts()
+    assert {"acknowledge", "escalate", "notify", "request_feedback"} <= set(offered)
+    page.locator('[data-entry-id="complaints-parameter-1"] .bio-properties-panel-collapsible-entry-header').click()
+    assert panel_input(page, "complaints-parameter-1-id").input_value() == "to_group"
+    panel_input(page, "complaints-parameter-1-value").fill("'quality'")
+    page.wait_for_selector("[data-check-for='complaints-parameter-1-value'].check-ok")
+    page.locator('[data-group-id="group-complaints-parameters"] .bio-properties-panel-add-entry').click()
+    panel_input(page, "complaints-parameter-2-id").fill("urgent")
+    panel_input(page, "complaints-parameter-2-type").select_option("bool")
+    panel_input(page, "complaints-parameter-2-value").fill("True")
+    handler.select_option("notify")
+    page.wait_for_timeout(200)
+    xml = page.evaluate("async () => (await window.complaintsModeler.saveXML()).xml")
+    task = xml[xml.index('<bpmn:serviceTask id="Task_escalate_assessment"'):]
+    task = task[:task.index("</bpmn:serviceTask>")]
+    assert '<spiffworkflow:serviceTaskOperator id="notify" resultVariable="assessment_escalation">' in task
+    assert '<spiffworkflow:parameter id="to_group" type="str" value="&#39;quality&#39;" />' in task \
+        or "<spiffworkflow:parameter id=\"to_group\" type=\"str\" value=\"'quality'\" />" in task, task
+    assert '<spiffworkflow:parameter id="urgent" type="bool" value="True" />' in task, task
+    # Undo takes the last change back, as for any drawing change.
+    page.evaluate("() => window.complaintsModeler.get('commandStack').undo()")
+    xml = page.evaluate("async () => (await window.complaintsModeler.saveXML()).xml")
+    assert '<spiffworkflow:serviceTaskOperator id="escalate"' in xml
