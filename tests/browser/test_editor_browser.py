@@ -7,14 +7,11 @@ Also: the compare page colours what changed."""
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
-from test_web_browser import PASSWORD, PROCESSES, chromium, live_server, new_page, shot  # noqa: F401
+from test_modeler_browser import owner_page  # noqa: F401
+from test_web_browser import chromium, live_server, new_page, shot  # noqa: F401
 
-from test_web_staff import add_user
-
-SCREENS = Path("/work/notes/screens")
 # A gateway after the acknowledgement: billing complaints get a billing check first, the
 # rest go straight on; both meet again before the assessment.
 DRAW_BRANCHES = """() => {
@@ -50,28 +47,8 @@ def panel_input(page, entry_id):
 
 
 @pytest.fixture
-def owner(api, app, new_page):  # noqa: F811
-    if not (Path(app.static_folder).parent / "build" / "editor.js").is_file():
-        pytest.skip("the editor bundle is not built: run `make browser-deps` (needs npm)")
-    assert api.deploy(PROCESSES).exit_code == 0
-    add_user(api.runner, "paula", roles=("process_owner",))
-    page = new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto("/login")
-    page.get_by_label("User name").fill("paula")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/process")
-    yield page
-    assert errors == []
-
-
-def screen(page, name):
-    """A screenshot for the team's notes, when they are there (not in CI)."""
-    if SCREENS.parent.is_dir():
-        SCREENS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=False)
+def owner(owner_page):  # noqa: F811
+    return owner_page
 
 
 def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
@@ -94,7 +71,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     field.get_by_label("Required always").check()
     page.wait_for_selector("#form-preview label[for='f-account_number']:has-text('(required)')")
     assert "As printed on the bill." in page.inner_text("#form-preview")
-    screen(page, "editor_forms")
+    shot(page, "editor_forms")
 
     # The decision table in dmn-js: low-severity simple complaints become high priority.
     page.get_by_role("tab", name="Decision tables").click()
@@ -103,7 +80,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     page.keyboard.press("Control+A")
     page.keyboard.type('"high"')
     page.locator('#dmn [data-element-id="Rule_9_days"]').click()
-    screen(page, "editor_dmn")
+    shot(page, "editor_dmn")
 
     # The diagram: a gateway with two branches, conditions typed in the properties panel.
     page.get_by_role("tab", name="Diagram").click()
@@ -130,7 +107,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     page.wait_for_selector("[data-check-for='complaints-timer-value'].check-ok:has-text('in 3 business days')")
     page.evaluate("""(id) => { const m = window.complaintsModeler; const el = m.get("elementRegistry").get(id);
       m.get("canvas").viewbox({ x: el.x - 420, y: el.y - 260, width: 900, height: 640 }); }""", ids["check"])
-    screen(page, "editor_properties")
+    shot(page, "editor_properties")
 
     page.get_by_role("button", name="Check for problems").click()
     page.wait_for_selector("#modeler-status.flash-success, #modeler-status.flash-error")
@@ -182,7 +159,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     page.evaluate("""(id) => { const { after } = window.complaintsCompare;
       const el = after.get("elementRegistry").get(id);
       after.get("canvas").viewbox({ x: el.x - 250, y: el.y - 220, width: 700, height: 520 }); }""", ids["split"])
-    screen(page, "compare_diff")
+    shot(page, "compare_diff")
 
 
 def test_a_bundle_zip_opens_in_the_editor(api, owner, tmp_path):

@@ -56,9 +56,8 @@ def _bundle(body) -> dict[str, str]:
 @require(READ_DEFINITIONS)
 def download_bundle(key, version):
     """A version's whole bundle (BPMN, DMN, forms) as a zip."""
-    definition = definitions_service.get_definition(key, version)
-    return Response(bundle_zip.to_zip(definition.files), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{definition.key}-v{definition.version}.zip"'})
+    data, name = bundle_zip.download(definitions_service.get_definition(key, version))
+    return Response(data, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/definitions/bundle.zip", methods=["POST"])

@@ -20,6 +20,11 @@ def to_zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def download(definition) -> tuple[bytes, str]:
+    """A deployed version's bundle as zip bytes, and the file name to save it under."""
+    return to_zip(definition.files), f"{definition.key}-v{definition.version}.zip"
+
+
 def from_zip(raw: bytes, max_bytes: int) -> dict[str, str]:
     """The ``.bpmn``, ``.dmn`` and ``.json`` files of a zip, each at most ``max_bytes``.
     A single top folder (as a zip of a folder has) is dropped from the names; other

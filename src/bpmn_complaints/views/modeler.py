@@ -75,9 +75,8 @@ def bundle_files(key, version):
 @staff_required(READ_DEFINITIONS)
 def download_bundle(key, version):
     """A version's whole bundle (BPMN, DMN, forms) as a zip."""
-    definition = service.get_definition(key, version)
-    return Response(bundle_zip.to_zip(definition.files), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{definition.key}-v{definition.version}.zip"'})
+    data, name = bundle_zip.download(service.get_definition(key, version))
+    return Response(data, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/<key>/open-bundle", methods=["POST"])
