@@ -71,6 +71,26 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     field.get_by_label("Required always").check()
     page.wait_for_selector("#form-preview label[for='f-account_number']:has-text('(required)')")
     assert "As printed on the bill." in page.inner_text("#form-preview")
+    # A choice, and a field required only for one of its answers.
+    page.get_by_role("button", name="Add a field").click()
+    field = page.locator(".form-field").last
+    field.get_by_label("Name").fill("charge")
+    field.get_by_label("Name").press("Tab")
+    field = page.locator('.form-field[data-field="charge"]')
+    field.get_by_label("Label").fill("Which charge")
+    field.get_by_label("Type").select_option("choice")
+    field.get_by_label("Choices").fill("fee: Monthly fee\nother: Something else")
+    field.get_by_label("Choices").press("Tab")
+    page.wait_for_selector("#form-preview select#f-charge option[value='other']:has-text('Something else')",
+                           state="attached")
+    page.get_by_role("button", name="Add a field").click()
+    field = page.locator(".form-field").last
+    field.get_by_label("Name").fill("charge_details")
+    field.get_by_label("Name").press("Tab")
+    field = page.locator('.form-field[data-field="charge_details"]')
+    field.get_by_label("Required only when").select_option("charge")
+    field.get_by_label("Value of the condition for charge_details").fill("other")
+    field.get_by_label("Value of the condition for charge_details").press("Tab")
     shot(page, "editor_forms")
 
     # The decision table in dmn-js: low-severity simple complaints become high priority.
@@ -135,7 +155,8 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     assert detail["form_schema"]["required"] == ["account_number"]
     assert api.claim("alice", task["id"]).status_code == 200
     assert api.complete("alice", task["id"], {}).status_code == 400
-    assert api.complete("alice", task["id"], {"account_number": "A-12"}).status_code == 200
+    assert api.complete("alice", task["id"], {"account_number": "A-12", "charge": "other"}).status_code == 400
+    assert api.complete("alice", task["id"], {"account_number": "A-12", "charge": "fee"}).status_code == 200
     # ... and the changed rule: a low, simple complaint is now high priority (it was low).
     assessment = api.task_for("alice", ref)
     assert assessment["bpmn_id"] == "Task_intake_assessment"

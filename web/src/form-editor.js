@@ -65,7 +65,7 @@ const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === "checked" || key === "value") node[key] = value;
-    else if (value !== false && value !== undefined) node.setAttribute(key, value === true ? "" : value);
+    else if (value !== false && value !== undefined && value !== null) node.setAttribute(key, value === true ? "" : value);
   }
   node.append(...children);
   return node;
