@@ -120,6 +120,12 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     panel_input(page, "complaints-form").select_option("billing_check.schema.json")
     panel_input(page, "complaints-candidate-group").fill("'intake'")
     panel_input(page, "complaints-status-text").fill("Checking your bill")
+    panel_input(page, "complaints-exclude-workers-of").fill("Task_investigat")
+    page.wait_for_selector("[data-entry-id='complaints-exclude-workers-of'] .bio-properties-panel-error"
+                           ":has-text('Not a user or manual task here: Task_investigat')")
+    panel_input(page, "complaints-exclude-workers-of").fill("Task_investigate")
+    page.wait_for_selector("[data-entry-id='complaints-exclude-workers-of'] .bio-properties-panel-error",
+                           state="detached")
     select(page, "Timer_assessment_overdue", "complaints-timer")
     panel_input(page, "complaints-timer-value").fill("P3X")
     page.wait_for_selector("[data-check-for='complaints-timer-value'].check-bad")
@@ -142,6 +148,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     bpmn = api.get("/api/definitions/complaint_handling/2/bpmn", "owner").get_data(as_text=True)
     assert '<spiffworkflow:property name="formJsonSchemaFilename" value="billing_check.schema.json"' in bpmn
     assert "add_business_days(received_at, 3)</bpmn:timeDate>" in bpmn
+    assert '<spiffworkflow:property name="excludeWorkersOf" value="Task_investigate"' in bpmn
 
     # A new billing complaint takes the new branch, with the new form.
     api.user("alice", groups=["intake"])

@@ -43,9 +43,9 @@ function CheckedField(props) {
 }
 
 function Text(props) {
-  const { element, id, label, description, getValue, setValue } = props;
+  const { element, id, label, description, getValue, setValue, validate } = props;
   const debounce = immediate;
-  return h(TextFieldEntry, { element, id, label, description, getValue, setValue, debounce });
+  return h(TextFieldEntry, { element, id, label, description, getValue, setValue, debounce, validate });
 }
 
 function Select(props) {
@@ -117,6 +117,14 @@ function independenceGroup(element, injector, api) {
       entry("complaints-exclude-workers-of", Text, {
         element, label: "Not whoever worked these tasks",
         description: "Ids of user tasks, comma-separated, e.g. Task_investigate.",
+        validate: (value) => {
+          const registry = injector.get("elementRegistry");
+          const wrong = (value || "").split(",").map((part) => part.trim()).filter(Boolean).filter((id) => {
+            const task = registry.get(id);
+            return !task || !(is(task, "bpmn:UserTask") || is(task, "bpmn:ManualTask"));
+          });
+          return wrong.length ? `Not a user or manual task here: ${wrong.join(", ")}` : null;
+        },
         getValue: (el) => spiffProperty(el.businessObject, "excludeWorkersOf"),
         setValue: (value) => setSpiffProperty(element, "excludeWorkersOf", value, injector),
       }),

@@ -13,6 +13,7 @@ from ..services import definitions as definitions_service
 from .auth import current_user, require
 from .blueprint import Blueprint
 
+ZIP_FILE = {"type": "string", "format": "binary"}
 bp = Blueprint("editor", __name__, url_prefix="/api", description="The process editor's helpers")
 
 
@@ -53,6 +54,7 @@ def _bundle(body) -> dict[str, str]:
 
 
 @bp.route("/definitions/<key>/<version>/bundle.zip", methods=["GET"])
+@bp.response(200, description="The zip: the BPMN, DMN and form files under their bundle names")
 @require(READ_DEFINITIONS)
 def download_bundle(key, version):
     """A version's whole bundle (BPMN, DMN, forms) as a zip."""
@@ -61,6 +63,9 @@ def download_bundle(key, version):
 
 
 @bp.route("/definitions/bundle.zip", methods=["POST"])
+@bp.doc(requestBody={"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": ZIP_FILE}}},
+    "application/zip": {"schema": ZIP_FILE}}})
 @bp.response(201, DeployOut)
 @bp.alt_response(200, schema=DeployOut, description="The same content is already the latest version")
 @bp.alt_response(400, description="Every problem found, each naming its file and element")
