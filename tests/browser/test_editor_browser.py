@@ -91,6 +91,7 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
     field.get_by_label("Required only when").select_option("charge")
     field.get_by_label("Value of the condition for charge_details").fill("other")
     field.get_by_label("Value of the condition for charge_details").press("Tab")
+    page.wait_for_selector("#form-preview label[for='f-charge_details']")
     shot(page, "editor_forms")
 
     # The decision table in dmn-js: low-severity simple complaints become high priority.
