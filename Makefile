@@ -27,11 +27,12 @@ upgrade-deps:
 	  --python-version 3.11 --custom-compile-command "make upgrade-deps" -o constraints.txt
 	$(MAKE) venv
 
-# bpmn-js for the diagram pages, Debian's chromium for the browser tests, and Pango for
+# bpmn-js for the diagram pages and the editor bundle (esbuild into web/build), Debian's chromium for the browser tests, and Pango for
 # WeasyPrint's PDF letters. Best effort: without them the tests that need them skip and say why.
 browser-deps:
 	@if [ -f web/package.json ] && command -v npm >/dev/null; then \
-	  (cd web && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed; diagram rendering tests will skip"; fi
+	  (cd web && npm install --no-audit --no-fund --loglevel=error && node build.mjs) \
+	  || echo "npm install or the editor build failed; diagram and editor tests will skip"; fi
 	@if ! [ -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed; browser tests will skip"; fi
@@ -80,4 +81,4 @@ bench: venv
 	$(BIN)/python bench/inbox.py --pg
 
 clean:
-	rm -rf $(VENV) instance src/instance web/node_modules
+	rm -rf $(VENV) instance src/instance web/node_modules web/build

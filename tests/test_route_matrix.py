@@ -65,6 +65,8 @@ BODIES = {
     "POST task_pages.assign": {"data": {"assignee": "staff"}},
     "POST task_pages.comment": {"data": {"body": "A note."}},
     "GET definitions.compare": {"query": {"from": 1, "to": 1}},
+    "POST editor.check_expression": {"json": {"expression": "priority == 'high'", "key": "complaint_handling"}},
+    "POST editor.timer_preview": {"json": {"expression": "P3D", "kind": "timeDuration"}},
     "POST auth.login": {"data": {"name": "staff", "password": PASSWORD}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
