@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     clock.init_app(app)
     init_db(app)
+    from .services import principals
+    principals.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
     errors.install_converters(app)
