@@ -26,6 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("COMPLAINTS")
     if config:
         app.config.from_mapping(config)
+    if "COMPLAINTS_SECRET_KEY" not in os.environ and "SECRET_KEY" not in (config or {}):
+        security.use_instance_key(app)
     if app.config["MAX_CONTENT_LENGTH"] is None:
         app.config["MAX_CONTENT_LENGTH"] = (app.config["ATTACHMENT_MAX_BYTES"] * app.config["ATTACHMENTS_PER_REQUEST"]
                                             + 1024 * 1024)
@@ -51,8 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     # After Api(app), which installs its own HTTPException handler: ours must win.
     errors.init_app(app)
     security.init_app(app)
-    from . import cli
+    from . import cli, cli_accounts
     cli.init_app(app)
+    cli_accounts.init_app(app)
     if hops := app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

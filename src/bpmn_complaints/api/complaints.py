@@ -6,6 +6,7 @@ from .. import status_code
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
+from ..mail import links
 from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
 from ..schemas.resources import (
     ComplaintCreated,
@@ -59,13 +60,12 @@ def submit(data):
     evidence = attachments.receive(f for _, f in request.files.items(multi=True))
     complaint, token = run_change(attachments.submit_with_evidence, data, user.name if user else None, evidence,
                                   "api")
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {
         "reference": complaint.reference,
         "status_token": token,
         "status_code": status_code.display(complaint.status_code or ""),
         "status": complaint.status,
-        "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
+        "status_url": links.status_link(complaint.reference, token),
     }
 
 

@@ -84,7 +84,7 @@ def bump_epoch(session: Session | None = None) -> None:
     """Tell every process that its cached users may be stale. For bulk statements, which
     :func:`note_changes` does not see; ORM changes bump it by themselves."""
     target = session if session is not None else db.session
-    target.connection().execute(update(AuthEpoch.__table__).values(value=secrets.token_hex(16)))
+    target.connection().execute(update(AuthEpoch).values(value=secrets.token_hex(16)))
 
 
 # A new token, session or user cannot be in anyone's cache; every other change can be.
@@ -151,10 +151,10 @@ def _record_use(entry: _Entry, now: datetime) -> None:
     if entry.last_used_at is not None and now - entry.last_used_at < interval:
         return
     entry.last_used_at = now
-    table = ApiToken.__table__
-    # A plain statement (no flush, so no epoch bump), and only when no other process wrote it lately.
-    db.session.execute(update(table).where(table.c.id == entry.token_id, or_(
-        table.c.last_used_at.is_(None), table.c.last_used_at <= now - interval)).values(last_used_at=now))
+    # A plain statement on the connection (no flush, so no epoch bump), and only when no
+    # other process wrote it lately.
+    db.session.connection().execute(update(ApiToken).where(ApiToken.id == entry.token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - interval)).values(last_used_at=now))
     db.session.commit()
 
 

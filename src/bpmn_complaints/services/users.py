@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
@@ -222,7 +222,8 @@ def end_session(sid: str) -> None:
 
 
 def _end_sessions(user: User) -> int:
-    ended = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+    ended = db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id))
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     principals.bump_epoch()
     return ended or 0
 
