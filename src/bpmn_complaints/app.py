@@ -20,8 +20,11 @@ def create_app(config: dict | None = None) -> Flask:
     environment variables, then ``config``.
     """
     web = shipped_folder("web")
+    # COMPLAINTS_INSTANCE_PATH moves the instance folder (the default SQLite file, the
+    # generated secret key, attachments, sent mail) off the package's own.
+    instance = os.environ.get("COMPLAINTS_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, template_folder=str(web / "templates"),
-                static_folder=str(web / "static"))
+                static_folder=str(web / "static"), instance_path=os.path.abspath(instance) if instance else None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("COMPLAINTS")
     if config:
