@@ -138,3 +138,16 @@ def test_make_run_writes_a_random_key_once_and_every_process_uses_it(tmp_path):
     assert key_in_use() == ["x" * 40, "None"]
     makefile = (Path(__file__).parents[1] / "Makefile").read_text()
     assert re.search(r"^db: .*secret-key", makefile, re.M) and re.search(r"^run: demo-data", makefile, re.M)
+
+
+def test_the_api_takes_the_status_token_in_a_header_too(api):
+    assert api.deploy(DIAGRAMS / "simple").exit_code == 0
+    created = api.submit()
+    ref = created["reference"]
+    for credential in (created["status_token"], created["status_code"]):
+        seen = api.client.get(f"/api/complaints/{ref}", headers={"X-Status-Token": credential})
+        assert seen.status_code == 200 and seen.get_json()["reference"] == ref
+    assert api.client.get(f"/api/complaints/{ref}", headers={"X-Status-Token": "wrong"}).status_code == 404
+    assert api.client.get(f"/api/complaints/{ref}", headers={"X-Status-Token": "a\x00b"}).status_code == 400
+    operation = api.client.get("/api/openapi.json").get_json()["paths"]["/api/complaints/{reference}"]["get"]
+    assert "X-Status-Token" in [p["name"] for p in operation["parameters"]]
