@@ -151,3 +151,28 @@ def test_the_api_takes_the_status_token_in_a_header_too(api):
     assert api.client.get(f"/api/complaints/{ref}", headers={"X-Status-Token": "a\x00b"}).status_code == 400
     operation = api.client.get("/api/openapi.json").get_json()["paths"]["/api/complaints/{reference}"]["get"]
     assert "X-Status-Token" in [p["name"] for p in operation["parameters"]]
+
+
+def test_the_development_servers_log_redacts_a_token_an_old_link_carries(tmp_path):
+    port = free_port()
+    env = {**os.environ, "COMPLAINTS_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'dev.sqlite'}",
+           "COMPLAINTS_SECRET_KEY": "test"}
+    subprocess.run([str(BIN / "bpmn-complaints"), "init-db"], env=env, cwd=tmp_path, capture_output=True,
+                   timeout=120, check=True)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([str(BIN / "bpmn-complaints"), "serve", "--port", str(port)], env=env,
+                                  cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}", server)
+        for path in ("/status/C-2026-AAAAAA?token=s3cret-token-value", "/feedback/C-2026-AAAAAA?sig=s3cret-sig"):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            except urllib.error.HTTPError as err:
+                assert err.code in (401, 404)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    written = log.read_text()
+    assert "GET /status/C-2026-AAAAAA?token=[redacted]" in written and "sig=[redacted]" in written, written
+    assert "s3cret" not in written

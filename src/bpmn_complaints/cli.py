@@ -97,16 +97,23 @@ def serve_command(host, port):
 
 
 def _serve(host, port):
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import WSGIRequestHandler, run_simple
 
-    from .security import check_can_serve
+    from .security import check_can_serve, redact_credentials
+
+    class RedactingHandler(WSGIRequestHandler):
+        """werkzeug's access log, without the status tokens old links carry in the query."""
+
+        def log(self, type: str, message: str, *args) -> None:  # noqa: A002  (werkzeug's name)
+            super().log(type, redact_credentials(message % args) if args else redact_credentials(message))
 
     try:
         check_can_serve(current_app, host)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from None
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
-    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True,
+               request_handler=RedactingHandler)
 
 
 @click.command("run")

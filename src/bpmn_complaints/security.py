@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -87,6 +88,15 @@ def check_can_serve(app: Flask, host: str | None) -> None:
         raise RuntimeError(f"refusing to serve {where}: {reason}. Set COMPLAINTS_SECRET_KEY to a random value of "
                            f"{MIN_SECRET_KEY_LENGTH} or more characters (python -c 'import secrets; "
                            "print(secrets.token_urlsafe(48))'), or serve on 127.0.0.1")
+
+
+_CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:token|sig)=)[^&\s\"]*")
+
+
+def redact_credentials(line: str) -> str:
+    """A request line as an access log may keep it: a status token or survey signature in
+    the query (an old link's) becomes ``[redacted]``."""
+    return _CREDENTIAL_IN_QUERY.sub(r"\1[redacted]", line)
 
 
 INSTANCE_KEY_FILE = "secret_key"
