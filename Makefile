@@ -7,7 +7,7 @@ export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
 PORT   ?= 5000
 export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint venv upgrade-deps browser-deps mail-deps db demo-data bench clean
+.PHONY: run test lint venv upgrade-deps browser-deps mail-deps secret-key db demo-data bench clean
 
 # constraints.txt pins every package to the version the suite was last run with.
 $(STAMP): pyproject.toml constraints.txt
@@ -48,7 +48,11 @@ mail-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq dovecot-imapd >/dev/null) \
 	  || echo "dovecot-imapd could not be installed; the IMAP tests will skip"; fi
 
-db: venv
+# A random SECRET_KEY in instance/secret_key, made once and reused by every later run.
+secret-key: venv
+	$(BIN)/bpmn-complaints secret-key
+
+db: venv secret-key
 	$(BIN)/bpmn-complaints init-db
 	$(BIN)/bpmn-complaints deploy processes/
 

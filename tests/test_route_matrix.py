@@ -71,6 +71,7 @@ BODIES = {
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
 TOKEN_IN = {"POST messages.send": "json", "POST portal.reply": "form", "POST portal.add_evidence": "form",
+            "POST portal.status": "form",
             "GET portal.feedback": "sig", "POST portal.feedback": "sig"}
 
 
@@ -123,7 +124,7 @@ def prepared(tmp_path_factory):
               "key": "complaint_handling", "version": "1", "name": "complainant_reply",
               "incident_id": 1, "outbox_id": (outbox["items"] or [{"id": 1}])[0]["id"],
               "letter_id": (outbox["items"] or [{"id": 1}])[-1]["id"], "mail_id": 1,
-              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js"}
+              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js", "token_id": 1}
     return {"folder": folder, "template": folder / "template.sqlite", "tokens": tokens, "cookies": cookies,
             "values": values, "ref": ref, "token": token, "sig": sig, "task": task["id"]}
 

@@ -32,7 +32,7 @@ def _permission(name: str, *roles: str) -> Permission:
     return permission
 
 
-# One's own account: email address and which notifications to get.
+# One's own account: email address, which notifications to get, and one's own API tokens.
 MANAGE_OWN_SETTINGS = _permission("manage_own_settings", STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR)
 
 # Tasks
@@ -257,4 +257,6 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "audit_pages.sample": Access(DRAW_AUDIT_SAMPLE),
     "team_pages.index": Access(SEE_WORKLOAD),
     "account_pages.settings": Access(MANAGE_OWN_SETTINGS),
+    "account_pages.new_token": Access(MANAGE_OWN_SETTINGS),
+    "account_pages.revoke_token": Access(MANAGE_OWN_SETTINGS),
 })

@@ -12,12 +12,13 @@ from .job import Job
 from .outbox import OutboxMessage
 from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
-from .user import ApiToken, Membership, User
+from .user import ApiToken, AuthEpoch, Membership, User, UserSession
 
 __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "AuthEpoch",
     "CaseMessage",
     "Comment",
     "Complaint",
@@ -32,4 +33,5 @@ __all__ = [
     "TaskDraft",
     "TaskIndependence",
     "User",
+    "UserSession",
 ]
