@@ -3,6 +3,8 @@
 * Service tasks bind to handlers through any of the three dialects in
   :mod:`bpmn_complaints.expressions.dialects` (the spiff parser alone rejects Camunda
   diagrams: trap 5), and user and manual tasks take Camunda's assignment as properties.
+* Camunda's shorthand (implicit parallel splits, multi-instance collections) is made
+  explicit BPMN first (:mod:`.bpmn_rewrite`), and an abstract ``bpmn:task`` passes through.
 * Timer definitions are swapped for clocked ones, and the start task for one that leaves
   the spec alone at run time (:mod:`.specs`).
 """
@@ -26,9 +28,10 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, ManualTask, Sub
 
 from ..expressions.dialects import BindingError, DecisionBinding, read_assignment, read_binding, read_decision
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from .bpmn_rewrite import rewrite
 from .decisions import FeelDecisionEngine
 from .multi_instance import bound_multi_instances
-from .specs import ServiceTask, clocked_timer, strict_conditions
+from .specs import PassThroughTask, ServiceTask, clocked_timer, strict_conditions
 from .workarounds import freeze_start
 
 if TYPE_CHECKING:
@@ -154,7 +157,11 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         full_tag("userTask"): (AssignedUserTaskParser, UserTask),
         full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
         full_tag("businessRuleTask"): (BoundBusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("task"): (SpiffTaskParser, PassThroughTask),
     }
+
+    def add_bpmn_xml(self, bpmn: _Element, filename: str | None = None) -> None:
+        super().add_bpmn_xml(rewrite(bpmn), filename)
 
     def add_dmn_xml(self, node: _Element, filename: str | None = None) -> None:
         super().add_dmn_xml(node, filename)

@@ -5,6 +5,8 @@
   value as-is (the base class expects a JSON string).
 * The timer definitions ask the script engine's clock for "now" instead of the system
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
+* :class:`PassThroughTask` is an abstract ``bpmn:task``, which Camunda 7 and 8 pass
+  straight through (SpiffWorkflow would wait for someone to complete it).
 * :class:`StrictCondition` makes a JUEL or FEEL gateway condition that is not true or false
   an error, as Camunda 7 and 8 do.
 """
@@ -22,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.spiff.specs.defaults import NoneTask
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 
@@ -48,6 +51,14 @@ class ServiceTask(SpiffServiceTask):  # type: ignore[misc]
         result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
         task.data[self.result_variable] = result
         return True
+
+
+class PassThroughTask(NoneTask):  # type: ignore[misc]
+    """An abstract ``bpmn:task``: it does nothing and waits for nobody, as in Camunda."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
 
 
 def _now(my_task: Task) -> datetime:

@@ -87,10 +87,11 @@ def read_binding(node: _Element) -> ServiceBinding | None:
     """
     operator = node.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
     if operator is not None:
+        # SpiffArena writes an optional parameter left blank as value="": it is not passed.
         params = {
-            key: p.get("value", "")
+            key: value
             for p in operator.findall(".//spiffworkflow:parameter", NS)
-            if (key := p.get("id"))
+            if (key := p.get("id")) and (value := p.get("value", "")).strip()
         }
         retry = operator.find(".//spiffworkflow:retry", NS)
         return ServiceBinding(
@@ -101,7 +102,10 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             retries=_int(retry.get("retries") if retry is not None else None, "retries"),
             backoff_base=_int(retry.get("backoff_base") if retry is not None else None, "backoff_base"),
         )
-    if _camunda_attr(node, "type") == "external":
+    # A Zeebe binding wins over a Camunda 7 leftover beside it, as Camunda 8 ignores the
+    # camunda namespace (the deploy check warns about the leftover).
+    definition = node.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
+    if definition is None and _camunda_attr(node, "type") == "external":
         params = {}
         for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS):
             text = (p.text or "").strip()
@@ -110,12 +114,11 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             params[name] = _camunda_value(text, f"the input parameter {name!r}")
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
-        if _camunda_attr(node, attr):
+        if definition is None and _camunda_attr(node, attr):
             raise BindingError(
                 f"camunda:{attr} binds a Java delegate, which this engine cannot run; "
                 "use an external task (camunda:type=\"external\") with camunda:topic set to a handler name"
             )
-    definition = node.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
     if definition is not None:
         params = {}
         for p in node.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:input", NS):
