@@ -111,3 +111,30 @@ def test_spiffarena_blank_optional_parameter(api):
     ref = api.submit()["reference"]
     assert api.runner.invoke(args=["worker", "--once"]).exit_code == 0
     assert _ready(api, "alice", ref) == [("Task_assess", None)]
+
+
+def test_code_we_cannot_run_is_refused_with_its_element(api, tmp_path):
+    text = (HERE / "zeebe_leftover.bpmn").read_text()
+    extensions = '<bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="intake"/>'
+    variants = {
+        "listeners": text.replace(extensions, extensions + '<camunda:taskListener class="com.acme.L" event="create"/>'
+                                  '<camunda:executionListener expression="${audit.log()}" event="start"/>'),
+        "script": text.replace('<bpmn:endEvent id="End_done"/>', '<bpmn:endEvent id="End_done"/><bpmn:scriptTask '
+                               'id="Task_script" scriptFormat="groovy"><bpmn:script>x = 1</bpmn:script>'
+                               '</bpmn:scriptTask>'),
+        "delegate": text.replace('<bpmn:endEvent id="End_done"/>',
+                                 '<bpmn:endEvent id="End_done"><bpmn:messageEventDefinition id="Msg_1" '
+                                 'camunda:class="com.acme.Send"/></bpmn:endEvent>'),
+    }
+    expected = {
+        "listeners": ["Task_assess: a Camunda 7 task listener (create)", "Task_assess: a Camunda 7 execution listener"],
+        "script": ["Task_script: the script is groovy, which this engine does not run"],
+        "delegate": ["Msg_1: camunda:class binds a Java delegate"],
+    }
+    for name, variant in variants.items():
+        path = tmp_path / f"{name}.bpmn"
+        path.write_text(variant)
+        result = api.deploy(path)
+        assert result.exit_code == 1, result.output
+        for message in expected[name]:
+            assert message in result.output, result.output

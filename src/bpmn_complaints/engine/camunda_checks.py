@@ -1,6 +1,6 @@
 """Deploy checks for what Camunda 7 and 8 diagrams carry beyond our conventions: what is
 refused by name (listeners, Java delegates, scripts in other languages, collections that
-are expressions), what is ignored with a warning (a Camunda 7 leftover beside a Camunda 8
+are expressions, forms we cannot show), what is ignored with a warning (a Camunda 7 leftover beside a Camunda 8
 binding), and which tasks sit in a named lane (the lane name is the group).
 
 :func:`check` reports through two callbacks, ``add(file, element, message)`` for a
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..expressions.dialects import CAMUNDA_NAMESPACES, NS
+from . import camunda_forms, form_checks
 from .bpmn_rewrite import variable_name
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ def _camunda_leftovers(element: _Element) -> list[str]:
     return names
 
 
-def check(file: str, root: _Element, add: Report, warn: Report) -> None:
-    """Check one BPMN document for the Camunda constructs above."""
+def check(file: str, root: _Element, files: dict[str, str], add: Report, warn: Report) -> None:
+    """Check one BPMN document of the bundle ``files`` for the Camunda constructs above."""
     for tag, what in LISTENERS.items():
         for listener in root.iterfind(f".//{tag}", NS):
             add(file, _element_id(listener), f"{what} ({listener.get('event') or 'no event'}) runs code this engine "
@@ -93,6 +94,30 @@ def check(file: str, root: _Element, add: Report, warn: Report) -> None:
                                              "use a service task bound to a handler")
     _scripts(file, root, add)
     _collections(file, root, add)
+    _forms(file, root, files, add)
+
+
+def _forms(file: str, root: _Element, files: dict[str, str], add: Report) -> None:
+    """Each user task's Camunda form: found, convertible, and safe as our JSON Schema form."""
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        tid = task.get("id") or ""
+        if task.find("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                     "[@name='formJsonSchemaFilename']", NS) is not None:
+            continue  # SpiffArena's form wins, as the parser has it
+        try:
+            declared = camunda_forms.declaration(task)
+            if declared is None:
+                continue
+            ref = camunda_forms.resolve(files, file, tid, declared)
+            schema = camunda_forms.load(files, ref)
+        except camunda_forms.FormUnsupported as err:
+            add(file, tid, str(err))
+            continue
+        except (KeyError, ValueError) as err:  # a missing embedded form, a .form file that is not JSON
+            add(file, tid, f"the task's form cannot be read: {err}")
+            continue
+        for problem in form_checks.schema_problems(schema):
+            add(file, tid, f"the form {ref!r}: {problem}")
 
 
 def _scripts(file: str, root: _Element, add: Report) -> None:

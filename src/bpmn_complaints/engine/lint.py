@@ -13,12 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-import jsonschema
-
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, compile_dialect, read_assignment, read_binding, unwrap
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
-from . import camunda_checks
+from . import camunda_checks, form_checks
 from .multi_instance import DEFAULT_MAX_INSTANCES
 from .timer_limits import TimerOutOfBounds, check_timer
 
@@ -137,7 +135,7 @@ class Linter:
                     self.add(file, eid, f"the id {eid!r} collides with a SpiffWorkflow internal task; "
                                         "rename it (e.g. StartEvent_1)")
             self._process(file, process, ids)
-        camunda_checks.check(file, root, self.add, self.warn)
+        camunda_checks.check(file, root, self.files, self.add, self.warn)
 
     def _process(self, file: str, process: _Element, ids: set[str]) -> None:
         lanes = camunda_checks.named_lane_members(process)
@@ -249,10 +247,8 @@ class Linter:
             return
         if not is_schema:
             return
-        try:
-            jsonschema.validators.validator_for(schema).check_schema(schema)
-        except jsonschema.SchemaError as err:
-            self.add(path, tid, f"the form file is not a valid JSON Schema: {err.message}")
+        for problem in form_checks.schema_problems(schema):
+            self.add(path, tid, problem.replace("the form is not", "the form file is not"))
 
     def _gateway(self, file: str, process: _Element, gateway: _Element) -> None:
         gid = gateway.get("id")

@@ -28,6 +28,7 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, ManualTask, Sub
 
 from ..expressions.dialects import BindingError, DecisionBinding, read_assignment, read_binding, read_decision
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from . import camunda_forms
 from .bpmn_rewrite import rewrite
 from .decisions import FeelDecisionEngine
 from .multi_instance import bound_multi_instances
@@ -105,7 +106,7 @@ class BoundBusinessRuleTaskParser(BusinessRuleTaskParser):  # type: ignore[misc]
 
 
 class _AssignmentParser(SpiffTaskParser):  # type: ignore[misc]
-    """Adds a Camunda 7/8 assignment to the task's properties (SpiffArena's own win)."""
+    """Adds a Camunda 7/8 assignment and form to the task's properties (SpiffArena's own win)."""
 
     def parse_extensions(self, node: _Element | None = None) -> dict[str, Any]:
         extensions: dict[str, Any] = super().parse_extensions(node)
@@ -116,6 +117,12 @@ class _AssignmentParser(SpiffTaskParser):  # type: ignore[misc]
                 raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
             if assignment:
                 extensions["properties"] = {**assignment, **extensions.get("properties", {})}
+            try:
+                form = camunda_forms.declaration(self.node)
+            except camunda_forms.FormUnsupported as err:
+                raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
+            if form:
+                extensions["properties"] = {camunda_forms.PROPERTY: form, **extensions.get("properties", {})}
         return extensions
 
 

@@ -16,6 +16,7 @@ from ..expressions import ExpressionError
 from ..extensions import db
 from ..models import HumanTask, TaskIndependence
 from ..models.task import PRIORITY_RANK
+from . import camunda_forms
 from .lint import entered_by_excluded, find_form, workers_excluded
 from .run import Run, all_workflows, properties
 
@@ -90,6 +91,11 @@ def _new_row(run: Run, task: Task) -> HumanTask:
         row.form_schema = find_form(files, bpmn_file, props["formJsonSchemaFilename"])
     if props.get("formUiSchemaFilename"):
         row.form_ui_schema = find_form(files, bpmn_file, props["formUiSchemaFilename"])
+    if not row.form_schema and props.get(camunda_forms.PROPERTY):
+        try:
+            row.form_schema = camunda_forms.resolve(files, bpmn_file, spec.bpmn_id, props[camunda_forms.PROPERTY])
+        except camunda_forms.FormUnsupported as err:
+            problems.append(f"form: {err}")
     if problems:
         run.observer.record("task_property_failed", "engine", task_id=row.id, bpmn_id=row.bpmn_id,
                             problems=problems)
