@@ -116,9 +116,10 @@ def test_unsupported_form_components_are_refused_by_name(api, tmp_path):
 
 def test_forms_we_cannot_show_or_find_are_deploy_errors(api, tmp_path):
     text = (HERE / "c7_forms" / "c7_forms.bpmn").read_text()
+    follow_up = 'camunda:formKey="camunda-forms:deployment:forms/follow_up.form"'
     cases = {
         'camunda:formRef="reviewForm"': 'camunda:formRef="missingForm"',
-        'camunda:formKey="camunda-forms:deployment:forms/follow_up.form"': 'camunda:formKey="embedded:app:forms/x.html"',
+        follow_up: 'camunda:formKey="embedded:app:forms/x.html"',
         'type="long"': 'type="money"',
         '<camunda:constraint name="min" config="0"/>': '<camunda:constraint name="validator" config="com.acme.V"/>',
     }

@@ -138,3 +138,21 @@ def test_code_we_cannot_run_is_refused_with_its_element(api, tmp_path):
         assert result.exit_code == 1, result.output
         for message in expected[name]:
             assert message in result.output, result.output
+
+
+def test_due_follow_up_and_priority_are_read(api):
+    _deployed(api, "schedule.bpmn")
+    api.user("alice", groups=["intake"])
+    ref = api.submit()["reference"]
+    seen = []
+    answers = {"Task_literal": {"reply_by": "2027-01-15T12:00:00Z", "prio": 30}, "Task_juel": {}, "Task_zeebe": {}}
+    for bpmn_id, data in answers.items():
+        task = api.task_for("alice", ref)
+        assert task["bpmn_id"] == bpmn_id
+        seen.append((task["due_at"], task["follow_up_at"], task["priority"]))
+        api.work("alice", ref, data)
+    assert seen == [
+        ("2026-12-31T17:00:00+00:00", "2026-12-20T09:00:00+00:00", "urgent"),  # 80 of 100; no offset is UTC
+        ("2027-01-15T12:00:00+00:00", None, "normal"),  # ${reply_by}, ${prio} = 30
+        ("2027-01-15T12:00:00+00:00", "2026-12-24T09:00:00+00:00", "low"),  # =reply_by, priority 10
+    ]

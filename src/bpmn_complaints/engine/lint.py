@@ -30,7 +30,7 @@ RESERVED_IDS = {"Start", "End"}
 KNOWN_FUNCTIONS = set(expressions.DEFAULT_FUNCTIONS) | {
     "now", "today", "business_days", "add_business_days", "add_days",
 }
-EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate")
+EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate", "followUpDate", "priority")
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 # Independence (ISO 10002 4.7): literal values, not expressions, so deploy can check them.
 WORKERS_PROPERTY = "excludeWorkersOf"  # comma-separated ids of user or manual tasks

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
@@ -29,6 +29,7 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 
 from ..expressions.dialects import dialect_of
+from .cron import is_cron, next_time
 from .timer_limits import check_cycle, check_duration
 
 if TYPE_CHECKING:
@@ -116,7 +117,10 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
             if next_event <= now:
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                cron = event_value.get("cron")
+                following = next_time(cron, next_event) if cron else next_event + timedelta(
+                    seconds=event_value["duration"])
+                event_value["next"] = following.isoformat()
                 event_value["cycles"] -= 1
                 ready = True
         else:
@@ -127,16 +131,20 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
 
 
 class CycleValue(TypedDict):
-    """A cycle timer's ``event_value``: cycles left (-1: unbounded), the next due moment, the period in seconds."""
+    """A cycle timer's ``event_value``: cycles left (-1: unbounded), the next due moment, the
+    period in seconds, or the cron that names each next moment."""
 
     cycles: int
     next: str
     duration: float
+    cron: NotRequired[str]
 
 
 def _parse_cycle(expression: str, now: datetime) -> CycleValue:
     """``R[n]/<start>/<duration>``, ``R[n]/<duration>/<end>`` or ``R[n]/<duration>`` with
     "now" taken from our clock (SpiffWorkflow's own parser reads the system clock)."""
+    if is_cron(expression):
+        return {"cycles": -1, "next": next_time(expression, now).isoformat(), "duration": 0, "cron": expression}
     components = expression.upper().replace("--", "/").strip("R").split("/")
     cycles = int(components[0]) if components[0] else -1
     first = TimerEventDefinition.parse_time_or_duration(components[1])

@@ -202,7 +202,8 @@ def _zeebe_value(text: str) -> str:
 
 def read_assignment(node: _Element) -> dict[str, str]:
     """The assignment of a ``bpmn:userTask``/``manualTask`` written by Camunda Modeler, as
-    our expression properties ``assignee`` and ``candidateGroup`` (empty if it has none).
+    our expression properties ``assignee``, ``candidateGroup``, ``dueDate``,
+    ``followUpDate`` and ``priority`` (empty if it has none).
 
     :raises BindingError: for several candidate groups or for candidate users: a task is
         offered to one group here.
@@ -226,7 +227,28 @@ def read_assignment(node: _Element) -> dict[str, str]:
         found["assignee"] = convert(raw["assignee"])
     if groups:
         found["candidateGroup"] = convert(groups)
+    for name, value in _schedule(node).items():
+        if value and value.strip():
+            found[name] = (_zeebe_value if zeebe_schedule(node) else _camunda_value)(value)
     return found
+
+
+def zeebe_schedule(node: _Element) -> bool:
+    """Whether the task's dates and priority are written the Camunda 8 way."""
+    return any(node.find(f"bpmn:extensionElements/zeebe:{tag}", NS) is not None
+               for tag in ("taskSchedule", "priorityDefinition"))
+
+
+def _schedule(node: _Element) -> dict[str, str | None]:
+    """Camunda 7's ``camunda:dueDate``, ``followUpDate`` and ``priority`` (the Modeler's
+    User assignment group), or Camunda 8's ``zeebe:taskSchedule`` and ``zeebe:priorityDefinition``."""
+    if zeebe_schedule(node):
+        schedule = node.find("bpmn:extensionElements/zeebe:taskSchedule", NS)
+        priority = node.find("bpmn:extensionElements/zeebe:priorityDefinition", NS)
+        return {"dueDate": schedule.get("dueDate") if schedule is not None else None,
+                "followUpDate": schedule.get("followUpDate") if schedule is not None else None,
+                "priority": priority.get("priority") if priority is not None else None}
+    return {name: _camunda_attr(node, name) for name in ("dueDate", "followUpDate", "priority")}
 
 
 class Compiled(Protocol):

@@ -151,6 +151,8 @@ class Task(Schema):
     complaint_reference = fields.String(allow_none=True)
     priority = fields.String()
     due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True, metadata={"description": "when to look at it again "
+                                                              "(Camunda's follow-up date)"})
     state = fields.String()
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)

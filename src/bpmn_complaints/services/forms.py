@@ -74,9 +74,9 @@ def _routing_only(data: dict) -> dict[str, list[str]]:
 def validate_submission(schema: dict | None, data: dict) -> None:
     """:raises ValidationFailed: with ``details`` mapping each field to its messages."""
     if schema is None:
-        errors = _routing_only(data)
-        if errors:
-            raise ValidationFailed("the form has errors", errors)
+        formless = _routing_only(data)
+        if formless:
+            raise ValidationFailed("the form has errors", formless)
         return
     validator_cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
     validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
