@@ -30,6 +30,7 @@ from ..expressions.dialects import BindingError, DecisionBinding, read_assignmen
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
 from . import camunda_forms
 from .bpmn_rewrite import rewrite
+from .correlation import declared_keys
 from .decisions import FeelDecisionEngine
 from .multi_instance import bound_multi_instances
 from .specs import PassThroughTask, ServiceTask, clocked_timer, strict_conditions
@@ -167,8 +168,13 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         full_tag("task"): (SpiffTaskParser, PassThroughTask),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.correlation_keys: dict[str, str] = {}  # message name -> key expression (engine/correlation)
+
     def add_bpmn_xml(self, bpmn: _Element, filename: str | None = None) -> None:
         super().add_bpmn_xml(rewrite(bpmn), filename)
+        self.correlation_keys.update(declared_keys(bpmn))
 
     def add_dmn_xml(self, node: _Element, filename: str | None = None) -> None:
         super().add_dmn_xml(node, filename)
@@ -201,6 +207,7 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         spec = super().get_spec(process_id, required)
         if spec is not None:
             _finish(spec)
+            spec.correlation_keys = self.correlation_keys
         return spec
 
     def get_subprocess_specs(self, name: str, specs: dict[str, BpmnProcessSpec] | None = None,

@@ -342,6 +342,9 @@ class MessageIn(Schema):
     payload = fields.Dict(load_default=dict)
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS), metadata={
         "description": "staff recording a complainant_* reply: how it reached them"})
+    correlation_key = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "which waiting receiver in the complaint's process the message is for, where the "
+                       "diagram declares a correlation key (zeebe:subscription correlationKey)"})
 
 
 class MessageOut(Schema):
