@@ -62,6 +62,13 @@ def test_collection_that_is_an_expression_is_refused(api, tmp_path):
     result = api.deploy(path)
     assert result.exit_code == 1
     assert "Task_review: the multi-instance collection '${order.reviewers}' is an expression" in result.output
+    counted = text.replace('camunda:elementVariable="reviewer"/>', 'camunda:elementVariable="reviewer">'
+                           "<bpmn:completionCondition>${nrOfCompletedInstances &gt;= 1}</bpmn:completionCondition>"
+                           "</bpmn:multiInstanceLoopCharacteristics>")
+    path.write_text(counted)
+    result = api.deploy(path)
+    assert result.exit_code == 1
+    assert "Task_review: the completion condition uses nrOfCompletedInstances" in result.output
 
 
 def test_abstract_task_passes_through_and_nested_task_inherits_the_lane(api):

@@ -10,6 +10,7 @@ problem and ``warn(file, element, message)`` for a warning, so the shared checke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ JAVA_ATTRIBUTES = ("class", "expression", "delegateExpression")
 # Script formats that mean our Python-like language (SpiffArena writes none, or python).
 OUR_SCRIPT_FORMATS = {"", "python", "text/x-python", "spiff", "spiffworkflow"}
 CONTAINERS = ("subProcess", "transaction", "adHocSubProcess")
+# Camunda 7's (nrOf...) and Camunda 8's (numberOf...) multi-instance counters.
+COUNTERS = re.compile(r"\b(?:nrOf|numberOf)(?:Instances|ActiveInstances|CompletedInstances|TerminatedInstances)\b")
 
 
 def named_lane_members(process: _Element) -> set[str]:
@@ -148,6 +151,12 @@ def _collections(file: str, root: _Element, add: Report) -> None:
                                "each instance is collected here (set it in the instance, then name it)")
         else:
             collection = next((c for ns in CAMUNDA_NAMESPACES if (c := loop.get(f"{{{ns}}}collection"))), None)
+        condition = loop.find("bpmn:completionCondition", NS)
+        counters = COUNTERS.findall(condition.text or "") if condition is not None else []
+        if counters:
+            add(file, oid, f"the completion condition uses {', '.join(sorted(set(counters)))}, Camunda's instance "
+                           "counters, which this engine does not provide: end the branches with a condition on "
+                           "the data instead")
         if collection is not None and variable_name(collection) is None:
             add(file, oid, f"the multi-instance collection {collection!r} is an expression; only a variable "
                            "holding the list is supported here (compute the list first, then name it)")
