@@ -100,12 +100,18 @@ def test_a_task_in_an_unnamed_lane_needs_a_group(api, tmp_path):
         assert f"{task}: the task has no lane, no candidate group and no assignee" in result.output
 
 
-def test_camunda7_leftover_beside_zeebe_is_ignored_with_a_warning(api, app):
-    _deployed(api, "zeebe_leftover.bpmn")
+def test_camunda7_leftover_beside_zeebe_is_ignored_with_a_warning(api, app, tmp_path):
+    path = tmp_path / "leftover.bpmn"
+    path.write_text((HERE / "zeebe_leftover.bpmn").read_text().replace(
+        '<bpmn:startEvent id="Start_received"/>',
+        '<bpmn:startEvent id="Start_received"><bpmn:extensionElements><zeebe:formDefinition formId="start"/>'
+        '</bpmn:extensionElements></bpmn:startEvent>'))
+    assert api.deploy(path).exit_code == 0
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "deployed")).one()
         warnings = event.details["warnings"]
     assert any("Task_ack: camunda:class ignored" in w for w in warnings), warnings
+    assert any("Start_received: the start event's form is not shown here" in w for w in warnings), warnings
     api.user("alice", groups=["intake"])
     ref = api.submit()["reference"]
     assert api.runner.invoke(args=["worker", "--once"]).exit_code == 0

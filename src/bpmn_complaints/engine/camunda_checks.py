@@ -98,6 +98,17 @@ def check(file: str, root: _Element, files: dict[str, str], add: Report, warn: R
     _scripts(file, root, add)
     _collections(file, root, add)
     _forms(file, root, files, add)
+    for start in root.iterfind(".//bpmn:startEvent", NS):
+        if _declares_form(start):
+            warn(file, start.get("id"), "the start event's form is not shown here: a complaint starts from the "
+                                        "submission form (or the API), whose fields are the start data")
+
+
+def _declares_form(node: _Element) -> bool:
+    try:
+        return camunda_forms.declaration(node) is not None
+    except camunda_forms.FormUnsupported:
+        return True
 
 
 def _forms(file: str, root: _Element, files: dict[str, str], add: Report) -> None:
