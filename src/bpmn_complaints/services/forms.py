@@ -14,6 +14,7 @@ from typing import Any, cast
 import jsonschema
 
 from ..engine import camunda_forms
+from ..engine.definitions import bundle_files
 from ..exceptions import ValidationFailed
 from ..expressions.patterns import PatternTimeout, search
 from ..extensions import db
@@ -26,7 +27,7 @@ def _load(definition: Definition, path: str | None) -> dict | None:
     if not path:
         return None
     try:
-        return camunda_forms.load(definition.files, path)
+        return camunda_forms.load(bundle_files(definition), path)
     except (KeyError, ValueError):  # a version deployed before its form was checked
         return None
 
