@@ -4,8 +4,10 @@ answers are free text (personal data that must stay out of the audit trail).
 Validation refuses a field the form does not declare (unless the schema itself allows
 more, with ``additionalProperties`` or ``patternProperties``), runs every ``pattern`` with
 a time limit (:mod:`..expressions.patterns`), and fills an unanswered field with the form's
-default, as Camunda does on submit. A task without a form takes routing values only
-(yes/no, numbers, codes, dates): a person's words need a form field to be kept.
+default, as Camunda does on submit. A task without a form has nothing to validate against:
+its answers reach the engine as routing values only (:mod:`.case_text` turns words into
+case-file pointers) and the trail keeps fingerprints of its words (``free_text_fields`` is
+``None``: every string counts as free text).
 """
 
 from collections.abc import Iterator
@@ -19,7 +21,6 @@ from ..exceptions import ValidationFailed
 from ..expressions.patterns import PatternTimeout, search
 from ..extensions import db
 from ..models import Definition, HumanTask, ProcessInstance
-from .case_text import is_code
 
 
 def _load(definition: Definition, path: str | None) -> dict | None:
@@ -58,26 +59,9 @@ def with_defaults(schema: dict | None, data: dict) -> dict:
     return {**defaults, **data}
 
 
-def _routing_only(data: dict) -> dict[str, list[str]]:
-    def routing(value: Any) -> bool:
-        if isinstance(value, str):
-            return value == "" or is_code(value)
-        if isinstance(value, list):
-            return all(routing(v) for v in value)
-        if isinstance(value, dict):
-            return all(routing(v) for v in value.values())
-        return True
-
-    return {name: ["This task has no form, so it takes only yes/no, numbers, codes and dates; words need a "
-                   "form field to be kept."] for name, value in data.items() if not routing(value)}
-
-
 def validate_submission(schema: dict | None, data: dict) -> None:
     """:raises ValidationFailed: with ``details`` mapping each field to its messages."""
     if schema is None:
-        formless = _routing_only(data)
-        if formless:
-            raise ValidationFailed("the form has errors", formless)
         return
     validator_cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
     validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
