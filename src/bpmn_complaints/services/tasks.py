@@ -288,6 +288,7 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
     independence.check(user.name, task, you=True)
     schema, _ui = forms.schemas_for(task)
+    data = forms.with_defaults(schema, data)
     forms.validate_submission(schema, data)
     _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,
                     submitted_data=data, answer_labels=forms.labels_of(schema))
