@@ -1,7 +1,7 @@
 """task follow-up dates: Camunda's followUpDate on the human-task projection
 
 Revision ID: d7e8f9a0b1c2
-Revises: 4d8e2f6a1b39
+Revises: e7a1c4b2d9f0
 Create Date: 2026-12-02 06:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd7e8f9a0b1c2'
-down_revision = '4d8e2f6a1b39'
+down_revision = 'e7a1c4b2d9f0'
 branch_labels = None
 depends_on = None
 
