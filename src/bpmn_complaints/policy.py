@@ -196,6 +196,7 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "task_drafts.put_draft": Access(WORK_TASKS),
     "definitions.list_definitions": Access(READ_DEFINITIONS),
     "definitions.deploy": Access(DEPLOY_DEFINITIONS),
+    "definitions.rollback": Access(DEPLOY_DEFINITIONS),
     "definitions.bpmn": Access(READ_BPMN),
     "definitions.compare": Access(READ_DEFINITIONS),
     "incidents.list_incidents": Access(READ_INCIDENTS),

@@ -39,21 +39,33 @@ document.addEventListener("DOMContentLoaded", async () => {
     }
   };
 
-  const send = async (url) => {
+  // Safe deploys: the page says which version it opened (base_version); when a newer one
+  // was deployed meanwhile the server answers 409 with its changes, and deploying anyway
+  // needs a confirmation (force), which the new version records.
+  const confirmBox = document.getElementById("modeler-confirm");
+  const send = async (url, force = false) => {
     const { xml } = await modeler.saveXML({ format: true });
     const response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": container.dataset.csrf },
-      body: JSON.stringify({ xml }),
+      body: JSON.stringify({ xml, base_version: Number(container.dataset.baseVersion), force }),
     });
     const body = await response.json().catch(() => ({}));
+    confirmBox.hidden = true;
     if (response.ok) {
-      showProblems([]);
+      showProblems(body.warnings || []);
       say(body.message, "success");
       return;
     }
     const error = body.error || { message: `The server answered ${response.status}.` };
+    if (error.code === "stale_base") {
+      const changes = (error.details && error.details.changes) || [];
+      showProblems(changes.map((change) => ({ file: change.file, element: change.id, message: change.text })));
+      say(error.message, "error");
+      confirmBox.hidden = false;
+      return;
+    }
     showProblems((error.details && error.details.problems) || []);
     say(error.message, "error");
   };
@@ -79,6 +91,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   const deployButton = document.getElementById("deploy-diagram");
   checkButton.addEventListener("click", busy(checkButton, () => send(container.dataset.checkUrl)));
   deployButton.addEventListener("click", busy(deployButton, () => send(container.dataset.deployUrl)));
+  const forceButton = document.getElementById("deploy-anyway");
+  forceButton.addEventListener("click", busy(forceButton, () => send(container.dataset.deployUrl, true)));
   document.getElementById("download-diagram").addEventListener("click", async (event) => {
     event.preventDefault();
     const { xml } = await modeler.saveXML({ format: true });

@@ -294,6 +294,11 @@ class DefinitionOut(Schema):
     files = fields.Method("file_names")
     deployed_by = fields.String()
     deployed_at = fields.DateTime()
+    based_on = fields.Integer(allow_none=True, metadata={"description": "the version this one was edited from"})
+    forced = fields.Boolean(metadata={"description": "deployed over a newer version than its base, on purpose"})
+    source = fields.String(allow_none=True, metadata={"description": "modeler, api, cli:<folder> or rollback:<n>"})
+    warnings = fields.List(fields.Dict(), allow_none=True,
+                           metadata={"description": "lint warnings found at deploy: file, element, message"})
 
     def file_names(self, obj):
         return sorted(obj["files"] if isinstance(obj, dict) else obj.files)
@@ -306,6 +311,17 @@ class DeployOut(DefinitionOut):
 class DeployJson(Schema):
     files = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     key = fields.String(load_default=None)
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_INT),
+                                  metadata={"description": "the version the files were edited from: a deploy "
+                                                           "is refused (409) if it is not the latest"})
+    force = fields.Boolean(load_default=False, metadata={"description": "deploy over a newer version (recorded)"})
+
+
+class DeployForm(Schema):
+    """The fields beside the files of a multipart deploy."""
+
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_INT))
+    force = fields.Boolean(load_default=False)
 
 
 class CompareQuery(Schema):

@@ -53,12 +53,23 @@ def edit(key):
     return render_template("process/modeler.html", definition=definition, available=vendor.available("bpmn-js"))
 
 
-def _edited_files(key: str) -> dict[str, str]:
+def _edited(key: str) -> tuple[dict[str, str], int | None, bool]:
+    """The edited bundle, its base version and whether the person confirmed an override.
+
+    The page sends ``{"xml": ..., "base_version": N, "force": false}``: the diagram goes
+    with version N's decision tables and forms (the version the page opened), so a newer
+    version's files never slip in unseen."""
     body = request.get_json(silent=True)
-    xml = body.get("xml") if isinstance(body, dict) else None
+    body = body if isinstance(body, dict) else {}
+    xml = body.get("xml")
     if not isinstance(xml, str) or not xml.strip():
-        raise BadRequest('send the diagram as JSON: {"xml": "<bpmn:definitions ..."}')
-    return service.with_main_bpmn(service.get_definition(key, "latest"), xml)
+        raise BadRequest('send the diagram as JSON: {"xml": "<bpmn:definitions ...", "base_version": N}')
+    base = body.get("base_version")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        raise BadRequest("base_version is the number of the version the page opened")
+    base = bounded_int(base, "base_version") if base is not None else None
+    files = service.with_main_bpmn(service.get_definition(key, base or "latest"), xml)
+    return files, base, body.get("force") is True
 
 
 @bp.route("/<key>/check", methods=["POST"])
@@ -68,15 +79,25 @@ def check(key):
 
     :raises DeployFailed: listing every problem (answered as JSON, with the element ids).
     """
-    service.validate(_edited_files(key), key)
-    return {"ok": True, "message": "No problems found. You can deploy it."}
+    files, _base, _force = _edited(key)
+    _parsed, warnings = service.check(files, key)
+    message = (f"No errors; {len(warnings)} warning(s) to look at. You can deploy it." if warnings
+               else "No problems found. You can deploy it.")
+    return {"ok": True, "message": message, "warnings": warnings}
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
 @staff_required(DEPLOY_DEFINITIONS)
 def deploy(key):
-    """Deploy the edited diagram as a new version; running complaints keep theirs."""
-    definition, created = run_change(service.deploy, _edited_files(key), me().name, key)
+    """Deploy the edited diagram as a new version; running complaints keep theirs.
+
+    :raises StaleBase: (409) when another version was deployed after the page opened; the
+        page shows its changes and asks to confirm (``force``).
+    """
+    files, base, force = _edited(key)
+    definition, created = run_change(service.deploy, files, me().name, key,
+                                     service.Base(version=base, force=force, source="modeler"))
     message = (f"Deployed as version {definition.version}. New complaints start on it; running ones keep "
                f"their version." if created else f"Nothing changed: version {definition.version} is the same.")
-    return {"ok": True, "created": created, "version": definition.version, "message": message}
+    return {"ok": True, "created": created, "version": definition.version, "message": message,
+            "warnings": (definition.warnings or []) if created else []}
