@@ -94,7 +94,8 @@ def test_camunda_settings_we_ignore_are_named_as_warnings(api):
         'camunda:followUpDate="${later}">')
     warnings = _warnings(deploy(api, {"simple.bpmn": camunda, **FORMS}))
     named = {(w["element"], w["message"].split(" ")[0]) for w in warnings}
-    assert named == {("Task_investigate", "camunda:asyncBefore"), ("Task_investigate", "camunda:followUpDate")}, warnings
+    expected = {("Task_investigate", "camunda:asyncBefore"), ("Task_investigate", "camunda:followUpDate")}
+    assert named == expected, warnings
     assert all(w["severity"] == "warning" for w in warnings)
 
 

@@ -125,6 +125,44 @@ def rollback_command(key, version, actor):
         click.echo(f"{definition.key} version {definition.version} already has those files: nothing to do")
 
 
+@click.command("migrate")
+@click.argument("key")
+@click.option("--from", "from_version", required=True, help="The version the complaints run on.")
+@click.option("--to", "to_version", required=True, help="The version to move them to.")
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW",
+              help="Where a token waiting at a renamed or removed element goes; repeatable.")
+@click.option("--complaint", "references", multiple=True, help="Only this complaint; repeatable (default: all).")
+@click.option("--dry-run", is_flag=True, help="Say where each waiting token would land; change nothing.")
+@click.option("--as", "actor", default="cli", help="Who is migrating (recorded in each complaint's trail).")
+@with_appcontext
+def migrate_command(key, from_version, to_version, pairs, references, dry_run, actor):
+    """Move running complaints of process KEY from one version to another. Each complaint is
+    its own audited change; one that cannot move (a waiting step the new version removed,
+    with no --map) is refused and named. Exits 1 if any complaint was refused."""
+    from .services import migration
+
+    try:
+        mapping = migration.parse_mapping(list(pairs))
+        if dry_run:
+            result = migration.dry_run(key, from_version, to_version, mapping, list(references) or None)
+        else:
+            result = migration.apply(key, from_version, to_version, mapping, actor, list(references) or None)
+    except AppError as err:
+        _fail(err)
+    verb = "would move" if dry_run else "moved"
+    for row in result["complaints"]:
+        ok = row["ok"] if dry_run else row["migrated"]
+        landings = ", ".join(f"{t['element']} → {t['target'] or '?'}" for t in row.get("tokens", []))
+        click.echo(f"{row['reference']}: {verb if ok else 'refused'}" + (f" ({landings})" if landings else ""))
+        for problem in row["problems"]:
+            click.echo(f"  {problem}")
+    done = result["ready"] if dry_run else result["migrated"]
+    click.echo(f"{done} of {result['total']} complaint(s) {'can move' if dry_run else 'migrated'} from version "
+               f"{result['from']} to {result['to']}")
+    if done != result["total"]:
+        sys.exit(1)
+
+
 @click.group("users")
 def users_group():
     """Manage staff users."""
@@ -469,7 +507,7 @@ def mail_in_command(address, lmtp, imap, once):
         raise click.UsageError(str(err)) from None
 
 
-COMMANDS = (init_db_command, deploy_command, export_command, rollback_command,
+COMMANDS = (init_db_command, deploy_command, export_command, rollback_command, migrate_command,
             users_group, token_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
             report_command, audit_sample_command, compare_command, dmn_tck_command, mail_in_command)

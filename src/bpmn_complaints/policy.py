@@ -80,6 +80,8 @@ READ_DEFINITIONS = _permission("read_definitions", PROCESS_OWNER, SUPERVISOR, AU
 READ_BPMN = _permission("read_bpmn", PROCESS_OWNER, SUPERVISOR, AUDITOR, STAFF)
 # Edit, check and deploy a new process version.
 DEPLOY_DEFINITIONS = _permission("deploy_definitions", PROCESS_OWNER)
+# Move running complaints to another version of their process (dry run first).
+MIGRATE_INSTANCES = _permission("migrate_instances", PROCESS_OWNER)
 
 # Oversight
 # Read the management report and export it as CSV (ISO 10002 clause 8).
@@ -197,6 +199,7 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "definitions.list_definitions": Access(READ_DEFINITIONS),
     "definitions.deploy": Access(DEPLOY_DEFINITIONS),
     "definitions.rollback": Access(DEPLOY_DEFINITIONS),
+    "definitions.migrate": Access(MIGRATE_INSTANCES),
     "definitions.bpmn": Access(READ_BPMN),
     "definitions.compare": Access(READ_DEFINITIONS),
     "incidents.list_incidents": Access(READ_INCIDENTS),

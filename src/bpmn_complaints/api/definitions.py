@@ -4,9 +4,18 @@ from flask import Response, current_app, request
 
 from ..db import run_change
 from ..exceptions import BadRequest, PayloadTooLarge
-from ..policy import DEPLOY_DEFINITIONS, READ_BPMN, READ_DEFINITIONS
-from ..schemas.resources import CompareQuery, DefinitionComparison, DefinitionList, DeployForm, DeployJson, DeployOut
+from ..policy import DEPLOY_DEFINITIONS, MIGRATE_INSTANCES, READ_BPMN, READ_DEFINITIONS
+from ..schemas.resources import (
+    CompareQuery,
+    DefinitionComparison,
+    DefinitionList,
+    DeployForm,
+    DeployJson,
+    DeployOut,
+    MigrationIn,
+)
 from ..services import definitions as service
+from ..services import migration
 from .auth import current_user, require
 from .blueprint import Blueprint
 
@@ -83,6 +92,22 @@ def rollback(key, version):
     complaints keep their version (migrate them to follow)."""
     definition, created = run_change(service.rollback, key, version, current_user().name)
     return _deployed(definition, created)
+
+
+@bp.route("/<key>/migrations", methods=["POST"])
+@bp.arguments(MigrationIn)
+@bp.response(200)
+@require(MIGRATE_INSTANCES)
+def migrate(body, key):
+    """Migrate running complaints from version ``from`` to version ``to``. With
+    ``dry_run`` (the default) nothing changes: for each complaint, where each waiting token
+    would land, and what is ambiguous or impossible. Without it, each complaint moves as
+    its own audited change; one that cannot is refused and named."""
+    mapping = migration.parse_mapping(body["map"])
+    if body["dry_run"]:
+        return migration.dry_run(key, body["from_"], body["to"], mapping, body["complaints"])
+    return migration.apply(key, body["from_"], body["to"], mapping, current_user().name, body["complaints"],
+                           body["expected"])
 
 
 @bp.route("/<key>/<version>/bpmn", methods=["GET"])

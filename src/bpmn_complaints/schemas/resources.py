@@ -324,6 +324,21 @@ class DeployForm(Schema):
     force = fields.Boolean(load_default=False)
 
 
+class MigrationIn(Schema):
+    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1, max=MAX_INT))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
+    map = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                      values=fields.String(validate=validate.Length(min=1, max=200)), load_default=dict,
+                      metadata={"description": "old element id -> new element id, for renamed or removed steps"})
+    complaints = fields.List(fields.String(validate=validate.Length(max=32)), load_default=None,
+                             validate=validate.Length(max=10_000),
+                             metadata={"description": "references to migrate (default: every running complaint)"})
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "say what would happen; change nothing"})
+    expected = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=1, max=MAX_INT)),
+                           load_default=None, metadata={"description": "reference -> instance_version from the "
+                                                                       "dry run: a complaint changed since is refused"})
+
+
 class CompareQuery(Schema):
     from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1, max=MAX_INT))
     to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
