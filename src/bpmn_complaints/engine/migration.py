@@ -25,7 +25,6 @@ from .persist import persist
 from .projection import refresh_rows
 from .run import Run
 from .runtime import load
-from .serializer import REGISTRY
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -53,9 +52,25 @@ class InstancePlan:
     tokens: list[Landing] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # ambiguous or impossible: refuse
     notes: list[str] = field(default_factory=list)
+    # Tasks of removed elements that leave the tree on migration: finished steps are spliced
+    # out (their children move up to their parent), dead branches dropped.
+    splice: list[Task] = field(default_factory=list, repr=False)
+    drop: list[Task] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"instance_id": self.instance_id, "tokens": [asdict(t) for t in self.tokens],
+                "problems": self.problems, "notes": self.notes}
+
+
+class _Facts:
+    """What SpecDiff compares two aligned specs by. SpiffWorkflow asks its serializer's
+    registry, which does not know our spec classes (they are never serialized)."""
+
+    @staticmethod
+    def convert(spec: Any) -> dict[str, Any]:
+        return {"typename": type(spec).__name__, "bpmn_name": getattr(spec, "bpmn_name", None),
+                "lane": getattr(spec, "lane", None), "extensions": repr(getattr(spec, "extensions", None)),
+                "outputs": sorted(s.name for s in spec.outputs)}
 
 
 def _kind(spec: Any) -> str:
@@ -71,7 +86,7 @@ def _kind(spec: Any) -> str:
 def _align(workflow: BpmnWorkflow, new_spec: BpmnProcessSpec, mapping: dict[str, str],
            plan: InstancePlan) -> WorkflowDiff:
     """SpiffWorkflow's alignment, by id only, overridden by ``mapping``; every problem in ``plan``."""
-    spec_diff = SpecDiff(REGISTRY, workflow.spec, new_spec)
+    spec_diff = SpecDiff(_Facts(), workflow.spec, new_spec)
     diff = WorkflowDiff(workflow, spec_diff)
     for task in list(workflow.tasks.values()):
         old = task.task_spec
@@ -99,11 +114,38 @@ def _align(workflow: BpmnWorkflow, new_spec: BpmnProcessSpec, mapping: dict[str,
         if waiting:
             plan.tokens.append(Landing(bpmn_id or old.name, TaskState.get_name(task.state), None, ""))
             plan.problems.append(f"waits at {bpmn_id}, which the new version removed{hint}")
+        elif task.has_state(TaskState.COMPLETED) and _joins(old):
+            plan.problems.append(f"its path passed the gateway {bpmn_id}, which the new version removed{hint}")
         elif task.has_state(TaskState.COMPLETED):
-            plan.problems.append(f"its path passed {bpmn_id}, which the new version removed{hint}")
+            plan.splice.append(task)
+            if bpmn_id is not None:
+                plan.notes.append(f"its path passed {bpmn_id}, which the new version removed: the step leaves the "
+                                  "instance's state (the trail keeps it)")
         else:
-            diff.alignment[task] = None  # predicted or cancelled: dropped and predicted again
+            plan.drop.append(task)  # cancelled or predicted: a dead branch, predicted again if needed
     return diff
+
+
+def _joins(spec: Any) -> bool:
+    """Whether a spec merges or splits tokens (its finished task cannot simply leave the tree)."""
+    name = type(spec).__name__
+    return "Gateway" in name or "Join" in name or len(spec.inputs) > 1
+
+
+def _prune(workflow: BpmnWorkflow, result: InstancePlan) -> None:
+    for task in result.drop:
+        if task.id in workflow.tasks and task.parent is not None:
+            workflow._remove_task(task.id)
+    for task in result.splice:
+        parent = task.parent
+        if task.id not in workflow.tasks or parent is None:
+            continue
+        at = parent._children.index(task.id)
+        parent._children[at:at + 1] = list(task._children)
+        for child in task.children:
+            child._parent = parent.id
+        task._children = []
+        workflow.tasks.pop(task.id)
 
 
 def _mapped_name(name: str, mapping: dict[str, str]) -> str:
@@ -173,6 +215,7 @@ def migrate(instance: ProcessInstance, target: Definition, mapping: dict[str, st
                        {"plan": result.as_dict()})
     source = run.definition
     for workflow, spec, diff in pairs:
+        _prune(workflow, result)
         migrate_workflow(diff, workflow, spec)
         stale = sorted({t.task_spec.name for t in workflow.tasks.values() if spec.task_specs.get(t.task_spec.name)
                         is not t.task_spec})

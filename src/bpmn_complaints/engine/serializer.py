@@ -58,9 +58,6 @@ for _ours, _theirs in ((ClockTimeDate, TimeDateEventDefinition), (ClockDuration,
 _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 _converter = SpeclessWorkflowConverter(BpmnWorkflow, _serializer.registry)
 
-#: The converters for specs and tasks (SpiffWorkflow's spec diff compares specs with them).
-REGISTRY = _serializer.registry
-
 #: Stored with every instance so a future SpiffWorkflow can migrate old state.
 VERSION: str = _serializer.VERSION
 

@@ -47,7 +47,7 @@ def _candidates(key: str, version: int | str, references: list[str] | None) -> l
 def _row(reference: str, instance: ProcessInstance, result: engine.InstancePlan) -> dict:
     return {"reference": reference, "instance_id": instance.id, "instance_version": instance.version,
             "status": instance.status, "ok": not result.problems,
-            "tokens": [vars(t) for t in result.tokens], "problems": result.problems}
+            "tokens": [vars(t) for t in result.tokens], "problems": result.problems, "notes": result.notes}
 
 
 def dry_run(key: str, from_version: int | str, to_version: int | str, mapping: dict[str, str],
