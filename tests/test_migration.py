@@ -115,3 +115,30 @@ def test_migration_needs_a_process_owner(api):
     setup(api)
     assert api.post("/api/definitions/complaint_handling/migrations", "sam",
                     json={"from": 1, "to": 2}).status_code == 403
+
+
+def test_the_page_shows_the_dry_run_and_migrates_the_chosen_complaints(api):
+    import re
+
+    from test_web_staff import Browser, add_user
+
+    waiting = setup(api)
+    add_user(api.runner, "paula", roles=("process_owner",))
+    paula = Browser(api.app).login("paula")
+    versions = paula.get("/process").get_data(as_text=True)
+    assert "/process/complaint_handling/migrate?from=1&amp;to=2" in versions
+    dry = paula.get("/process/complaint_handling/migrate?from=1&to=2").get_data(as_text=True)
+    assert "0 of 2 running complaint(s) on version 1 can move to version 2" in dry
+    assert "waits at Task_assess, which the new version removed" in dry
+    mapped = paula.get("/process/complaint_handling/migrate",
+                       query_string={"from": 1, "to": 2, "map": "Task_assess=Task_triage"}).get_data(as_text=True)
+    assert "2 of 2 running complaint(s)" in mapped
+    token = re.search(r'name="csrf_token" value="([^"]+)"', mapped).group(1)
+    version = re.search(rf'name="version-{waiting[0]}" value="(\d+)"', mapped).group(1)
+    done = paula.client.post("/process/complaint_handling/migrate", data={
+        "csrf_token": token, "from": "1", "to": "2", "map": "Task_assess=Task_triage",
+        "complaint": [waiting[0]], f"version-{waiting[0]}": version})
+    assert done.status_code == 200
+    assert "1 of 1 complaint(s) moved to version 2" in done.get_data(as_text=True)
+    assert api.get(f"/api/complaints/{waiting[0]}", "sam").get_json()["definition_version"] == 2
+    assert api.get(f"/api/complaints/{waiting[1]}", "sam").get_json()["definition_version"] == 1

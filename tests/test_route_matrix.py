@@ -65,6 +65,8 @@ BODIES = {
     "POST task_pages.assign": {"data": {"assignee": "staff"}},
     "POST task_pages.comment": {"data": {"body": "A note."}},
     "GET definitions.compare": {"query": {"from": 1, "to": 1}},
+    "POST definitions.migrate": {"json": {"from": 1, "to": 1}},
+    "POST modeler.migrate": {"data": {"from": "1", "to": "1"}},
     "POST auth.login": {"data": {"name": "staff", "password": PASSWORD}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.

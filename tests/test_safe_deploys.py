@@ -177,3 +177,21 @@ def test_roll_back_deploys_an_old_versions_files_as_a_new_version(api):
     assert api.post("/api/definitions/complaint_handling/1/rollback", "owner").status_code == 200  # no-op now
     cli = api.runner.invoke(args=["rollback", "complaint_handling", "2"])
     assert cli.exit_code == 0 and "version 4 deployed with the files of version 2" in cli.output, cli.output
+
+
+def test_the_versions_page_rolls_back_and_shows_base_and_warnings(api):
+    import re
+
+    assert deploy(api, {"simple.bpmn": SIMPLE, **FORMS}).status_code == 201
+    camunda = SIMPLE.replace('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=').replace(
+        'name="Investigate"', 'name="Investigate" camunda:asyncBefore="true"')
+    assert _deploy(api, {"simple.bpmn": camunda, **FORMS}, base=1).status_code == 201
+    paula = setup_page(api)
+    page = paula.get("/process").get_data(as_text=True)
+    assert "from version 1" in page and "1 lint warning(s): Task_investigate: camunda:asyncBefore" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = paula.client.post("/process/complaint_handling/1/rollback", data={"csrf_token": token})
+    assert answer.status_code == 302
+    latest = _versions(api)[0]
+    assert (latest["version"], latest["source"]) == (3, "rollback:1")
+    assert "a roll-back to version 1" in paula.get("/process").get_data(as_text=True)

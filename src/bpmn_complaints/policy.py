@@ -243,6 +243,8 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "modeler.edit": Access(DEPLOY_DEFINITIONS),
     "modeler.check": Access(DEPLOY_DEFINITIONS),
     "modeler.deploy": Access(DEPLOY_DEFINITIONS),
+    "modeler.rollback": Access(DEPLOY_DEFINITIONS),
+    "modeler.migrate": Access(MIGRATE_INSTANCES),
     "report_pages.index": Access(READ_REPORTS),
     "report_pages.download": Access(READ_REPORTS),
     "report_pages.download_pdf": Access(READ_REPORTS),

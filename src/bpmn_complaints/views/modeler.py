@@ -2,13 +2,14 @@
 the latest version's diagram, checks it and deploys it as a new version through the same
 service as ``POST /api/definitions`` and ``bpmn-complaints deploy``."""
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ..db import run_change
-from ..exceptions import BadRequest
+from ..exceptions import AppError, BadRequest
 from ..input_limits import bounded_int
-from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
+from ..policy import DEPLOY_DEFINITIONS, MIGRATE_INSTANCES, READ_DEFINITIONS
 from ..services import definitions as service
+from ..services import migration
 from . import vendor
 from .auth import me, staff_required
 
@@ -101,3 +102,45 @@ def deploy(key):
                f"their version." if created else f"Nothing changed: version {definition.version} is the same.")
     return {"ok": True, "created": created, "version": definition.version, "message": message,
             "warnings": (definition.warnings or []) if created else []}
+
+
+@bp.route("/<key>/<version>/rollback", methods=["POST"])
+@staff_required(DEPLOY_DEFINITIONS)
+def rollback(key, version):
+    """Roll back: deploy this version's files again as a new version."""
+    try:
+        definition, created = run_change(service.rollback, key, version, me().name)
+    except AppError as err:
+        flash(f"Nothing was rolled back: {err.message}", "error")
+    else:
+        flash(f"Version {definition.version} now has the files of version {version}." if created else
+              f"Version {definition.version} already has those files.", "success")
+    return redirect(url_for("modeler.versions"))
+
+
+@bp.route("/<key>/migrate", methods=["GET", "POST"])
+@staff_required(MIGRATE_INSTANCES)
+def migrate(key):
+    """Move running complaints to another version: the dry run (GET with from and to) lists
+    where each waiting token lands; the form sends the chosen complaints (POST)."""
+    latest = service.get_definition(key, "latest").version
+    form = request.form if request.method == "POST" else request.args
+    old = bounded_int(form.get("from", 0, type=int) or 0, "from")
+    new = bounded_int(form.get("to", 0, type=int) or 0, "to") or latest
+    pairs = form.get("map", "")
+    result = None
+    try:
+        mapping = migration.parse_mapping([line for line in pairs.splitlines() if line.strip()])
+        if old and request.method == "POST":
+            chosen = form.getlist("complaint")
+            if not chosen:
+                raise BadRequest("choose at least one complaint to migrate")
+            expected = {ref: int(form.get(f"version-{ref}", 0) or 0) or None for ref in chosen}
+            result = migration.apply(key, old, new, mapping, me().name, chosen,
+                                     {ref: v for ref, v in expected.items() if v is not None})
+        elif old:
+            result = migration.dry_run(key, old, new, mapping)
+    except AppError as err:
+        flash(err.message, "error")
+    return render_template("process/migrate.html", key=key, versions=list(range(latest, 0, -1)), old=old,
+                           new=new, pairs=pairs, result=result)
