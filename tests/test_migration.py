@@ -27,7 +27,8 @@ def migrate(api, **body):
 
 def test_a_dry_run_names_the_complaints_waiting_on_a_removed_step(api):
     waiting = setup(api)
-    api.work("alice", waiting[1], {"in_scope": True, "severity": "low"})  # now at Task_investigate, which version 2 keeps
+    # This one is now at Task_investigate, which version 2 keeps.
+    api.work("alice", waiting[1], {"in_scope": True, "severity": "low"})
     response = migrate(api)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
