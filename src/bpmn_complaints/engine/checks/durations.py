@@ -11,8 +11,8 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from ...expressions import parse_timer_literal
-from ...expressions.dialects import NS, dialect_of, unwrap
+from ...expressions import ExpressionError, parse_timer_literal
+from ...expressions.dialects import NS, compile_dialect, dialect_of, unwrap
 from .graph import executable_processes
 
 if TYPE_CHECKING:
@@ -38,6 +38,16 @@ def intended_literal(text: str | None) -> str | None:
     return body if LOOKS_ISO.fullmatch(body) else None
 
 
+def _compiles(text: str | None) -> bool:
+    """Whether the value reads as an expression (``P3X`` does); one that does not is
+    already reported by the expression check, once is enough."""
+    try:
+        compile_dialect((text or "").strip())
+    except ExpressionError:
+        return False
+    return True
+
+
 def check(linter: Linter) -> None:
     for file, root in linter.bpmn_roots.items():
         for process in executable_processes(root):
@@ -49,6 +59,6 @@ def check(linter: Linter) -> None:
                     if node is None:
                         continue
                     literal = intended_literal(node.text)
-                    if literal is not None and parse_timer_literal(literal) is None:
+                    if literal is not None and parse_timer_literal(literal) is None and _compiles(node.text):
                         linter.add(file, element, f"the timer {kind} {literal!r} is not a valid ISO 8601 value: "
                                                   f"write {meaning}, upper case, or an expression")
