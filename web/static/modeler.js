@@ -52,7 +52,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       body: JSON.stringify({ xml, base_version: Number(container.dataset.baseVersion), force }),
     });
     const body = await response.json().catch(() => ({}));
-    confirmBox.hidden = true;
+    if (confirmBox) confirmBox.hidden = true;
     if (response.ok) {
       showProblems(body.warnings || []);
       say(body.message, "success");
@@ -63,7 +63,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       const changes = (error.details && error.details.changes) || [];
       showProblems(changes.map((change) => ({ file: change.file, element: change.id, message: change.text })));
       say(error.message, "error");
-      confirmBox.hidden = false;
+      if (confirmBox) confirmBox.hidden = false;
       return;
     }
     showProblems((error.details && error.details.problems) || []);
@@ -92,7 +92,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   checkButton.addEventListener("click", busy(checkButton, () => send(container.dataset.checkUrl)));
   deployButton.addEventListener("click", busy(deployButton, () => send(container.dataset.deployUrl)));
   const forceButton = document.getElementById("deploy-anyway");
-  forceButton.addEventListener("click", busy(forceButton, () => send(container.dataset.deployUrl, true)));
+  if (forceButton) forceButton.addEventListener("click", busy(forceButton, () => send(container.dataset.deployUrl, true)));
   document.getElementById("download-diagram").addEventListener("click", async (event) => {
     event.preventDefault();
     const { xml } = await modeler.saveXML({ format: true });

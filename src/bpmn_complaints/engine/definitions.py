@@ -112,7 +112,7 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
 
     parsed, spiff_problems = _spiff_parse(bpmn_roots, dmn_roots, key)
     if parsed is None:
-        spiff_problems += sweep(bpmn_roots, dmn_roots)
+        spiff_problems = _once(spiff_problems + sweep(bpmn_roots, dmn_roots))
     # Report SpiffWorkflow's view too, unless our check already named the same element.
     seen = {(p.file, p.element) for p in linter.problems if p.severity == ERROR}
     problems = list(linter.problems)
@@ -121,6 +121,17 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
             seen.add((problem.file, problem.element))
             problems.append(problem)
     return (parsed if not any(p.severity == ERROR for p in problems) else None), problems
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Each parser problem once: the normal parse and the sweep may both find it, the
+    normal parse sometimes without its file."""
+    kept: dict[tuple[str | None, str], Problem] = {}
+    for problem in problems:
+        key = (problem.element, problem.message)
+        if key not in kept or (kept[key].file is None and problem.file is not None):
+            kept[key] = problem
+    return list(kept.values())
 
 
 def _executable_processes(bpmn_roots: dict[str, _Element]) -> list[tuple[str, str]]:
