@@ -2,9 +2,10 @@
 opened; deploying from the page is refused with the colleague's changes listed, and
 *Deploy mine anyway* overrides it, on the record."""
 
-from bpmn_complaints.engine.definitions import read_bundle
 from test_modeler_browser import RENAME, owner_page  # noqa: F401
 from test_web_browser import PROCESSES, chromium, live_server, new_page, shot  # noqa: F401
+
+from bpmn_complaints.engine.definitions import read_bundle
 
 MAIN = (PROCESSES / "complaint_handling.bpmn").read_text()
 
