@@ -143,3 +143,31 @@ def test_the_page_shows_the_dry_run_and_migrates_the_chosen_complaints(api):
     assert "1 of 1 complaint(s) moved to version 2" in done.get_data(as_text=True)
     assert api.get(f"/api/complaints/{waiting[0]}", "sam").get_json()["definition_version"] == 2
     assert api.get(f"/api/complaints/{waiting[1]}", "sam").get_json()["definition_version"] == 1
+
+
+def test_a_complaint_of_the_shipped_process_moves_to_a_renamed_version(api):
+    """The shipped process has boundary timers, an event sub-process and a decision table:
+    a complaint waiting at its assessment moves to a version that only renamed a step, and
+    goes on there."""
+    from bpmn_complaints.engine.definitions import read_bundle
+    from conftest import HERE
+
+    bundle = read_bundle([HERE.parent / "processes"])
+    assert deploy(api, bundle).status_code == 201
+    api.user("alice", groups=["intake"])
+    api.user("sam", roles=["supervisor"])
+    reference = api.submit()["reference"]
+    assert api.task_for("alice", reference)["bpmn_id"] == "Task_intake_assessment"
+    main = "complaint_handling.bpmn"
+    renamed = {**bundle, main: bundle[main].replace('name="Assess the complaint"', 'name="Assess it"')}
+    assert deploy(api, renamed).status_code == 201
+    planned = migrate(api).get_json()
+    assert planned["ready"] == 1, planned
+    landed = {t["element"]: t for t in planned["complaints"][0]["tokens"]}
+    assert landed["Task_intake_assessment"]["how"] == "same id"
+    assert "computed again" in landed["Timer_assessment_overdue"]["note"]  # add_business_days(received_at, 2)
+    done = migrate(api, dry_run=False).get_json()
+    assert done["migrated"] == 1, done
+    task = api.task_for("alice", reference)
+    assert task["name"] == "Assess it"
+    assert api.get(f"/api/complaints/{reference}", "sam").get_json()["definition_version"] == 2

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -78,6 +79,8 @@ def _kind(spec: Any) -> str:
     if name in HUMAN or getattr(spec, "manual", False):
         return "human task"
     definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return "timer event"
     if definition is not None:
         return f"{type(definition).__name__.replace('EventDefinition', '').lower()} event"
     return name
@@ -148,6 +151,15 @@ def _prune(workflow: BpmnWorkflow, result: InstancePlan) -> None:
         workflow.tasks.pop(task.id)
 
 
+def _timer_note(definition: Any) -> str:
+    """What migrating does to a waiting timer: it is set again from the new element."""
+    if isinstance(definition, TimeDateEventDefinition):
+        return "its timer's date is computed again (from the same data)"
+    if isinstance(definition, TimerEventDefinition):
+        return "its timer starts again from the moment of the migration"
+    return ""
+
+
 def _mapped_name(name: str, mapping: dict[str, str]) -> str:
     """The name of an internal spec SpiffWorkflow derives from an element id
     (``Task_x.BoundaryEventSplit``), with that id mapped."""
@@ -165,8 +177,8 @@ def _land(task: Task, target: Any, how: str, plan: InstancePlan) -> None:
     if old_kind != new_kind:
         plan.problems.append(f"{landing.element} is a {old_kind}, but {landing.target} is a {new_kind}: a token "
                              "cannot wait there the same way")
-    elif task.has_state(TaskState.WAITING) and "timer" in new_kind:
-        landing.note = "its timer starts again from the moment of the migration"
+    elif task.has_state(TaskState.WAITING):
+        landing.note = _timer_note(getattr(target, "event_definition", None))
     plan.tokens.append(landing)
 
 
