@@ -60,8 +60,11 @@ demo-data: db
 run: demo-data browser-deps
 	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). Each
+# worker gets its own PostgreSQL database beside COMPLAINTS_TEST_DATABASE_URL's (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: venv browser-deps mail-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # ruff (style, imports, likely bugs) over the tree and mypy over src/; pyproject.toml
 # configures both, strict for engine/, handlers/, expressions/ and worker/.

@@ -8,6 +8,9 @@ DEFAULTS: dict[str, Any] = {
     # Database; ``None`` means an SQLite file in the Flask instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
     "SECRET_KEY": "dev-only-change-me",
+    # SQLite's durability (PRAGMA synchronous): FULL syncs at every commit, so nothing
+    # answered is lost in a power cut; NORMAL is faster and may lose the last commits.
+    "SQLITE_SYNCHRONOUS": "FULL",
     # The process that ``POST /api/complaints`` starts (latest deployed version).
     "PROCESS_KEY": "complaint_handling",
     # Outgoing mail (used by the outbox worker).

@@ -198,12 +198,28 @@ def load_specs(definition: Definition, max_bytes: int) -> Parsed:
     parsed = _spec_cache.get(cache_key)
     if parsed is None:
         # Handlers were checked at deploy; a handler missing now surfaces as an incident.
-        parsed, problems = parse_bundle(definition.files, _AnyName(), max_bytes, key=definition.key, checks=False)
+        parsed, problems = parse_bundle(bundle_files(definition), _AnyName(), max_bytes, key=definition.key,
+                                        checks=False)
         if parsed is None:
             raise DeployFailed(f"definition {definition.key} v{definition.version} no longer parses",
                                {"problems": [p.as_dict() for p in problems]})
         _spec_cache[cache_key] = parsed
     return parsed
+
+
+_files_cache: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def bundle_files(definition: Definition) -> dict[str, str]:
+    """A deployed version's files (BPMN, DMN, forms), read from the database once per
+    process and cached like its parsed specs: a version's files never change (the key
+    holds its hash), and an instance load does not fetch them (the column is deferred).
+    Callers must not change the mapping."""
+    cache_key = (definition.id, definition.sha256)
+    files = _files_cache.get(cache_key)
+    if files is None:
+        files = _files_cache[cache_key] = dict(definition.files)
+    return files
 
 
 class _AnyName(set[str]):

@@ -16,6 +16,7 @@ from ..expressions import ExpressionError
 from ..extensions import db
 from ..models import HumanTask, TaskIndependence
 from ..models.task import PRIORITY_RANK
+from .definitions import bundle_files
 from .lint import entered_by_excluded, find_form, workers_excluded
 from .run import Run, all_workflows, properties
 
@@ -85,7 +86,7 @@ def _new_row(run: Run, task: Task) -> HumanTask:
     row.priority = priority if priority in PRIORITY_RANK else "normal"
     row.priority_rank = PRIORITY_RANK[row.priority]
     bpmn_file = getattr(task.workflow.spec, "file", None) or ""
-    files = run.definition.files
+    files = bundle_files(run.definition)
     if props.get("formJsonSchemaFilename"):
         row.form_schema = find_form(files, bpmn_file, props["formJsonSchemaFilename"])
     if props.get("formUiSchemaFilename"):

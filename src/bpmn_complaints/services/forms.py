@@ -6,15 +6,17 @@ from typing import cast
 
 import jsonschema
 
+from ..engine.definitions import bundle_files
 from ..exceptions import ValidationFailed
 from ..extensions import db
 from ..models import Definition, HumanTask, ProcessInstance
 
 
 def _load(definition: Definition, path: str | None) -> dict | None:
-    if not path or path not in definition.files:
+    files = bundle_files(definition)
+    if not path or path not in files:
         return None
-    return json.loads(definition.files[path])
+    return json.loads(files[path])
 
 
 def schemas_for(task: HumanTask) -> tuple[dict | None, dict | None]:
