@@ -2,6 +2,7 @@
 changes in meaning are named one by one; moving shapes is "layout only"."""
 
 import json
+import re
 
 from bpmn_complaints.engine.definitions import read_bundle
 from conftest import HERE
@@ -129,3 +130,28 @@ def test_page_and_cli(api):
     assert result.output.strip() == "only the layout changed"
     missing = api.runner.invoke(args=["compare", "complaint_handling", "1", "x"])
     assert missing.exit_code == 1 and "version x" in missing.output
+
+
+
+def test_side_effects_and_equivalent_wrappers_are_not_changes(api):
+    """What a modeler rewrites on its own (another namespace prefix, xsi:type, an empty
+    extension element, a re-indented form) and ${x} for x are not changes."""
+    v1 = setup(api)
+    text = v1[BPMN].replace("xmlns:spiffworkflow=", "xmlns:spiff=").replace("spiffworkflow:", "spiff:")
+    text = text.replace(' xsi:type="bpmn:tFormalExpression">not (is_complaint', '>not (is_complaint')
+    assert 'id="decision" type="str" value="resolution_summary"' in text
+    text = text.replace('value="resolution_summary"', 'value="${resolution_summary}"')
+    v4 = {**v1, BPMN: text, FORM: json.dumps(json.loads(v1[FORM]), indent=4)}
+    v4 = edited(v4, BPMN, '<bpmn:endEvent id="', '<bpmn:endEvent id="')
+    end = re.search(r'<bpmn:endEvent id="[^"]+"[^>]*>', v4[BPMN]).group(0)
+    v4 = edited(v4, BPMN, end, end + "<bpmn:extensionElements/>")
+    assert deploy(api, v4) == 4
+    body = api.get("/api/definitions/complaint_handling/compare", "paula",
+                   query_string={"from": 1, "to": 4}).get_json()
+    assert body["changes"] == [] and body["layout_only"] is True, body
+    # A wrapper that changes the meaning still counts: JUEL's == coerces types.
+    v5 = edited(v1, BPMN, ">complainant_satisfied == True<", ">${complainant_satisfied == true}<")
+    assert deploy(api, v5) == 5
+    body = api.get("/api/definitions/complaint_handling/compare", "paula",
+                   query_string={"from": 1, "to": 5}).get_json()
+    assert [c["area"] for c in body["changes"]] == ["flow"], body

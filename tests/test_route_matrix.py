@@ -67,6 +67,8 @@ BODIES = {
     "GET definitions.compare": {"query": {"from": 1, "to": 1}},
     "POST editor.check_expression": {"json": {"expression": "priority == 'high'", "key": "complaint_handling"}},
     "POST editor.timer_preview": {"json": {"expression": "P3D", "kind": "timeDuration"}},
+    "POST definitions.migrate": {"json": {"from": 1, "to": 1}},
+    "POST modeler.migrate": {"data": {"from": "1", "to": "1"}},
     "POST auth.login": {"data": {"name": "staff", "password": PASSWORD}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.

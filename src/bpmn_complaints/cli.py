@@ -16,7 +16,13 @@ def _fail(err: AppError) -> None:
     click.echo(f"error: {err.message}", err=True)
     for problem in err.details.get("problems", []):
         where = ":".join(p for p in (problem.get("file"), problem.get("element")) if p)
-        click.echo(f"  {where + ': ' if where else ''}{problem['message']}", err=True)
+        warning = "warning: " if problem.get("severity") == "warning" else ""
+        click.echo(f"  {warning}{where + ': ' if where else ''}{problem['message']}", err=True)
+    if err.details.get("changes") is not None:
+        click.echo(f"what version {err.details.get('latest_version')} changed since version "
+                   f"{err.details.get('base_version')}:", err=True)
+        for change in err.details["changes"]:
+            click.echo(f"  {change['kind']:<8} {change['file']}: {change['text']}", err=True)
     sys.exit(1)
 
 
@@ -43,22 +49,118 @@ def init_db_command():
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--key", default=None, help="The process id to deploy, if the files hold several.")
 @click.option("--as", "actor", default="cli", help="Who is deploying (recorded in the audit trail).")
+@click.option("--base", "base_version", type=click.IntRange(1, 2**31 - 1), default=None,
+              help="The version these files were edited from (default: the folder's marker or last deploy).")
+@click.option("--force", is_flag=True, help="Deploy even if a newer version exists (recorded in the trail).")
 @with_appcontext
-def deploy_command(paths, key, actor):
+def deploy_command(paths, key, actor, base_version, force):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
-    deploy the complaint process that ships with the package."""
+    deploy the complaint process that ships with the package.
+
+    A deploy is refused (exit 1) when a newer version was deployed since these files'
+    base: the version in the folder's .deployed-version marker (written by ``export``),
+    else the version whose files these are, else the version last deployed from this
+    folder. The newer version's changes are printed; --force overrides."""
     from .db import run_change
     from .engine.definitions import read_bundle
-    from .services.definitions import deploy
+    from .services.bundle_marker import folder_of, read_marker, write_marker
+    from .services.definitions import Base, deploy
     from .shipped import shipped_folder
 
+    targets = list(paths) or [str(shipped_folder("processes"))]
+    folder = folder_of(targets)
     try:
-        files = read_bundle(list(paths) or [str(shipped_folder("processes"))])
-        definition, created = run_change(deploy, files, actor, key)
+        files = read_bundle(targets)
+        marker = read_marker(folder) if folder else None
+        base = Base(version=base_version or marker, folder=folder, force=force,
+                    source=f"cli:{folder}" if folder else "cli")
+        definition, created = run_change(deploy, files, actor, key, base)
     except AppError as err:
         _fail(err)
+    if folder and marker is not None:
+        write_marker(folder, definition)
     state = "deployed" if created else "unchanged (same content as the latest version)"
-    click.echo(f"{definition.key} version {definition.version} {state}")
+    forced = " over a newer version (forced)" if created and definition.forced else ""
+    click.echo(f"{definition.key} version {definition.version} {state}{forced}")
+    for warning in (definition.warnings or []) if created else []:
+        where = ":".join(p for p in (warning.get("file"), warning.get("element")) if p)
+        click.echo(f"  warning: {where + ': ' if where else ''}{warning['message']}")
+
+
+@click.command("export")
+@click.argument("key")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--version", "version", default="latest", help="The version to export (default: the latest).")
+@with_appcontext
+def export_command(key, folder, version):
+    """Write a version's files (BPMN, DMN, forms) into FOLDER, with a .deployed-version
+    marker, so that editing them and running ``deploy FOLDER`` is checked against it."""
+    from .services.bundle_marker import export
+
+    try:
+        definition, written = export(key, version, folder)
+    except AppError as err:
+        _fail(err)
+    click.echo(f"{definition.key} version {definition.version}: {len(written)} file(s) written to {folder}")
+
+
+@click.command("rollback")
+@click.argument("key")
+@click.argument("version")
+@click.option("--as", "actor", default="cli", help="Who is rolling back (recorded in the audit trail).")
+@with_appcontext
+def rollback_command(key, version, actor):
+    """Deploy version VERSION's files again as a new version (running complaints keep
+    theirs; ``migrate`` moves them)."""
+    from .db import run_change
+    from .services.definitions import rollback
+
+    try:
+        definition, created = run_change(rollback, key, version, actor)
+    except AppError as err:
+        _fail(err)
+    if created:
+        click.echo(f"{definition.key} version {definition.version} deployed with the files of version {version}")
+    else:
+        click.echo(f"{definition.key} version {definition.version} already has those files: nothing to do")
+
+
+@click.command("migrate")
+@click.argument("key")
+@click.option("--from", "from_version", required=True, help="The version the complaints run on.")
+@click.option("--to", "to_version", required=True, help="The version to move them to.")
+@click.option("--map", "pairs", multiple=True, metavar="OLD=NEW",
+              help="Where a token waiting at a renamed or removed element goes; repeatable.")
+@click.option("--complaint", "references", multiple=True, help="Only this complaint; repeatable (default: all).")
+@click.option("--dry-run", is_flag=True, help="Say where each waiting token would land; change nothing.")
+@click.option("--as", "actor", default="cli", help="Who is migrating (recorded in each complaint's trail).")
+@with_appcontext
+def migrate_command(key, from_version, to_version, pairs, references, dry_run, actor):
+    """Move running complaints of process KEY from one version to another. Each complaint is
+    its own audited change; one that cannot move (a waiting step the new version removed,
+    with no --map) is refused and named. Exits 1 if any complaint was refused."""
+    from .services import migration
+
+    try:
+        mapping = migration.parse_mapping(list(pairs))
+        if dry_run:
+            result = migration.dry_run(key, from_version, to_version, mapping, list(references) or None)
+        else:
+            result = migration.apply(key, from_version, to_version, mapping, actor, list(references) or None)
+    except AppError as err:
+        _fail(err)
+    verb = "would move" if dry_run else "moved"
+    for row in result["complaints"]:
+        ok = row["ok"] if dry_run else row["migrated"]
+        landings = ", ".join(f"{t['element']} → {t['target'] or '?'}" for t in row.get("tokens", []))
+        click.echo(f"{row['reference']}: {verb if ok else 'refused'}" + (f" ({landings})" if landings else ""))
+        for problem in row["problems"]:
+            click.echo(f"  {problem}")
+    done = result["ready"] if dry_run else result["migrated"]
+    click.echo(f"{done} of {result['total']} complaint(s) {'can move' if dry_run else 'migrated'} from version "
+               f"{result['from']} to {result['to']}")
+    if done != result["total"]:
+        sys.exit(1)
 
 
 @click.command("secret-key")
@@ -382,7 +484,8 @@ def mail_in_command(address, lmtp, imap, once):
         raise click.UsageError(str(err)) from None
 
 
-COMMANDS = (init_db_command, deploy_command, secret_key_command, worker_command, serve_command, run_command,
+COMMANDS = (init_db_command, deploy_command, export_command, rollback_command, migrate_command,
+            secret_key_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command,
             report_command, audit_sample_command, compare_command, dmn_tck_command, mail_in_command)
 

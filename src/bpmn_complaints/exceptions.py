@@ -55,6 +55,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class StaleBase(Conflict):
+    """A deploy edited from a version that is no longer the latest; ``details`` says what
+    the newer versions changed. Deploying again with ``force`` overrides it."""
+
+    code = "stale_base"
+
+
 class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"

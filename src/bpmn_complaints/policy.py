@@ -80,6 +80,8 @@ READ_DEFINITIONS = _permission("read_definitions", PROCESS_OWNER, SUPERVISOR, AU
 READ_BPMN = _permission("read_bpmn", PROCESS_OWNER, SUPERVISOR, AUDITOR, STAFF)
 # Edit, check and deploy a new process version.
 DEPLOY_DEFINITIONS = _permission("deploy_definitions", PROCESS_OWNER)
+# Move running complaints to another version of their process (dry run first).
+MIGRATE_INSTANCES = _permission("migrate_instances", PROCESS_OWNER)
 
 # Oversight
 # Read the management report and export it as CSV (ISO 10002 clause 8).
@@ -196,6 +198,8 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "task_drafts.put_draft": Access(WORK_TASKS),
     "definitions.list_definitions": Access(READ_DEFINITIONS),
     "definitions.deploy": Access(DEPLOY_DEFINITIONS),
+    "definitions.rollback": Access(DEPLOY_DEFINITIONS),
+    "definitions.migrate": Access(MIGRATE_INSTANCES),
     "definitions.bpmn": Access(READ_BPMN),
     "definitions.compare": Access(READ_DEFINITIONS),
     "editor.handlers": Access(READ_DEFINITIONS),
@@ -251,6 +255,8 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "modeler.form_preview": Access(DEPLOY_DEFINITIONS),
     "modeler.download_bundle": Access(READ_DEFINITIONS),
     "modeler.open_bundle": Access(DEPLOY_DEFINITIONS),
+    "modeler.rollback": Access(DEPLOY_DEFINITIONS),
+    "modeler.migrate": Access(MIGRATE_INSTANCES),
     "report_pages.index": Access(READ_REPORTS),
     "report_pages.download": Access(READ_REPORTS),
     "report_pages.download_pdf": Access(READ_REPORTS),

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import select
 
 from ..exceptions import DeployFailed
@@ -25,9 +24,11 @@ from ..expressions.dialects import NS
 from ..extensions import db
 from ..models import Definition
 from ..xml_safety import UnsafeXml, parse_xml
-from .lint import Linter, Problem
+from .checks import run_checks
+from .lint import ERROR, Linter, Problem
 from .multi_instance import DEFAULT_MAX_INSTANCES
 from .parser import ComplaintsBpmnParser
+from .sweep import as_problem, sweep
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -89,11 +90,13 @@ class Parsed:
 
 def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
                  key: str | None = None, max_instances: int = DEFAULT_MAX_INSTANCES,
+                 start_variables: Collection[str] = (), checks: bool = True,
                  ) -> tuple[Parsed | None, list[Problem]]:
-    """Validate a bundle; return the parsed specs (``None`` on failure) and all problems."""
-    linter = Linter(files, handler_names, max_instances)
-    bpmn_roots: dict[str, _Element] = {}
-    dmn_roots: dict[str, _Element] = {}
+    """Validate a bundle; return the parsed specs (``None`` if any problem is an error) and
+    every problem, errors and warnings (:data:`.lint.WARNING`). ``checks=False`` leaves out
+    the whole-bundle checks of :mod:`.checks` (a stored version passed them at deploy)."""
+    linter = Linter(files, handler_names, max_instances, start_variables)
+    bpmn_roots, dmn_roots = linter.bpmn_roots, linter.dmn_roots
     for name, text in sorted(files.items()):
         if not (is_bpmn(name) or name.endswith(".dmn")):
             if len(text.encode()) > max_bytes:
@@ -109,18 +112,37 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
         linter.bpmn(name, root)
     for name, root in dmn_roots.items():
         linter.dmn(name, root)
+    if checks:
+        run_checks(linter)
     if not bpmn_roots:
         if not linter.problems:
             linter.add(None, None, "no .bpmn file to deploy")
         return None, linter.problems
 
     parsed, spiff_problems = _spiff_parse(bpmn_roots, dmn_roots, key)
+    if parsed is None:
+        spiff_problems = _once(spiff_problems + sweep(bpmn_roots, dmn_roots))
     # Report SpiffWorkflow's view too, unless our check already named the same element.
-    seen = {(p.file, p.element) for p in linter.problems}
-    problems = linter.problems + [p for p in spiff_problems if (p.file, p.element) not in seen]
+    seen = {(p.file, p.element) for p in linter.problems if p.severity == ERROR}
+    problems = list(linter.problems)
+    for problem in spiff_problems:
+        if (problem.file, problem.element) not in seen:
+            seen.add((problem.file, problem.element))
+            problems.append(problem)
     if parsed is not None:
-        parsed.warnings = linter.warnings
-    return (parsed if not problems else None), problems
+        parsed.warnings = [p for p in problems if p.severity != ERROR]
+    return (parsed if not any(p.severity == ERROR for p in problems) else None), problems
+
+
+def _once(problems: list[Problem]) -> list[Problem]:
+    """Each parser problem once: the normal parse and the sweep may both find it, the
+    normal parse sometimes without its file."""
+    kept: dict[tuple[str | None, str], Problem] = {}
+    for problem in problems:
+        key = (problem.element, problem.message)
+        if key not in kept or (kept[key].file is None and problem.file is not None):
+            kept[key] = problem
+    return list(kept.values())
 
 
 def _executable_processes(bpmn_roots: dict[str, _Element]) -> list[tuple[str, str]]:
@@ -140,14 +162,7 @@ def _spiff_parse(bpmn_roots: dict[str, _Element], dmn_roots: dict[str, _Element]
     problems: list[Problem] = []
 
     def record(err: Exception, file: str | None = None) -> None:
-        if isinstance(err, ValidationException):
-            message = str(err).rstrip(". ")
-            if message.endswith(" of type") and err.tag:
-                # SpiffWorkflow leaves the element type off the end of some messages.
-                message = f"{message} {err.tag}: split the flow with a gateway after it"
-            problems.append(Problem(err.file_name or file, err.id or None, message))
-        else:
-            problems.append(Problem(file, None, f"{type(err).__name__}: {err}".rstrip(". ")))
+        problems.append(as_problem(err, file))
 
     for name, root in dmn_roots.items():
         try:
@@ -194,7 +209,8 @@ def load_specs(definition: Definition, max_bytes: int) -> Parsed:
     parsed = _spec_cache.get(cache_key)
     if parsed is None:
         # Handlers were checked at deploy; a handler missing now surfaces as an incident.
-        parsed, problems = parse_bundle(bundle_files(definition), _AnyName(), max_bytes, key=definition.key)
+        parsed, problems = parse_bundle(bundle_files(definition), _AnyName(), max_bytes, key=definition.key,
+                                        checks=False)
         if parsed is None:
             raise DeployFailed(f"definition {definition.key} v{definition.version} no longer parses",
                                {"problems": [p.as_dict() for p in problems]})

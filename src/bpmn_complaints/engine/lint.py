@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
@@ -37,37 +37,52 @@ WORKERS_PROPERTY = "excludeWorkersOf"  # comma-separated ids of user or manual t
 ENTERED_BY_PROPERTY = "excludeEnteredBy"  # "true": whoever entered the complaint may not work it
 
 
+ERROR, WARNING = "error", "warning"
+
+
 @dataclass
 class Problem:
+    """One finding. An ``error`` blocks the deploy; a ``warning`` is shown and kept with
+    the version."""
+
     file: str | None
     element: str | None
     message: str
+    severity: str = ERROR
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
     def __str__(self) -> str:
         where = ":".join(p for p in (self.file, self.element) if p)
-        return f"{where}: {self.message}" if where else self.message
+        text = f"{where}: {self.message}" if where else self.message
+        return f"warning: {text}" if self.severity == WARNING else text
 
 
 class Linter:
-    """Collects problems for one bundle of files (name -> text)."""
+    """Collects problems for one bundle of files (name -> text).
+
+    The checks in :mod:`.checks` read the parsed files from ``bpmn_roots`` and
+    ``dmn_roots`` and report through :meth:`add` (an error) and :meth:`warn`.
+    ``start_variables`` are the names every instance starts with (the host says which).
+    """
 
     def __init__(self, files: dict[str, str], handler_names: set[str],
-                 max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
+                 max_instances: int = DEFAULT_MAX_INSTANCES, start_variables: Collection[str] = ()) -> None:
         self.max_instances = max_instances
         self.files = files
         self.handler_names = handler_names
+        self.start_variables = frozenset(start_variables)
+        self.bpmn_roots: dict[str, _Element] = {}
+        self.dmn_roots: dict[str, _Element] = {}
         self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
 
     def add(self, file: str | None, element: str | None, message: str) -> None:
         self.problems.append(Problem(file, element, message))
 
     def warn(self, file: str | None, element: str | None, message: str) -> None:
         """Something deploy accepts but the process owner should know (it is ignored)."""
-        self.warnings.append(Problem(file, element, message))
+        self.problems.append(Problem(file, element, message, WARNING))
 
     # -- expressions ---------------------------------------------------------------
 

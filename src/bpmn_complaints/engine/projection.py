@@ -144,6 +144,24 @@ def task_priority(value: object) -> str | None:
     return next((level for limit, level in _PRIORITY_LEVELS if number <= limit), "urgent")
 
 
+def refresh_rows(run: Run) -> None:
+    """Bring the ready rows of a migrated instance up to its new version: each row's step,
+    name, lane, instructions and form are read again from the task's new element. Who holds
+    the task, when it was created and its due date stay as they were."""
+    tasks = {str(task.id): task for wf in all_workflows(run.workflow)
+             for task in wf.get_tasks(state=TaskState.READY, manual=True)}
+    for row in db.session.scalars(select(HumanTask).where(HumanTask.instance_id == run.instance.id,
+                                                          HumanTask.state == "ready")):
+        task = tasks.get(row.id)
+        if task is None:
+            continue
+        fresh = _new_row(run, task)
+        for column in ("bpmn_id", "name", "lane", "instructions", "form_schema", "form_ui_schema"):
+            setattr(row, column, getattr(fresh, column))
+        if not row.assignee:
+            row.candidate_group = fresh.candidate_group
+
+
 def sync_projection(run: Run) -> int:
     """Insert rows for newly ready human tasks and cancel rows whose task went away
     (an interrupting timer, a withdrawal). Returns how many human tasks are ready."""

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -25,3 +25,11 @@ class Definition(Model):
     files: Mapped[dict] = mapped_column(JSON, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Safe deploys: the version this one was edited from (None for a first version), whether
+    # the deployer overrode a newer version to deploy it, and where it came from
+    # ("modeler", "api", "cli:<folder>", "rollback:<n>").
+    based_on: Mapped[int | None]
+    forced: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str | None] = mapped_column(String(400))
+    # The lint warnings found at deploy (errors block it), as {file, element, message, severity}.
+    warnings: Mapped[list | None] = mapped_column(JSON)

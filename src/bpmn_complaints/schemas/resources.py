@@ -296,6 +296,11 @@ class DefinitionOut(Schema):
     files = fields.Method("file_names")
     deployed_by = fields.String()
     deployed_at = fields.DateTime()
+    based_on = fields.Integer(allow_none=True, metadata={"description": "the version this one was edited from"})
+    forced = fields.Boolean(metadata={"description": "deployed over a newer version than its base, on purpose"})
+    source = fields.String(allow_none=True, metadata={"description": "modeler, api, cli:<folder> or rollback:<n>"})
+    warnings = fields.List(fields.Dict(), allow_none=True,
+                           metadata={"description": "lint warnings found at deploy: file, element, message"})
 
     def file_names(self, obj):
         return sorted(obj["files"] if isinstance(obj, dict) else obj.files)
@@ -308,6 +313,32 @@ class DeployOut(DefinitionOut):
 class DeployJson(Schema):
     files = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     key = fields.String(load_default=None)
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_INT),
+                                  metadata={"description": "the version the files were edited from: a deploy "
+                                                           "is refused (409) if it is not the latest"})
+    force = fields.Boolean(load_default=False, metadata={"description": "deploy over a newer version (recorded)"})
+
+
+class DeployForm(Schema):
+    """The fields beside the files of a multipart deploy."""
+
+    base_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_INT))
+    force = fields.Boolean(load_default=False)
+
+
+class MigrationIn(Schema):
+    from_ = fields.Integer(data_key="from", required=True, validate=validate.Range(min=1, max=MAX_INT))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
+    map = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                      values=fields.String(validate=validate.Length(min=1, max=200)), load_default=dict,
+                      metadata={"description": "old element id -> new element id, for renamed or removed steps"})
+    complaints = fields.List(fields.String(validate=validate.Length(max=32)), load_default=None,
+                             validate=validate.Length(max=10_000),
+                             metadata={"description": "references to migrate (default: every running complaint)"})
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "say what would happen; change nothing"})
+    expected = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=1, max=MAX_INT)),
+                           load_default=None, metadata={"description": "reference -> instance_version from the "
+                                                                       "dry run: a complaint changed since is refused"})
 
 
 class CompareQuery(Schema):

@@ -2,9 +2,14 @@
 
 Compares meaning, not text: BPMN elements by id (name, type, lane, handler binding,
 timers, conditions, other settings), sequence flows, lanes, DMN rules and form fields.
-Moving shapes in the diagram is reported only as "layout only" when nothing else changed.
+What a modeler changes as a side effect is not a change: moved shapes (the DI), namespace
+prefixes, attribute order, whitespace, empty extension elements, ``xsi:type`` on an
+expression, attributes at their default, and an expression written with an equivalent
+wrapper (``${x}``, ``#{x}`` and ``x`` read the same). Such differences alone are reported as
+"layout only".
 """
 
+import ast
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -12,7 +17,8 @@ from dataclasses import asdict, dataclass
 from lxml import etree
 
 from ..engine.definitions import is_bpmn
-from ..expressions.dialects import NS, BindingError, read_binding
+from ..expressions import ExpressionError
+from ..expressions.dialects import NS, BindingError, compile_dialect, read_binding, unwrap
 from ..xml_safety import parse_xml
 
 BPMN = f"{{{NS['bpmn']}}}"
@@ -22,6 +28,38 @@ SKIPPED_CHILDREN = {"incoming", "outgoing", "laneSet", "documentation"}
 DEFAULTS = {"isInterrupting": "true", "cancelActivity": "true", "triggeredByEvent": "false",
             "isForCompensation": "false", "parallelMultiple": "false", "instantiate": "false",
             "completionQuantity": "1", "startQuantity": "1", "isClosed": "false"}
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+# Elements and attributes whose text is an expression, compared by meaning.
+EXPRESSION_ELEMENTS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "inputParameter",
+                       "loopCardinality", "completionCondition"}
+EXPRESSION_ATTRIBUTES = {"value", "source", "assignee", "candidateGroups", "candidateUsers"}
+
+
+def meaning(text: str | None) -> str:
+    """What an expression means, for comparing: its checked tree when it compiles to one
+    (``${x}`` and ``x`` give the same), else its text without the wrapper and spacing."""
+    source = (text or "").strip()
+    for candidate in (source, unwrap(source)):
+        try:
+            tree = getattr(compile_dialect(candidate), "_tree", None)
+        except ExpressionError:
+            continue
+        if isinstance(tree, ast.AST):
+            return ast.dump(tree)
+        break
+    return " ".join(unwrap(source).split())
+
+
+class Expr(str):
+    """An expression's text, equal to another when they mean the same (shown as written)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and meaning(self) == meaning(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
 
 
 @dataclass(frozen=True)
@@ -47,10 +85,8 @@ def compare(old: dict[str, str], new: dict[str, str], max_bytes: int) -> dict:
             changes.append(Change("added", "file", name, None, f"File {name} was added"))
         elif old[name] != new[name]:
             found = _compare_file(name, old[name], new[name], max_bytes)
-            if is_bpmn(name) and not found:
-                layout = True
-            elif not found:
-                found = [Change("changed", "file", name, None, f"File {name} changed (only in form, not in meaning)")]
+            # Moved shapes, a modeler's re-serialisation, a form file re-indented: no change.
+            layout = layout or not found
             changes.extend(found)
     return {"changes": changes, "layout_only": layout and not changes}
 
@@ -80,22 +116,33 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _settings(element, nested: set[str]) -> str:
+def _settings(element, nested: set[str]) -> tuple:
     """Everything an element says, apart from its wiring (incoming/outgoing), its notes,
-    attributes spelled at their BPMN default (modelers drop those), and, for a
-    sub-process, the elements inside it (they are compared one by one)."""
-    copy = etree.fromstring(etree.tostring(element))
-    for child in list(copy):
-        if isinstance(child.tag, str) and child.tag.startswith(BPMN) and (
-                _local(child) in SKIPPED_CHILDREN or child.get("id") in nested):
-            copy.remove(child)
-    for node in copy.iter():
-        node.text = (node.text or "").strip() or None
-        node.tail = None
-        for attribute, default in DEFAULTS.items():
-            if node.get(attribute) == default:
-                del node.attrib[attribute]
-    return etree.tostring(copy, method="c14n", exclusive=True).decode()
+    and, for a sub-process, the elements inside it (they are compared one by one), in a
+    form that ignores what modelers change as a side effect (see the module's notes)."""
+    return _canonical(element, nested, top=True)
+
+
+def _canonical(node, nested: set[str], top: bool = False) -> tuple:
+    kind = etree.QName(node).localname
+    expression_text = kind in EXPRESSION_ELEMENTS
+    attributes = tuple(sorted(
+        (name, meaning(value) if etree.QName(name).localname in EXPRESSION_ATTRIBUTES else value)
+        for name, value in node.attrib.items()
+        if name != XSI_TYPE and value != "" and DEFAULTS.get(name) != value))
+    children = []
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        if top and child.tag.startswith(BPMN) and (_local(child) in SKIPPED_CHILDREN or child.get("id") in nested):
+            continue
+        canonical = _canonical(child, nested)
+        if etree.QName(child).localname == "extensionElements" and not canonical[3]:
+            continue  # an empty <extensionElements/> says nothing
+        children.append(canonical)
+    text = (node.text or "").strip()
+    return (node.tag, attributes, meaning(text) if expression_text and text else " ".join(text.split()),
+            tuple(children))
 
 
 def _timer(element) -> str | None:
@@ -103,7 +150,7 @@ def _timer(element) -> str | None:
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         found = element.find(f"{BPMN}timerEventDefinition/{BPMN}{tag}")
         if found is not None:
-            return _text(found)
+            return Expr(_text(found))
     return None
 
 
@@ -117,7 +164,28 @@ def _binding(element) -> str | None:
     if binding is None:
         return None
     params = ", ".join(f"{k}={v}" for k, v in sorted(binding.params.items()))
-    return f"{binding.handler}({params})" if params else binding.handler
+    shown = f"{binding.handler}({params})" if params else binding.handler
+    return _Binding(shown, binding.handler, tuple(sorted((k, meaning(v)) for k, v in binding.params.items())))
+
+
+class _Binding(str):
+    """A handler binding as shown, equal to another with the same handler and parameters
+    of the same meaning."""
+
+    key: tuple
+
+    def __new__(cls, shown: str, handler: str, params: tuple) -> "_Binding":
+        made = super().__new__(cls, shown)
+        made.key = (handler, params)
+        return made
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Binding) and self.key == other.key
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
 
 
 def _bpmn_model(root) -> dict[str, dict]:
@@ -137,7 +205,7 @@ def _bpmn_model(root) -> dict[str, dict]:
         model[element.get("id")] = {
             "kind": _local(element), "name": element.get("name"), "lane": lanes.get(element.get("id")),
             "source": element.get("sourceRef"), "target": element.get("targetRef"),
-            "condition": _text(condition) if condition is not None else None,
+            "condition": Expr(_text(condition)) if condition is not None else None,
             "default": element.get("default"), "timer": _timer(element), "handler": _binding(element),
             "settings": _settings(element, nested),
         }

@@ -69,6 +69,11 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     return complaint, token
 
 
+# The names start_data gives every instance, and a reopened round's extra ones
+# (staff_actions.reopen): what a diagram may read without setting (engine/checks/variables.py).
+START_VARIABLES = ("complaint_reference", "received_at", "channel", "category", "product", "reopened_at", "priority")
+
+
 def start_data(complaint: Complaint) -> dict:
     """What a complaint's process instance starts with: routing values, never personal data."""
     return {

@@ -5,15 +5,15 @@ dmn-js, the forms), checks it and deploys it as a new version through the same s
 
 import json
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
 from ..db import run_change
-from ..exceptions import BadRequest
+from ..exceptions import AppError, BadRequest
 from ..input_limits import bounded_int
-from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
+from ..policy import DEPLOY_DEFINITIONS, MIGRATE_INSTANCES, READ_DEFINITIONS
 from ..schemas.editor import ExpressionCheckIn, TimerPreviewIn
 from ..schemas.resources import DeployJson
-from ..services import bundle_zip, editor_tools
+from ..services import bundle_zip, editor_tools, migration
 from ..services import definitions as service
 from . import vendor
 from .auth import me, staff_required
@@ -129,17 +129,27 @@ def timer_preview():
     return editor_tools.timer_preview(body["expression"], body["kind"], body["variables"])
 
 
-def _edited_files(key: str) -> dict[str, str]:
-    """The edited bundle: ``{"files": {...}}`` (the editor sends every file), or the diagram
-    alone as ``{"xml": ...}`` with the latest version's other files. A ``base_version``
-    field names the version the page was opened on; the deploy service's base check reads it."""
+def _edited(key: str) -> tuple[dict[str, str], int | None, bool]:
+    """The edited bundle, its base version and whether the person confirmed an override.
+
+    The editor sends ``{"files": {...}, "base_version": N, "force": false}`` (every file of
+    the bundle); ``{"xml": ...}`` alone is the diagram, deployed with version N's decision
+    tables and forms (the version the page opened), so a newer version's files never slip
+    in unseen."""
     body = request.get_json(silent=True)
-    if isinstance(body, dict) and "files" in body:
-        return DeployJson().load({"files": body["files"]})["files"]
-    xml = body.get("xml") if isinstance(body, dict) else None
+    body = body if isinstance(body, dict) else {}
+    base = body.get("base_version")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+        raise BadRequest("base_version is the number of the version the page opened")
+    base = bounded_int(base, "base_version") if base is not None else None
+    if "files" in body:
+        return DeployJson().load({"files": body["files"]})["files"], base, body.get("force") is True
+    xml = body.get("xml")
     if not isinstance(xml, str) or not xml.strip():
-        raise BadRequest('send the bundle as JSON: {"files": {"name.bpmn": "<bpmn:definitions ..."}}')
-    return service.with_main_bpmn(service.get_definition(key, "latest"), xml)
+        raise BadRequest('send the bundle as JSON: {"files": {"name.bpmn": "<bpmn:definitions ..."}, '
+                         '"base_version": N}')
+    files = service.with_main_bpmn(service.get_definition(key, base or "latest"), xml)
+    return files, base, body.get("force") is True
 
 
 @bp.route("/<key>/check", methods=["POST"])
@@ -149,15 +159,67 @@ def check(key):
 
     :raises DeployFailed: listing every problem (answered as JSON, with the element ids).
     """
-    service.validate(_edited_files(key), key)
-    return {"ok": True, "message": "No problems found. You can deploy it."}
+    files, _base, _force = _edited(key)
+    _parsed, warnings = service.check(files, key)
+    message = (f"No errors; {len(warnings)} warning(s) to look at. You can deploy it." if warnings
+               else "No problems found. You can deploy it.")
+    return {"ok": True, "message": message, "warnings": warnings}
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
 @staff_required(DEPLOY_DEFINITIONS)
 def deploy(key):
-    """Deploy the edited diagram as a new version; running complaints keep theirs."""
-    definition, created = run_change(service.deploy, _edited_files(key), me().name, key)
+    """Deploy the edited diagram as a new version; running complaints keep theirs.
+
+    :raises StaleBase: (409) when another version was deployed after the page opened; the
+        page shows its changes and asks to confirm (``force``).
+    """
+    files, base, force = _edited(key)
+    definition, created = run_change(service.deploy, files, me().name, key,
+                                     service.Base(version=base, force=force, source="modeler"))
     message = (f"Deployed as version {definition.version}. New complaints start on it; running ones keep "
                f"their version." if created else f"Nothing changed: version {definition.version} is the same.")
-    return {"ok": True, "created": created, "version": definition.version, "message": message}
+    return {"ok": True, "created": created, "version": definition.version, "message": message,
+            "warnings": (definition.warnings or []) if created else []}
+
+
+@bp.route("/<key>/<version>/rollback", methods=["POST"])
+@staff_required(DEPLOY_DEFINITIONS)
+def rollback(key, version):
+    """Roll back: deploy this version's files again as a new version."""
+    try:
+        definition, created = run_change(service.rollback, key, version, me().name)
+    except AppError as err:
+        flash(f"Nothing was rolled back: {err.message}", "error")
+    else:
+        flash(f"Version {definition.version} now has the files of version {version}." if created else
+              f"Version {definition.version} already has those files.", "success")
+    return redirect(url_for("modeler.versions"))
+
+
+@bp.route("/<key>/migrate", methods=["GET", "POST"])
+@staff_required(MIGRATE_INSTANCES)
+def migrate(key):
+    """Move running complaints to another version: the dry run (GET with from and to) lists
+    where each waiting token lands; the form sends the chosen complaints (POST)."""
+    latest = service.get_definition(key, "latest").version
+    form = request.form if request.method == "POST" else request.args
+    old = bounded_int(form.get("from", 0, type=int) or 0, "from")
+    new = bounded_int(form.get("to", 0, type=int) or 0, "to") or latest
+    pairs = form.get("map", "")
+    result = None
+    try:
+        mapping = migration.parse_mapping([line for line in pairs.splitlines() if line.strip()])
+        if old and request.method == "POST":
+            chosen = form.getlist("complaint")
+            if not chosen:
+                raise BadRequest("choose at least one complaint to migrate")
+            expected = {ref: int(form.get(f"version-{ref}", 0) or 0) or None for ref in chosen}
+            result = migration.apply(key, old, new, mapping, me().name, chosen,
+                                     {ref: v for ref, v in expected.items() if v is not None})
+        elif old:
+            result = migration.dry_run(key, old, new, mapping)
+    except AppError as err:
+        flash(err.message, "error")
+    return render_template("process/migrate.html", key=key, versions=list(range(latest, 0, -1)), old=old,
+                           new=new, pairs=pairs, result=result)
