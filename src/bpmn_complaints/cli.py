@@ -69,7 +69,8 @@ def users_group():
 @users_group.command("add")
 @click.argument("name")
 @click.option("--group", "groups", multiple=True, help="A group (lane) the user belongs to; repeatable.")
-@click.option("--role", "roles", multiple=True, help="staff, supervisor, process_owner, auditor or admin; repeatable.")
+@click.option("--role", "roles", multiple=True,
+              help="staff, supervisor, process_owner, auditor, admin or integration; repeatable.")
 @click.option("--password", default=None, help="A password for the web pages.")
 @click.option("--email", default=None)
 @click.option("--skill", "skills", multiple=True, help="A complaint category the user is skilled in; repeatable.")
@@ -88,14 +89,16 @@ def users_add(name, groups, roles, password, email, skills):
 
 @click.command("token")
 @click.argument("name")
+@click.option("--topic", "topics", multiple=True,
+              help="An external-task topic an integration account may work on; repeatable.")
 @with_appcontext
-def token_command(name):
+def token_command(name, topics):
     """Print a new API token for NAME (the token is the last line)."""
     from .db import run_change
     from .services.users import issue_token
 
     try:
-        token = run_change(issue_token, name)
+        token = run_change(issue_token, name, topics)
     except AppError as err:
         _fail(err)
     click.echo(f"API token for {name} (keep it secret; it is shown once):")

@@ -7,6 +7,7 @@ from . import (
     complaints,
     definitions,
     drafts,
+    external_tasks,
     inbound,
     incidents,
     messages,
@@ -19,6 +20,6 @@ from . import (
 
 def register(api) -> None:
     for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, messages, incidents,
-                   outbox, inbound, reports, audit_sample, workload):
+                   external_tasks, outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

@@ -60,6 +60,7 @@ class BoundServiceTaskParser(SpiffTaskParser):  # type: ignore[misc]
             result_variable=binding.result_variable,
             retries=binding.retries,
             retry_backoff_base=binding.backoff_base,
+            dialect=binding.dialect,
             prescript=extensions.get("preScript"),
             postscript=extensions.get("postScript"),
             **self.bpmn_attributes,

@@ -38,13 +38,26 @@ def _engine(task: Task) -> ComplaintScriptEngine:
 
 
 class ServiceTask(SpiffServiceTask):  # type: ignore[misc]
-    """A service task bound to a handler by name, whatever modeler wrote the binding."""
+    """A service task bound to a handler by name, whatever modeler wrote the binding.
 
-    def _execute(self, task: Task) -> bool:
+    Unless its handler runs in this change, the task stops STARTED (an asynchronous
+    continuation, as Camunda's ``asyncBefore``) and the script engine's deferrer writes
+    the job that completes it later (:mod:`.continuations`)."""
+
+    def __init__(self, *args: Any, dialect: str = "spiffworkflow", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dialect = dialect
+
+    def evaluate_params(self, task: Task) -> dict[str, Any]:
+        """The handler's parameters, evaluated against the task data."""
         engine = _engine(task)
-        params = {
-            name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()
-        }
+        return {name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()}
+
+    def _execute(self, task: Task) -> bool | None:
+        engine = _engine(task)
+        if engine.defers(task):
+            return None
+        params = self.evaluate_params(task)
         result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
         task.data[self.result_variable] = result
         return True

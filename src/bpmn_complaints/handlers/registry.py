@@ -13,7 +13,7 @@ that fails to load is an error that names the plugin; it is never silently skipp
 from collections.abc import Callable
 from importlib import import_module, metadata
 
-from .spec import HandlerFunc
+from .spec import OPTIONS_ATTRIBUTE, HandlerFunc, HandlerOptions, options_of
 
 ENTRY_POINT_GROUP = "bpmn_complaints.handlers"
 _BUILTIN_MODULES = ("acknowledge", "assign_investigator", "close_complaint", "deliver_response",
@@ -25,8 +25,9 @@ class HandlerRegistrationError(RuntimeError):
     """A handler could not be registered (duplicate name, broken plugin, not callable)."""
 
 
-def handler(name: str) -> Callable[[HandlerFunc], HandlerFunc]:
-    """Register a built-in handler under ``name``.
+def handler(name: str, inline: bool = False, timeout: float | None = None) -> Callable[[HandlerFunc], HandlerFunc]:
+    """Register a built-in handler under ``name``; ``inline`` and ``timeout`` as in
+    :class:`~.spec.HandlerOptions`.
 
     :raises HandlerRegistrationError: if the name is already taken.
     """
@@ -35,6 +36,8 @@ def handler(name: str) -> Callable[[HandlerFunc], HandlerFunc]:
         if name in _builtins and _builtins[name] is not func:
             raise HandlerRegistrationError(f"handler {name!r} is registered twice ({func.__module__})")
         _builtins[name] = func
+        if inline or timeout is not None:
+            setattr(func, OPTIONS_ATTRIBUTE, HandlerOptions(inline=inline, timeout=timeout))
         return func
 
     return decorate
@@ -63,6 +66,11 @@ class HandlerRegistry:
 
     def get(self, name: str) -> HandlerFunc | None:
         return self._handlers.get(name)
+
+    def options(self, name: str) -> HandlerOptions:
+        """How the handler ``name`` runs (the defaults for an unknown name)."""
+        func = self._handlers.get(name)
+        return options_of(func) if func is not None else HandlerOptions()
 
     def names(self) -> set[str]:
         return set(self._handlers)

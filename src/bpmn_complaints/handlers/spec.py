@@ -228,3 +228,43 @@ class Handler(Protocol):
 
 
 HandlerFunc = Callable[[HandlerContext], Any]
+
+
+@dataclass(frozen=True)
+class HandlerOptions:
+    """How the engine runs a handler, declared where it is registered.
+
+    :ivar inline: the handler is pure and fast (it only reads our database and queues
+        work, such as an email, in the outbox), so it may run inside the change that
+        reaches its task, even a person's request. Every other handler runs in the worker,
+        after the change has committed (an asynchronous continuation).
+    :ivar timeout: seconds one call may take in the worker (default: config
+        ``HANDLER_TIMEOUT_SECONDS``); past it the call counts as a :class:`RetryLater`.
+    """
+
+    inline: bool = False
+    timeout: float | None = None
+
+
+OPTIONS_ATTRIBUTE = "__complaints_handler_options__"
+
+
+def handler_options(inline: bool = False, timeout: float | None = None) -> Callable[[HandlerFunc], HandlerFunc]:
+    """Declare how a handler runs (see :class:`HandlerOptions`); works for built-ins and
+    for handlers registered through the entry point alike::
+
+        @handler_options(timeout=5)
+        def crm_update(ctx): ...
+    """
+
+    def mark(func: HandlerFunc) -> HandlerFunc:
+        setattr(func, OPTIONS_ATTRIBUTE, HandlerOptions(inline=inline, timeout=timeout))
+        return func
+
+    return mark
+
+
+def options_of(func: HandlerFunc) -> HandlerOptions:
+    """The options a handler declared, or the defaults."""
+    options = getattr(func, OPTIONS_ATTRIBUTE, None)
+    return options if isinstance(options, HandlerOptions) else HandlerOptions()

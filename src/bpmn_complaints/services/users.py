@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -10,8 +11,8 @@ from ..clock import utcnow
 from ..db import trail
 from ..exceptions import BadRequest, NotFound, Unauthorized
 from ..extensions import db
-from ..models import ApiToken, Membership, User
-from ..policy import ROLES
+from ..models import ApiToken, IntegrationTopic, Membership, User
+from ..policy import INTEGRATION, ROLES
 
 
 def hash_token(token: str) -> str:
@@ -63,9 +64,20 @@ def check_password(name: str, password: str) -> User | None:
     return user
 
 
-def issue_token(name: str) -> str:
-    """A new API token for ``name``; only its hash is stored."""
+def issue_token(name: str, topics: Sequence[str] = ()) -> str:
+    """A new API token for ``name``; only its hash is stored. ``topics`` grants an
+    ``integration`` account those external-task topics.
+
+    :raises BadRequest: for topics on an account without the integration role.
+    """
     user = get_user(name)
+    if topics:
+        if INTEGRATION not in user.roles:
+            raise BadRequest(f"{name} is not an integration account: only those work on topics")
+        for topic in sorted(set(topics) - set(db.session.scalars(
+                select(IntegrationTopic.topic).where(IntegrationTopic.user_id == user.id)))):
+            db.session.add(IntegrationTopic(user_id=user.id, topic=topic))
+        trail.record("topics_granted", "admin", user=name, topics=sorted(topics))
     token = secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=utcnow()))
     trail.record("token_issued", "admin", user=name)
