@@ -95,5 +95,10 @@ def allowed_retries(spec: Any) -> int:
 
 
 def backoff(spec: Any, attempts: int) -> float:
+    """Seconds before retry ``attempts``: the diagram's fixed delay (Camunda's retry time
+    cycle), else ``backoff_base ** attempts`` (default base 2)."""
+    delay = getattr(spec, "retry_delay", None)
+    if delay is not None:
+        return float(delay)
     base = getattr(spec, "retry_backoff_base", None) or 2
     return float(base) ** attempts

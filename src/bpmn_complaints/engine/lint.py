@@ -196,6 +196,8 @@ class Linter:
                                 "SpiffWorkflow cannot parse that: rename the element")
         for name, value in binding.params.items():
             self.expression(file, tid, value, f"the parameter {name!r}")
+        for name, value in binding.outputs.items():
+            self.expression(file, tid, value, f"the output mapping {name!r}")
 
     def _human_task(self, file: str, task: _Element, lanes: set[str], human_ids: set[str]) -> None:
         tid = task.get("id")

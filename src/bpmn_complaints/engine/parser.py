@@ -61,6 +61,8 @@ class BoundServiceTaskParser(SpiffTaskParser):  # type: ignore[misc]
             retries=binding.retries,
             retry_backoff_base=binding.backoff_base,
             dialect=binding.dialect,
+            output_mappings=binding.outputs,
+            retry_delay=binding.retry_delay,
             prescript=extensions.get("preScript"),
             postscript=extensions.get("postScript"),
             **self.bpmn_attributes,

@@ -289,7 +289,14 @@ def complete_external(instance: ProcessInstance, task_id: str, variables: dict[s
     :raises Conflict: if the task no longer waits.
     """
     run, task = _external(instance, task_id, actor)
-    task.data.update(variables)
+    try:
+        task.task_spec.store_result(task, variables, merge=True)
+    except WorkflowException as err:  # an output mapping failed: an incident, as a handler's would
+        task._set_state(TaskState.ERROR)
+        run.failure = err
+        record_failure(run, err)
+        persist(run)
+        return run
     run.observer.record("external_task_completed", actor, task_id=task_id, bpmn_id=task.task_spec.bpmn_id,
                         topic=task.task_spec.operation_name, variables=sorted(variables))
     incidents = [i for i in open_incidents(instance) if i.task_id == task_id]

@@ -78,12 +78,16 @@ def _describe(task_id: str, topic: dict[str, Any]) -> dict[str, Any]:
     assert instance is not None
     run = runtime.load(instance, row.worker_id or "worker")
     task = next(t for t in run.workflow.get_tasks() if str(t.id) == row.task_id)
+    try:  # the diagram's input mappings, as Camunda hands them to the worker
+        inputs = task.task_spec.evaluate_params(task)
+    except Exception:  # noqa: BLE001 - an input that fails to evaluate is left out, the task still handed out
+        inputs = {}
     return {
         "id": row.id, "topic_name": row.topic, "worker_id": row.worker_id,
         "lock_expiration_time": row.lock_expires_at, "retries": row.retries,
         "error_message": row.error_message, "process_instance_id": str(row.instance_id),
         "activity_id": row.bpmn_id, "process_definition_key": instance.definition.key,
-        "variables": typed_variables(task.data, topic.get("variables")),
+        "variables": typed_variables({**task.data, **inputs}, topic.get("variables")),
     }
 
 
