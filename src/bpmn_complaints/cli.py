@@ -43,8 +43,10 @@ def init_db_command():
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--key", default=None, help="The process id to deploy, if the files hold several.")
 @click.option("--as", "actor", default="cli", help="Who is deploying (recorded in the audit trail).")
+@click.option("--allow-missing-handlers", is_flag=True,
+              help="Deploy even if a running worker lacks a handler the diagram binds.")
 @with_appcontext
-def deploy_command(paths, key, actor):
+def deploy_command(paths, key, actor, allow_missing_handlers):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
     deploy the complaint process that ships with the package."""
     from .db import run_change
@@ -54,7 +56,7 @@ def deploy_command(paths, key, actor):
 
     try:
         files = read_bundle(list(paths) or [str(shipped_folder("processes"))])
-        definition, created = run_change(deploy, files, actor, key)
+        definition, created = run_change(deploy, files, actor, key, allow_missing_handlers)
     except AppError as err:
         _fail(err)
     state = "deployed" if created else "unchanged (same content as the latest version)"
@@ -138,6 +140,9 @@ def _serve(host, port):
         check_can_serve(current_app, host)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from None
+    from .services.handler_processes import beat_in_background
+
+    beat_in_background(current_app._get_current_object())
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 

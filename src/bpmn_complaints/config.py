@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     # External tasks: the longest a fetch-and-lock request waits for a task (its
     # asyncResponseTimeout is cut to this), and how often it looks meanwhile.
     "EXTERNAL_TASK_MAX_WAIT_SECONDS": 30,
+    # How often each web and worker process records the handlers it loaded, and how long a
+    # record counts as a running process (deploy checks bindings against those).
+    "HANDLER_HEARTBEAT_SECONDS": 30,
+    "HANDLER_PROCESS_STALE_SECONDS": 120,
     "EXTERNAL_TASK_POLL_SECONDS": 0.25,
     # Worker: how long a worker holds a job before others may take it over (seconds).
     "JOB_LOCK_SECONDS": 60,

@@ -65,3 +65,13 @@ class ExternalLockedTaskOut(Schema):
     process_definition_key = fields.String(data_key="processDefinitionKey")
     activity_id = fields.String(data_key="activityId")
     variables = fields.Dict()
+
+
+class HandlerOut(Schema):
+    """A handler some running process (or the answering one) has loaded."""
+
+    name = fields.String()
+    origin = fields.String(allow_none=True, metadata={"description": "the distribution and entry point, or built-in"})
+    inline = fields.Boolean(metadata={"description": "pure and fast: runs in the change that reaches it"})
+    processes = fields.List(fields.String(), metadata={"description": "running processes that loaded it"})
+    missing_in = fields.List(fields.String(), metadata={"description": "running workers that lack it"})

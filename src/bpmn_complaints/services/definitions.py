@@ -11,6 +11,7 @@ from ..extensions import db
 from ..input_limits import bounded_int
 from ..models import Definition
 from .compare import compare
+from .handler_processes import check_bindings
 
 
 def validate(files: dict[str, str], key: str | None = None):
@@ -26,13 +27,17 @@ def validate(files: dict[str, str], key: str | None = None):
     return parsed
 
 
-def deploy(files: dict[str, str], actor: str, key: str | None = None) -> tuple[Definition, bool]:
+def deploy(files: dict[str, str], actor: str, key: str | None = None,
+           allow_missing_handlers: bool = False) -> tuple[Definition, bool]:
     """Deploy a bundle. Returns the version and whether it is new: deploying the same
-    content as the latest version is a no-op.
+    content as the latest version is a no-op. Unless ``allow_missing_handlers``, every
+    handler it binds must be loaded by every running worker (:mod:`.handler_processes`).
 
     :raises DeployFailed: listing every problem; nothing is stored.
     """
     parsed = validate(files, key)
+    if not allow_missing_handlers:
+        check_bindings(parsed)
     sha = bundle_sha256(files)
     latest = latest_definition(parsed.key)
     if latest is not None and latest.sha256 == sha:
