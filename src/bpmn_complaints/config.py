@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     # How often each web and worker process records the handlers it loaded, and how long a
     # record counts as a running process (deploy checks bindings against those).
     "HANDLER_HEARTBEAT_SECONDS": 30,
+    # Handler plugins (distribution names) not to load, without uninstalling them; a task
+    # bound to one of their handlers becomes an incident saying so.
+    "BLOCKED_PLUGINS": [],
     "HANDLER_PROCESS_STALE_SECONDS": 120,
     "EXTERNAL_TASK_POLL_SECONDS": 0.25,
     # Worker: how long a worker holds a job before others may take it over (seconds).

@@ -15,6 +15,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..extensions import db
+from ..handlers.registry import plugin_config
 from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, HandlerFunc, TaskInfo
 from .lookahead import waits_after
 from .run import Run
@@ -54,6 +55,10 @@ def handler_context(run: Run, task: Task, operation_params: dict[str, Any]) -> H
     """The context the handler of service task ``task`` gets in this run."""
     spec = task.task_spec
     complaint, services = run.observer.handler_context()
+    registry = current_app.extensions["complaints_handlers"]
+    name = spec.operation_name
+    if complaint is not None and not registry.options(name).personal_data:
+        complaint = complaint.without_personal_data()
     return HandlerContext(
         complaint=complaint,
         task=TaskInfo(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
@@ -62,6 +67,8 @@ def handler_context(run: Run, task: Task, operation_params: dict[str, Any]) -> H
         params=operation_params,
         attempt=run.attempts.get(str(task.id), 0) + 1,
         services=services,
+        idempotency_key=f"{run.definition.key}:{run.instance.id}:{task.id}",
+        config=plugin_config(current_app.config, registry.plugin(name)),
     )
 
 
@@ -79,6 +86,10 @@ def call_handler(run: Run, task: Task, operation_name: str, operation_params: di
     func = registered(operation_name)
     spec = task.task_spec
     if func is None:
+        blocked = current_app.extensions["complaints_handlers"].blocked.get(operation_name)
+        if blocked:
+            raise HandlerFailed(f"the handler {operation_name!r} comes from the plugin {blocked}, which the "
+                                "operator blocked (BLOCKED_PLUGINS)")
         raise HandlerFailed(f"no handler is registered under {operation_name!r}")
     ctx = handler_context(run, task, operation_params)
     outcome = run.outcomes.pop(str(task.id), None)
