@@ -47,7 +47,9 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, pythonpath: Path | None = None, **config) -> subprocess.Popen:
-        env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}), "PYTHONUNBUFFERED": "1",
+        # The plugin folder goes in front of the caller's own path (a worktree's src), not instead of it.
+        path = os.pathsep.join(p for p in (str(pythonpath or ""), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, **({"PYTHONPATH": path} if path else {}), "PYTHONUNBUFFERED": "1",
                "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL,
                "COMPLAINTS_SECRET_KEY": "test", **{f"COMPLAINTS_{k}": str(v) for k, v in config.items()}}
         proc = subprocess.Popen([str(CLI), "worker"], env=env, stdout=subprocess.PIPE,

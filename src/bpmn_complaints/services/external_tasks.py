@@ -68,16 +68,18 @@ def _lock_some(user: User, worker_id: str, topics: list[dict[str, Any]], max_tas
     db.session.commit()
     described = [_describe(task_id, topic) for task_id, topic in locked]
     db.session.rollback()  # describing only read
-    return described
+    return [task for task in described if task is not None]
 
 
-def _describe(task_id: str, topic: dict[str, Any]) -> dict[str, Any]:
+def _describe(task_id: str, topic: dict[str, Any]) -> dict[str, Any] | None:
     row = db.session.get(ExternalTask, task_id)
     assert row is not None
     instance = db.session.get(ProcessInstance, row.instance_id)
     assert instance is not None
     run = runtime.load(instance, row.worker_id or "worker")
-    task = next(t for t in run.workflow.get_tasks() if str(t.id) == row.task_id)
+    task = next((t for t in run.workflow.get_tasks() if str(t.id) == row.task_id), None)
+    if task is None:  # the instance's state moved on without its change reaching here: not handed out
+        return None
     try:  # the diagram's input mappings, as Camunda hands them to the worker
         inputs = task.task_spec.evaluate_params(task)
     except Exception:  # noqa: BLE001 - an input that fails to evaluate is left out, the task still handed out

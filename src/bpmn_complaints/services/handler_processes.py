@@ -55,11 +55,15 @@ def heartbeat(kind: str, force: bool = False) -> None:
 
 
 def gone(kind: str) -> None:
-    """Forget this process's record (it is stopping) and commit."""
-    row = db.session.scalar(select(HandlerProcess).where(HandlerProcess.process == f"{this_process()}:{kind}"))
-    if row is not None:
-        db.session.delete(row)
-        db.session.commit()
+    """Forget this process's record (it is stopping) and commit. If the database cannot be
+    reached the record stays, and stops counting after ``HANDLER_PROCESS_STALE_SECONDS``."""
+    try:
+        row = db.session.scalar(select(HandlerProcess).where(HandlerProcess.process == f"{this_process()}:{kind}"))
+        if row is not None:
+            db.session.delete(row)
+            db.session.commit()
+    except Exception:  # noqa: BLE001 - stopping anyway; the record ages out
+        db.session.rollback()
 
 
 def running() -> list[HandlerProcess]:
