@@ -184,7 +184,7 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
     # seconds from now, so that the first worker loads the instance before the timer is due
     # and the second one after. Here crm_update is only known, for deploy: it runs in the workers.
     app.extensions["complaints_handlers"].register("crm_update", lambda ctx: pytest.fail("ran in the submission"))
-    [instance_id] = set(complaints(app, 1, "timer_and_retry.bpmn", ago=timedelta(hours=1, seconds=-6)))
+    [instance_id] = set(complaints(app, 1, "timer_and_retry.bpmn", ago=timedelta(hours=1, seconds=-15)))
     with app.app_context():
         timer_due = db.session.scalar(select(Job.due_at).where(Job.kind == "timer"))
     # The workers' crm_update succeeds: a plugin registered through its entry point.

@@ -34,6 +34,10 @@ def open_external_task(run: Run, task: Task) -> None:
 def drop_stale_external_tasks(run: Run) -> None:
     """Delete the instance's external tasks whose service task no longer waits (a boundary
     event or a cancellation moved the process on), so no worker fetches them."""
+    specs = [run.workflow.spec, *run.workflow.subprocess_specs.values()]
+    if not any(getattr(spec, "dialect", None) in EXTERNAL_DIALECTS
+               for process in specs for spec in process.task_specs.values()):
+        return  # the diagram has no task an external worker could hold: no query per change
     rows = list(db.session.execute(select(ExternalTask.id, ExternalTask.task_id)
                                    .where(ExternalTask.instance_id == run.instance.id)))
     if not rows:
