@@ -151,6 +151,14 @@ class Api:
         assert response.status_code == 200, response.get_json()
         return task
 
+    def run_worker(self):
+        """Run what is due now as the worker process does (``bpmn-complaints worker --once``):
+        deferred service tasks, timers, retries, then emails. Returns the jobs run."""
+        from bpmn_complaints.worker import Worker
+
+        with self.app.app_context():
+            return Worker(owner="test").run_once()
+
     def history(self, reference, who):
         response = self.get(f"/api/complaints/{reference}/history", who)
         assert response.status_code == 200, response.get_json()

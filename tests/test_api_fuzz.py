@@ -37,6 +37,7 @@ def test_no_server_errors(api, with_token, tmp_path):
     assert api.deploy(PROCESSES).exit_code == 0
     api.user("root", groups=["intake", "supervisors", "investigators", "quality"], roles=["admin"])
     api.app.config["SUBMIT_RATE_LIMIT"] = "100000 per minute"
+    api.app.config["EXTERNAL_TASK_MAX_WAIT_SECONDS"] = 0.05  # fetch-and-lock's long poll, kept short here
     created = api.submit()
     headers = {"Authorization": f"Bearer {api.tokens['root']}"} if with_token else {}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", api.app)

@@ -46,6 +46,7 @@ def test_the_plugin_runs_inside_a_deployed_process(acme_crm, api):
     api.user("alice", groups=["intake"])
     api.user("sam", roles=["staff", "supervisor"])
     ref = api.submit(category="billing")["reference"]
+    assert api.run_worker() == 1  # the plugin's handler runs in the worker, not in the submission
     detail = api.get(f"/api/complaints/{ref}", "sam").get_json()
     assert detail["instance_status"] == "running" and detail["incidents"] == []
     assert api.task_for("alice", ref)["bpmn_id"] == "Task_check"

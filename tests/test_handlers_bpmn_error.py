@@ -28,7 +28,9 @@ def setup(api, raise_code=None, writes=None):
     assert api.deploy(DIAGRAMS / "bpmn_error.bpmn").exit_code == 0
     api.user("alice", groups=["intake"])
     api.user("sam", roles=["staff", "supervisor"])
-    return api.submit()["reference"], calls
+    reference = api.submit()["reference"]
+    api.run_worker()  # the worker runs the deferred service task
+    return reference, calls
 
 
 def task_detail(api, who, reference):
@@ -101,6 +103,7 @@ def test_an_error_no_boundary_event_catches_is_an_incident(api):
     assert api.deploy(DIAGRAMS / "retrying.bpmn").exit_code == 0  # Task_crm has no boundary events
     api.user("sam", roles=["staff", "supervisor"])
     ref = api.submit()["reference"]
+    api.run_worker()
     detail = api.get(f"/api/complaints/{ref}", "sam").get_json()
     assert detail["instance_status"] == "error"
     [incident] = detail["incidents"]

@@ -17,6 +17,8 @@ def test_incident_then_retry(api):
     api.user("alice", groups=["intake"])
     api.user("sam", groups=["supervisors"], roles=["staff", "supervisor"])
     ref = api.submit()["reference"]
+    assert api.get(f"/api/complaints/{ref}", "sam").get_json()["incidents"] == []  # not run yet
+    assert api.run_worker() == 1
 
     detail = api.get(f"/api/complaints/{ref}", "sam").get_json()
     assert detail["instance_status"] == "error"
@@ -30,7 +32,11 @@ def test_incident_then_retry(api):
     assert api.post(f"/api/incidents/{incident['id']}/retry", "alice").status_code == 403
     retried = api.post(f"/api/incidents/{incident['id']}/retry", "sam")
     assert retried.status_code == 200, retried.get_json()
-    assert retried.get_json()["resolved_by"] == "sam"
+    # The retry hands the task back to its job; the incident stays open until it runs.
+    assert retried.get_json()["resolved_at"] is None and calls == [ref]
+    assert api.run_worker() == 1
+    [resolved] = api.get(f"/api/complaints/{ref}", "sam").get_json()["incidents"]
+    assert resolved["resolved_by"] == "sam"
     assert calls == [ref, ref]
     assert api.get(f"/api/complaints/{ref}", "sam").get_json()["instance_status"] == "running"
     assert api.task_for("alice", ref)["bpmn_id"] == "Task_check"
@@ -46,8 +52,10 @@ def test_retry_that_fails_again_counts_attempts(api):
     api.deploy(DIAGRAMS / "flaky.bpmn")
     api.user("sam", roles=["supervisor"])
     ref = api.submit()["reference"]
+    api.run_worker()
     [incident] = api.get(f"/api/complaints/{ref}", "sam").get_json()["incidents"]
     api.post(f"/api/incidents/{incident['id']}/retry", "sam")
+    api.run_worker()
     [incident] = api.get(f"/api/complaints/{ref}", "sam").get_json()["incidents"]
     assert incident["attempts"] == 2 and incident["resolved_at"] is None
     assert "still down" in incident["message"]

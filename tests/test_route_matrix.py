@@ -70,6 +70,12 @@ BODIES = {
     "POST definitions.migrate": {"json": {"from": 1, "to": 1}},
     "POST modeler.migrate": {"data": {"from": "1", "to": "1"}},
     "POST auth.login": {"data": {"name": "staff", "password": PASSWORD}},
+    "POST external_tasks.fetch_and_lock": {"json": {"workerId": "w", "topics": [{"topicName": "matrix_topic",
+                                                                                  "lockDuration": 1000}]}},
+    "POST external_tasks.complete": {"json": {"workerId": "w"}},
+    "POST external_tasks.failure": {"json": {"workerId": "w"}},
+    "POST external_tasks.bpmn_error": {"json": {"workerId": "w", "errorCode": "e"}},
+    "POST external_tasks.extend_lock": {"json": {"workerId": "w", "newDuration": 1000}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
 TOKEN_IN = {"POST messages.send": "json", "POST portal.reply": "form", "POST portal.add_evidence": "form",
@@ -99,7 +105,8 @@ def prepared(tmp_path_factory):
         for group in GROUPS:
             args += ["--group", group]
         assert runner.invoke(args=args).exit_code == 0
-        tokens[role] = runner.invoke(args=["token", role]).output.strip().splitlines()[-1]
+        topics = ["--topic", "matrix_topic"] if role == policy.INTEGRATION else []
+        tokens[role] = runner.invoke(args=["token", role, *topics]).output.strip().splitlines()[-1]
     client = app.test_client()
     created = client.post("/api/complaints", data={
         "name": "Dana Example", "email": "dana@example.com", "description": "Charged twice.",

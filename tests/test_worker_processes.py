@@ -25,7 +25,6 @@ from sqlalchemy import create_engine, func, select, text
 from bpmn_complaints.clock import get_clock
 from bpmn_complaints.db import run_change, trail
 from bpmn_complaints.extensions import db
-from bpmn_complaints.handlers import RetryLater
 from bpmn_complaints.models import AuditEvent, Complaint, HumanTask, Job, ProcessInstance
 from bpmn_complaints.services.complaints import submit
 from conftest import DIAGRAMS, PG_URL
@@ -48,7 +47,9 @@ class Workers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, pythonpath: Path | None = None, **config) -> subprocess.Popen:
-        env = {**os.environ, **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}), "PYTHONUNBUFFERED": "1",
+        # The plugin folder goes in front of the caller's own path (a worktree's src), not instead of it.
+        path = os.pathsep.join(p for p in (str(pythonpath or ""), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, **({"PYTHONPATH": path} if path else {}), "PYTHONUNBUFFERED": "1",
                "COMPLAINTS_SQLALCHEMY_DATABASE_URI": PG_URL,
                "COMPLAINTS_SECRET_KEY": "test", **{f"COMPLAINTS_{k}": str(v) for k, v in config.items()}}
         proc = subprocess.Popen([str(CLI), "worker"], env=env, stdout=subprocess.PIPE,
@@ -179,13 +180,11 @@ def test_a_killed_workers_jobs_are_taken_over_after_its_lock_expires(app, worker
 
 
 def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock_conn, tmp_path):
-    def crm_busy(ctx):
-        raise RetryLater("CRM busy")
-
-    # The handler's retry is due at once; the timer 15 seconds from now (room for a slow
-    # machine to start a worker), so that the
-    # first worker loads the instance before the timer is due and the second one after.
-    app.extensions["complaints_handlers"].register("crm_update", crm_busy)
+    # The submission left the service task to its job, due at once; the timer is due 15
+    # seconds from now (room for a slow machine to start a worker), so that the first worker
+    # loads the instance before the timer is due and the second one after. Here crm_update
+    # is only known, for deploy: it runs in the workers.
+    app.extensions["complaints_handlers"].register("crm_update", lambda ctx: pytest.fail("ran in the submission"))
     [instance_id] = set(complaints(app, 1, "timer_and_retry.bpmn", ago=timedelta(hours=1, seconds=-15)))
     with app.app_context():
         timer_due = db.session.scalar(select(Job.due_at).where(Job.kind == "timer"))
@@ -198,7 +197,7 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
 
     hold_lock(lock_conn, instance_id)
     procs = [workers.start(tmp_path)]
-    wait_for(lambda: waiting_on_locks(lock_conn) == 1, "the first worker to write the retry")
+    wait_for(lambda: waiting_on_locks(lock_conn) == 1, "the first worker to write the handler's result")
     assert datetime.now(UTC) < timer_due, "too slow to load the instance before the timer was due"
     procs.append(workers.start(tmp_path))
     # Both have loaded the instance and are writing it: neither has seen the other's change.

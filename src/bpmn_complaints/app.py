@@ -69,5 +69,8 @@ def _init_handlers(app: Flask) -> None:
     from .handlers.registry import build_registry
     from .services.process_events import ComplaintObserver
 
-    app.extensions["complaints_handlers"] = build_registry()
+    blocked = app.config["BLOCKED_PLUGINS"]
+    if isinstance(blocked, str):  # COMPLAINTS_BLOCKED_PLUGINS=acme-crm,other (or a JSON list)
+        blocked = [name.strip() for name in blocked.split(",") if name.strip()]
+    app.extensions["complaints_handlers"] = build_registry(blocked=blocked)
     app.extensions["complaints_observer"] = ComplaintObserver.for_instance

@@ -52,8 +52,10 @@ def init_db_command():
 @click.option("--base", "base_version", type=click.IntRange(1, 2**31 - 1), default=None,
               help="The version these files were edited from (default: the folder's marker or last deploy).")
 @click.option("--force", is_flag=True, help="Deploy even if a newer version exists (recorded in the trail).")
+@click.option("--allow-missing-handlers", is_flag=True,
+              help="Deploy even if a running worker lacks a handler the diagram binds.")
 @with_appcontext
-def deploy_command(paths, key, actor, base_version, force):
+def deploy_command(paths, key, actor, base_version, force, allow_missing_handlers):
     """Validate and deploy BPMN/DMN/form files or folders as a new version. With no PATH,
     deploy the complaint process that ships with the package.
 
@@ -74,7 +76,7 @@ def deploy_command(paths, key, actor, base_version, force):
         marker = read_marker(folder) if folder else None
         base = Base(version=base_version or marker, folder=folder, force=force,
                     source=f"cli:{folder}" if folder else "cli")
-        definition, created = run_change(deploy, files, actor, key, base)
+        definition, created = run_change(deploy, files, actor, key, base, allow_missing_handlers)
     except AppError as err:
         _fail(err)
     if folder and marker is not None:
@@ -213,6 +215,9 @@ def _serve(host, port):
         check_can_serve(current_app, host)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from None
+    from .services.handler_processes import beat_in_background
+
+    beat_in_background(current_app._get_current_object())
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True,
                request_handler=RedactingHandler)

@@ -36,7 +36,8 @@ def users_group():
 @users_group.command("add")
 @click.argument("name")
 @click.option("--group", "groups", multiple=True, help="A group (lane) the user belongs to; repeatable.")
-@click.option("--role", "roles", multiple=True, help="staff, supervisor, process_owner, auditor or admin; repeatable.")
+@click.option("--role", "roles", multiple=True,
+              help="staff, supervisor, process_owner, auditor, admin or integration; repeatable.")
 @click.option("--password", default=None, help="A password for the web pages (a new one ends their sessions).")
 @click.option("--email", default=None)
 @click.option("--skill", "skills", multiple=True, help="A complaint category the user is skilled in; repeatable.")
@@ -123,13 +124,15 @@ def token_group():
 @click.option("--label", default="", help="What the token is for, shown in lists.")
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="Days until it expires (default TOKEN_EXPIRY_DAYS; 0: never).")
+@click.option("--topic", "topics", multiple=True,
+              help="An external-task topic an integration account may work on; repeatable.")
 @_ACTOR
 @with_appcontext
-def token_issue(name, label, days, actor):
+def token_issue(name, label, days, topics, actor):
     """Print a new API token for NAME (the token is the last line)."""
     from .services.users import issue_token
 
-    token = _change(issue_token, name, actor=actor, label=label, days=days)
+    token = _change(issue_token, name, actor=actor, label=label, days=days, topics=topics)
     click.echo(f"API token for {name} (keep it secret; it is shown once):")
     click.echo(token)
 

@@ -72,6 +72,20 @@ DEFAULTS: dict[str, Any] = {
     "CONFLICT_RETRIES": 5,
     # Handler failures: attempts before an incident when the diagram sets no retry policy.
     "HANDLER_DEFAULT_RETRIES": 0,
+    # The longest one in-process handler call may take in the worker, in seconds, unless
+    # its registration says otherwise; past it the call counts as a RetryLater.
+    "HANDLER_TIMEOUT_SECONDS": 30,
+    # External tasks: the longest a fetch-and-lock request waits for a task (its
+    # asyncResponseTimeout is cut to this), and how often it looks meanwhile.
+    "EXTERNAL_TASK_MAX_WAIT_SECONDS": 30,
+    # How often each web and worker process records the handlers it loaded, and how long a
+    # record counts as a running process (deploy checks bindings against those).
+    "HANDLER_HEARTBEAT_SECONDS": 30,
+    # Handler plugins (distribution names) not to load, without uninstalling them; a task
+    # bound to one of their handlers becomes an incident saying so.
+    "BLOCKED_PLUGINS": [],
+    "HANDLER_PROCESS_STALE_SECONDS": 120,
+    "EXTERNAL_TASK_POLL_SECONDS": 0.25,
     # Worker: how long a worker holds a job before others may take it over (seconds).
     "JOB_LOCK_SECONDS": 60,
     "JOB_MAX_ATTEMPTS": 5,

@@ -19,7 +19,8 @@ SUPERVISOR = "supervisor"
 PROCESS_OWNER = "process_owner"
 AUDITOR = "auditor"
 ADMIN = "admin"
-ROLES = (STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR, ADMIN)
+INTEGRATION = "integration"  # an external worker's account: external tasks of its granted topics only
+ROLES = (STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR, ADMIN, INTEGRATION)
 
 _HOLDERS: dict[Permission, tuple[str, ...]] = {}
 
@@ -102,6 +103,12 @@ MANAGE_OUTBOX = _permission("manage_outbox", SUPERVISOR)
 READ_INBOUND_MAIL = _permission("read_inbound_mail", SUPERVISOR)
 # File a mail that matched no complaint on the one it is about.
 FILE_INBOUND_MAIL = _permission("file_inbound_mail", SUPERVISOR)
+
+# Integrations
+# Fetch, lock and report external tasks (the token's account must be granted each topic).
+WORK_EXTERNAL_TASKS = _permission("work_external_tasks", INTEGRATION)
+# List the handlers the running web and worker processes have loaded.
+READ_HANDLERS = _permission("read_handlers", PROCESS_OWNER, SUPERVISOR)
 
 PERMISSIONS: Mapping[Permission, tuple[str, ...]] = MappingProxyType(_HOLDERS)
 
@@ -202,11 +209,16 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "definitions.migrate": Access(MIGRATE_INSTANCES),
     "definitions.bpmn": Access(READ_BPMN),
     "definitions.compare": Access(READ_DEFINITIONS),
-    "editor.handlers": Access(READ_DEFINITIONS),
     "editor.check_expression": Access(DEPLOY_DEFINITIONS),
     "editor.timer_preview": Access(DEPLOY_DEFINITIONS),
     "editor.download_bundle": Access(READ_DEFINITIONS),
     "editor.upload_bundle": Access(DEPLOY_DEFINITIONS),
+    "external_tasks.fetch_and_lock": Access(WORK_EXTERNAL_TASKS),
+    "external_tasks.complete": Access(WORK_EXTERNAL_TASKS),
+    "external_tasks.failure": Access(WORK_EXTERNAL_TASKS),
+    "external_tasks.bpmn_error": Access(WORK_EXTERNAL_TASKS),
+    "external_tasks.extend_lock": Access(WORK_EXTERNAL_TASKS),
+    "handlers.list_handlers": Access(READ_HANDLERS),
     "incidents.list_incidents": Access(READ_INCIDENTS),
     "incidents.retry": Access(MANAGE_INCIDENTS),
     "outbox.list_outbox": Access(READ_OUTBOX),

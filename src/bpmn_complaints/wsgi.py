@@ -9,6 +9,8 @@ can reach the server could forge an admin's session.
 
 from .app import create_app
 from .security import check_can_serve
+from .services.handler_processes import beat_in_background
 
 app = create_app()
 check_can_serve(app, None)
+beat_in_background(app)

@@ -8,6 +8,8 @@ from . import (
     definitions,
     drafts,
     editor,
+    external_tasks,
+    handlers,
     inbound,
     incidents,
     messages,
@@ -20,6 +22,6 @@ from . import (
 
 def register(api) -> None:
     for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, editor, messages, incidents,
-                   outbox, inbound, reports, audit_sample, workload):
+                   external_tasks, handlers, outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

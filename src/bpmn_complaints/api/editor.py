@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from ..db import run_change
 from ..exceptions import BadRequest
 from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
-from ..schemas.editor import ExpressionCheckIn, ExpressionCheckOut, HandlerList, TimerPreviewIn, TimerPreviewOut
+from ..schemas.editor import ExpressionCheckIn, ExpressionCheckOut, TimerPreviewIn, TimerPreviewOut
 from ..schemas.resources import DeployOut
 from ..services import bundle_zip, editor_tools
 from ..services import definitions as definitions_service
@@ -15,15 +15,6 @@ from .blueprint import Blueprint
 
 ZIP_FILE = {"type": "string", "format": "binary"}
 bp = Blueprint("editor", __name__, url_prefix="/api", description="The process editor's helpers")
-
-
-@bp.route("/handlers", methods=["GET"])
-@bp.response(200, HandlerList)
-@require(READ_DEFINITIONS)
-def handlers():
-    """The handlers this app can bind a service task to (built-ins and plugins)."""
-    items = editor_tools.handler_catalogue()
-    return {"items": items, "total": len(items)}
 
 
 @bp.route("/editor/check-expression", methods=["POST"])

@@ -65,12 +65,13 @@ def record_failure(run: Run, err: Exception) -> None:
                         message=message, attempts=attempts, incident_id=incident.id)
 
 
-def resolve(run: Run, incidents: list[Incident]) -> None:
-    """Mark ``incidents`` resolved by the run's actor (a retry went through)."""
+def resolve(run: Run, incidents: list[Incident], by: str | None = None) -> None:
+    """Mark ``incidents`` resolved by ``by`` (default: the run's actor): a retry went through."""
     now = utcnow()
+    actor = by or run.actor
     for incident in incidents:
-        incident.resolved_at, incident.resolved_by = now, run.actor
-        run.observer.record("incident_resolved", run.actor, task_id=incident.task_id, bpmn_id=incident.bpmn_id,
+        incident.resolved_at, incident.resolved_by = now, actor
+        run.observer.record("incident_resolved", actor, task_id=incident.task_id, bpmn_id=incident.bpmn_id,
                             incident_id=incident.id)
 
 
@@ -94,5 +95,10 @@ def allowed_retries(spec: Any) -> int:
 
 
 def backoff(spec: Any, attempts: int) -> float:
+    """Seconds before retry ``attempts``: the diagram's fixed delay (Camunda's retry time
+    cycle), else ``backoff_base ** attempts`` (default base 2)."""
+    delay = getattr(spec, "retry_delay", None)
+    if delay is not None:
+        return float(delay)
     base = getattr(spec, "retry_backoff_base", None) or 2
     return float(base) ** attempts

@@ -17,6 +17,7 @@ from .. import expressions
 from ..expressions.dialects import NS, BindingError, compile_dialect, read_assignment, read_binding, unwrap
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
 from . import camunda_checks, form_checks
+from .external_tasks import EXTERNAL_DIALECTS
 from .multi_instance import DEFAULT_MAX_INSTANCES
 from .timer_limits import TimerOutOfBounds, check_timer
 
@@ -206,7 +207,8 @@ class Linter:
             self.add(file, tid, "the service task names no handler (set a SpiffArena operator, "
                                 "a Camunda external topic or a Zeebe task type)")
             return
-        if binding.handler not in self.handler_names:
+        # A Camunda topic or Zeebe job type no handler here serves is an external task.
+        if binding.handler not in self.handler_names and binding.dialect not in EXTERNAL_DIALECTS:
             known = ", ".join(sorted(self.handler_names)) or "none"
             self.add(file, tid, f"unknown handler {binding.handler!r} (known handlers: {known})")
         if binding.dialect == "spiffworkflow" and binding.handler in ids:
@@ -214,6 +216,8 @@ class Linter:
                                 "SpiffWorkflow cannot parse that: rename the element")
         for name, value in binding.params.items():
             self.expression(file, tid, value, f"the parameter {name!r}")
+        for name, value in binding.outputs.items():
+            self.expression(file, tid, value, f"the output mapping {name!r}")
 
     def _human_task(self, file: str, task: _Element, lanes: set[str], human_ids: set[str]) -> None:
         tid = task.get("id")

@@ -18,10 +18,12 @@ class RunawayProcess(RuntimeError):
     """A change took more than :data:`.run.MAX_STEPS` engine steps: the diagram loops."""
 
 
-def advance(run: Run) -> None:
-    """Run engine steps until no automatic task is ready. A failure (a handler, an
-    expression or the diagram) is recorded on :attr:`Run.failure` and as an incident or a
-    scheduled retry; it does not propagate."""
+def advance(run: Run, first: Task | None = None, complete_first: bool = False) -> None:
+    """Run engine steps until no automatic task is ready, after running ``first`` (a
+    service task that waited for its job) if given; with ``complete_first`` it is completed
+    instead (an external worker did its work). A failure (a handler, an expression or
+    the diagram) is recorded on :attr:`Run.failure` and as an incident or a scheduled
+    retry; it does not propagate."""
     workflow = run.workflow
 
     def will_complete(task: Task) -> None:
@@ -43,6 +45,16 @@ def advance(run: Run) -> None:
             properties=properties(spec)))
 
     try:
+        if first is not None:
+            try:
+                will_complete(first)
+                if complete_first:
+                    first.complete()
+                else:
+                    first.run()
+                did_complete(first)
+            except ErrorThrown as thrown:
+                catch_error(run, thrown)
         while True:
             try:
                 workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)

@@ -10,6 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from ..clock import utcnow
 from ..extensions import db
 from . import serializer
+from .external_tasks import drop_stale_external_tasks
 from .incidents import has_retry_job
 from .observer import Settled
 from .projection import sync_projection
@@ -36,6 +37,7 @@ def persist(run: Run) -> None:
     run.observer.settled(Settled(data=data, ended=ended,
                                  active_property=lambda name: newest_active_property(workflow, name)))
     schedule_timer(run)
+    drop_stale_external_tasks(run)
     db.session.flush()
 
 

@@ -28,6 +28,11 @@ class Run:
     failure: Exception | None = None
     ended: bool = False  # an interrupting event sub-process finished the process
     attempts: dict[str | None, int] = field(default_factory=dict)  # by task id
+    # Service tasks whose handler runs in this change (the worker's job for them); every
+    # other one not marked inline waits for a job (:mod:`.continuations`).
+    inline: set[str] = field(default_factory=set)
+    deferred: list[str] = field(default_factory=list)  # task ids this change left to a job
+    outcomes: dict[str, Any] = field(default_factory=dict)  # handler calls the worker made, by task id
 
 
 def all_workflows(workflow: BpmnWorkflow) -> Iterator[BpmnWorkflow]:

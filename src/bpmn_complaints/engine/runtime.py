@@ -28,34 +28,47 @@ from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
+from ..handlers.spec import BpmnError, HandlerContext, HandlerFunc
 from ..models import Definition, ProcessInstance
 from . import correlation, serializer
+from .continuations import defer
 from .definitions import load_specs
-from .incidents import failed_tasks, open_incidents, resolve
+from .incidents import failed_tasks, open_incidents, record_failure, resolve
 from .loop import RunawayProcess, advance
 from .observer import InstanceObserver, observer_for
 from .persist import persist
 from .run import Run
 from .script_engine import ComplaintScriptEngine
-from .service_tasks import call_handler
+from .service_tasks import (
+    ErrorThrown,
+    HandlerFailed,
+    Outcome,
+    call_handler,
+    catch_error,
+    error_catcher,
+    handler_context,
+    registered,
+)
 from .timers import next_timer
 
-__all__ = ["Run", "RunawayProcess", "cancel", "complete_task", "fire_timers", "load", "next_timer", "retry",
-           "send_message", "start_instance"]
+__all__ = ["Run", "RunawayProcess", "cancel", "complete_external", "complete_task", "external_bpmn_error",
+           "fail_service_task", "fire_timers", "load",
+           "next_timer", "prepare_service_task", "retry", "run_service_task", "send_message", "start_instance"]
 
 
 def _script_engine(run: Run) -> ComplaintScriptEngine:
     return ComplaintScriptEngine(get_clock().now, business_calendar(),
                                  lambda task, **kw: call_handler(run, task, **kw),
-                                 max_instances=int(current_app.config["MULTI_INSTANCE_MAX"]))
+                                 max_instances=int(current_app.config["MULTI_INSTANCE_MAX"]),
+                                 deferrer=lambda task: defer(run, task))
 
 
 def _max_bytes() -> int:
     return int(current_app.config["MAX_DEFINITION_BYTES"])
 
 
-def _advance(run: Run) -> None:
-    advance(run)
+def _advance(run: Run, first: Task | None = None, complete_first: bool = False) -> None:
+    advance(run, first, complete_first)
     persist(run)
 
 
@@ -198,6 +211,127 @@ def retry(instance: ProcessInstance, actor: str, attempts: dict[str, int] | None
     incidents = open_incidents(instance)
     for incident in incidents:
         run.attempts[incident.task_id] = incident.attempts
+    _advance(run)
+    if run.failure is None and not run.deferred:
+        resolve(run, incidents)
+    return run
+
+
+def _waiting_service_task(run: Run, task_id: str) -> Task | None:
+    """The service task ``task_id`` if it still waits for its job (a boundary event or a
+    cancellation may have moved the process on since)."""
+    try:
+        task = _find_task(run.workflow, task_id)
+    except NotFound:
+        return None
+    return task if task.has_state(TaskState.STARTED) and hasattr(task.task_spec, "operation_name") else None
+
+
+def prepare_service_task(instance: ProcessInstance, task_id: str,
+                         attempts: int) -> tuple[HandlerFunc, HandlerContext] | None:
+    """What the worker needs to call a deferred service task's handler outside any
+    transaction: the handler and its context. ``None`` when the task no longer waits, its
+    handler is unknown, or its parameters fail (:func:`run_service_task` then records why)."""
+    run = load(instance, "worker")
+    task = _waiting_service_task(run, task_id)
+    func = registered(task.task_spec.operation_name) if task is not None else None
+    if task is None or func is None:
+        return None
+    run.attempts[task_id] = attempts
+    try:
+        params = task.task_spec.evaluate_params(task)
+    except Exception:  # noqa: BLE001 - the same evaluation fails again in run_service_task, as an incident
+        return None
+    return func, handler_context(run, task, params)
+
+
+def run_service_task(instance: ProcessInstance, task_id: str, attempts: int,
+                     requested_by: str | None = None, outcome: Outcome | None = None) -> Run | None:
+    """The worker's job for a deferred service task: run its handler (``attempts`` made
+    before), or take the ``outcome`` of the call the worker made, and move the process on;
+    an open incident on the task is resolved in the name of ``requested_by`` (who retried
+    it). ``None`` when the task no longer waits."""
+    run = load(instance, "worker")
+    task = _waiting_service_task(run, task_id)
+    if task is None:
+        return None
+    run.attempts[task_id] = attempts
+    run.inline.add(task_id)
+    if outcome is not None:
+        run.outcomes[task_id] = outcome
+    incidents = [i for i in open_incidents(instance) if i.task_id == task_id]
+    _advance(run, first=task)
+    if run.failure is None:
+        resolve(run, incidents, by=requested_by)
+    return run
+
+
+def fail_service_task(instance: ProcessInstance, task_id: str, attempts: int, err: Exception) -> Run | None:
+    """Record that a deferred service task's handler failed outside the engine (it ran past
+    its timeout): a scheduled retry or an incident, as any handler failure."""
+    run = load(instance, "worker")
+    task = _waiting_service_task(run, task_id)
+    if task is None:
+        return None
+    run.attempts[task_id] = attempts
+    task._set_state(TaskState.ERROR)
+    run.failure = err
+    record_failure(run, err)
+    persist(run)
+    return run
+
+
+def _external(instance: ProcessInstance, task_id: str, actor: str) -> tuple[Run, Task]:
+    run = load(instance, actor)
+    task = _waiting_service_task(run, task_id)
+    if task is None:
+        raise Conflict("this external task no longer waits: the process moved on")
+    return run, task
+
+
+def complete_external(instance: ProcessInstance, task_id: str, variables: dict[str, Any], actor: str) -> Run:
+    """An external worker completed service task ``task_id`` with ``variables``.
+
+    :raises Conflict: if the task no longer waits.
+    """
+    run, task = _external(instance, task_id, actor)
+    try:
+        task.task_spec.store_result(task, variables, merge=True)
+    except WorkflowException as err:  # an output mapping failed: an incident, as a handler's would
+        task._set_state(TaskState.ERROR)
+        run.failure = err
+        record_failure(run, err)
+        persist(run)
+        return run
+    run.observer.record("external_task_completed", actor, task_id=task_id, bpmn_id=task.task_spec.bpmn_id,
+                        topic=task.task_spec.operation_name, variables=sorted(variables))
+    incidents = [i for i in open_incidents(instance) if i.task_id == task_id]
+    _advance(run, first=task, complete_first=True)
+    if run.failure is None:
+        resolve(run, incidents)
+    return run
+
+
+def external_bpmn_error(instance: ProcessInstance, task_id: str, code: str, message: str,
+                        variables: dict[str, Any], actor: str) -> Run:
+    """An external worker reported BPMN error ``code``: its task's boundary error event
+    catches it, or (none does) it is an incident.
+
+    :raises Conflict: if the task no longer waits.
+    """
+    run, task = _external(instance, task_id, actor)
+    task.data.update(variables)
+    topic = task.task_spec.operation_name
+    catcher = error_catcher(task, code)
+    if catcher is None:
+        task._set_state(TaskState.ERROR)
+        run.failure = HandlerFailed(f"BPMN error {code!r} ({message or code}) is not caught: no boundary error "
+                                    f"event on {task.task_spec.bpmn_id} has that error code")
+        record_failure(run, run.failure)
+        persist(run)
+        return run
+    incidents = [i for i in open_incidents(instance) if i.task_id == task_id]
+    catch_error(run, ErrorThrown(task, catcher, BpmnError(code, message), topic))
     _advance(run)
     if run.failure is None:
         resolve(run, incidents)

@@ -94,11 +94,13 @@ class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def __init__(self, now: Callable[[], datetime], calendar: BusinessCalendar,
                  service_caller: Callable[..., Any] | None = None,
-                 max_instances: int = DEFAULT_MAX_INSTANCES) -> None:
+                 max_instances: int = DEFAULT_MAX_INSTANCES,
+                 deferrer: Callable[[Task], bool] | None = None) -> None:
         self.now = now
         self.max_instances = max_instances  # per multi-instance activity (.multi_instance)
         self.calendar = calendar
         self.service_caller = service_caller
+        self.deferrer = deferrer
         super().__init__(environment=SafeEnvironment(time_functions(now, calendar)))
 
     def validate(self, expression: str) -> None:
@@ -127,6 +129,11 @@ class ComplaintScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             return literal
         value = self.evaluate(task, expression)
         return _iso(value) if isinstance(value, datetime) else str(value)
+
+    def defers(self, task: Task) -> bool:
+        """Whether service task ``task`` waits for a job instead of running now; when it
+        does, the deferrer has written that job."""
+        return self.deferrer is not None and self.deferrer(task)
 
     def call_service(self, task: Task, **kwargs: Any) -> Any:
         # Never call the base method: it raises NameError('script') and hides the cause.

@@ -4,7 +4,8 @@ boundary error event of its own task."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from flask import current_app
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -14,7 +15,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..extensions import db
-from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, TaskInfo
+from ..handlers.registry import plugin_config
+from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, HandlerFunc, TaskInfo
 from .lookahead import waits_after
 from .run import Run
 
@@ -31,19 +33,33 @@ class ErrorThrown(Exception):
         self.task, self.catcher, self.error, self.handler = task, catcher, error, handler
 
 
-def call_handler(run: Run, task: Task, operation_name: str, operation_params: dict[str, Any]) -> Any:
-    """Run the handler registered as ``operation_name`` for service task ``task``.
+@dataclass
+class Outcome:
+    """What one handler call gave: its result, or the exception it raised."""
 
-    :raises HandlerFailed: the handler is unknown, failed, or returned data that is not JSON.
-    :raises ErrorThrown: the handler raised a :class:`BpmnError` that a boundary event catches.
-    """
-    registry = current_app.extensions["complaints_handlers"]
-    func = registry.get(operation_name)
+    result: Any = None
+    error: Exception | None = None
+
+
+def invoke(func: HandlerFunc, ctx: HandlerContext) -> Outcome:
+    """Call ``func``, keeping what it raised; its result must be JSON."""
+    try:
+        result = func(ctx)
+        json.dumps(result)
+    except Exception as err:  # kept intact: :func:`call_handler` sorts it
+        return Outcome(error=err)
+    return Outcome(result=result)
+
+
+def handler_context(run: Run, task: Task, operation_params: dict[str, Any]) -> HandlerContext:
+    """The context the handler of service task ``task`` gets in this run."""
     spec = task.task_spec
-    if func is None:
-        raise HandlerFailed(f"no handler is registered under {operation_name!r}")
     complaint, services = run.observer.handler_context()
-    ctx = HandlerContext(
+    registry = current_app.extensions["complaints_handlers"]
+    name = spec.operation_name
+    if complaint is not None and not registry.options(name).personal_data:
+        complaint = complaint.without_personal_data()
+    return HandlerContext(
         complaint=complaint,
         task=TaskInfo(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane,
                       json.loads(json.dumps(task.data, default=str)), waits_after(task)),
@@ -51,26 +67,55 @@ def call_handler(run: Run, task: Task, operation_name: str, operation_params: di
         params=operation_params,
         attempt=run.attempts.get(str(task.id), 0) + 1,
         services=services,
+        idempotency_key=f"{run.definition.key}:{run.instance.id}:{task.id}",
+        config=plugin_config(current_app.config, registry.plugin(name)),
     )
-    try:
+
+
+def registered(operation_name: str) -> HandlerFunc | None:
+    return cast("HandlerFunc | None", current_app.extensions["complaints_handlers"].get(operation_name))
+
+
+def call_handler(run: Run, task: Task, operation_name: str, operation_params: dict[str, Any]) -> Any:
+    """Run the handler registered as ``operation_name`` for service task ``task``, or take
+    the outcome the worker got by calling it outside the transaction (:attr:`Run.outcomes`).
+
+    :raises HandlerFailed: the handler is unknown, failed, or returned data that is not JSON.
+    :raises ErrorThrown: the handler raised a :class:`BpmnError` that a boundary event catches.
+    """
+    func = registered(operation_name)
+    spec = task.task_spec
+    if func is None:
+        blocked = current_app.extensions["complaints_handlers"].blocked.get(operation_name)
+        if blocked:
+            raise HandlerFailed(f"the handler {operation_name!r} comes from the plugin {blocked}, which the "
+                                "operator blocked (BLOCKED_PLUGINS)")
+        raise HandlerFailed(f"no handler is registered under {operation_name!r}")
+    ctx = handler_context(run, task, operation_params)
+    outcome = run.outcomes.pop(str(task.id), None)
+    if outcome is None:
         # A savepoint: whatever a failing handler wrote is undone, the step's other work kept.
-        with db.session.begin_nested():
-            result = func(ctx)
-            json.dumps(result)
-    except BpmnError as err:
+        savepoint = db.session.begin_nested()
+        outcome = invoke(func, ctx)
+        if outcome.error is None:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+    err = outcome.error
+    if isinstance(err, BpmnError):
         catcher = error_catcher(task, err.code)
         if catcher is None:
             raise HandlerFailed(
                 f"BPMN error {err.code!r} ({err}) is not caught: no boundary error event on "
                 f"{spec.bpmn_id} has that error code") from None
         raise ErrorThrown(task, catcher, err, operation_name) from err
-    except TypeError as err:
+    if isinstance(err, TypeError):
         raise HandlerFailed(f"handler {operation_name!r} returned data that is not JSON: {err}") from err
-    except Exception as err:  # the handler's own error, kept intact for the incident
+    if err is not None:  # the handler's own error, kept intact for the incident
         raise HandlerFailed(str(err)) from err
     run.observer.record("handler_ran", "engine", task_id=str(task.id), bpmn_id=spec.bpmn_id,
                         handler=operation_name, attempt=ctx.attempt)
-    return result
+    return outcome.result
 
 
 def error_catcher(task: Task, code: str) -> Task | None:

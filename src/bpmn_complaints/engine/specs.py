@@ -42,15 +42,55 @@ def _engine(task: Task) -> ComplaintScriptEngine:
 
 
 class ServiceTask(SpiffServiceTask):  # type: ignore[misc]
-    """A service task bound to a handler by name, whatever modeler wrote the binding."""
+    """A service task bound to a handler by name, whatever modeler wrote the binding.
 
-    def _execute(self, task: Task) -> bool:
+    Unless its handler runs in this change, the task stops STARTED (an asynchronous
+    continuation, as Camunda's ``asyncBefore``) and the script engine's deferrer writes
+    the job that completes it later (:mod:`.continuations`)."""
+
+    def __init__(self, *args: Any, dialect: str = "spiffworkflow", output_mappings: dict[str, str] | None = None,
+                 retry_delay: float | None = None, **kwargs: Any) -> None:
+        self.named_result = bool(kwargs.get("result_variable"))
+        super().__init__(*args, **kwargs)
+        self.dialect = dialect
+        self.output_mappings = output_mappings or {}  # not ``outputs``: TaskSpec's successor list
+        self.retry_delay = retry_delay
+
+    def store_result(self, task: Task, result: Any, merge: bool = False) -> None:
+        """Put a handler's result (or an external worker's variables, ``merge``) where the
+        diagram says: under the result variable it names; else a Camunda/Zeebe-bound
+        handler's dict result becomes variables, as an external worker's would; else under
+        SpiffArena's ``spiff__<task>_result``. With output mappings (``camunda:outputParameter``,
+        ``zeebe:output``) only the mapped variables leave the task, each expression
+        evaluated over the task data and the result."""
+        local = dict(task.data)
+        if merge or (not self.named_result and self.dialect != "spiffworkflow" and isinstance(result, dict)):
+            local.update(result or {})
+        else:
+            local[self.result_variable] = result
+        if not self.output_mappings:
+            task.data.update(local)
+            return
         engine = _engine(task)
-        params = {
-            name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()
-        }
+        for target, expression in self.output_mappings.items():
+            try:
+                task.data[target] = engine.environment.evaluate(expression, local)
+            except Exception as err:
+                raise WorkflowTaskException(f"the output mapping {target!r} failed: {err}", task=task,
+                                            exception=err) from err
+
+    def evaluate_params(self, task: Task) -> dict[str, Any]:
+        """The handler's parameters, evaluated against the task data."""
+        engine = _engine(task)
+        return {name: engine.evaluate(task, param["value"]) for name, param in self.operation_params.items()}
+
+    def _execute(self, task: Task) -> bool | None:
+        engine = _engine(task)
+        if engine.defers(task):
+            return None
+        params = self.evaluate_params(task)
         result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
-        task.data[self.result_variable] = result
+        self.store_result(task, result)
         return True
 
 

@@ -31,6 +31,7 @@ from .compiler import Expression, compile_expression
 from .errors import ExpressionError
 from .feel import compile_feel
 from .juel import JUEL_FUNCTIONS, is_juel, juel_tree
+from .timers import retry_cycle
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -61,6 +62,8 @@ class ServiceBinding:
     result_variable: str | None = None
     retries: int | None = None
     backoff_base: int | None = None
+    retry_delay: float | None = None  # fixed seconds between attempts (Camunda's retry time cycle)
+    outputs: dict[str, str] = field(default_factory=dict)  # variable -> expression over the result
 
 
 class BindingError(ValueError):
@@ -112,7 +115,14 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             # Camunda's schema requires the name; a diagram without one still gets a None key.
             name = cast(str, p.get("name"))
             params[name] = _camunda_value(text, f"the input parameter {name!r}")
-        return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
+        outputs = {}
+        for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter", NS):
+            name = cast(str, p.get("name"))
+            outputs[name] = _camunda_value((p.text or "").strip(), f"the output parameter {name!r}")
+        retries, delay = _retry_cycle(node)
+        return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params,
+                              result_variable=_camunda_attr(node, "resultVariable") or None,
+                              retries=retries, retry_delay=delay, outputs=outputs)
     for attr in ("class", "expression", "delegateExpression"):
         if definition is None and _camunda_attr(node, attr):
             raise BindingError(
@@ -126,13 +136,32 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             # Zeebe's schema requires the target; a diagram without one still gets a None key.
             target = cast(str, p.get("target"))
             params[target] = source if is_feel(source) else _literal(source)
+        outputs = {}
+        for p in node.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:output", NS):
+            source = (p.get("source") or "").strip()
+            outputs[cast(str, p.get("target"))] = source if is_feel(source) else _literal(source)
+        attempts = _int(definition.get("retries"), "retries")
         return ServiceBinding(
             handler=definition.get("type", ""),
             dialect="zeebe",
             params=params,
-            retries=_int(definition.get("retries"), "retries"),
+            # Zeebe's retries count every attempt (3: three tries); ours count the ones after the first.
+            retries=attempts - 1 if attempts else None,
+            outputs=outputs,
         )
     return None
+
+
+def _retry_cycle(node: _Element) -> tuple[int | None, float | None]:
+    """Camunda's ``failedJobRetryTimeCycle``: (retries after the first attempt, seconds apart)."""
+    cycle = node.find("bpmn:extensionElements/camunda:failedJobRetryTimeCycle", NS)
+    if cycle is None or not (cycle.text or "").strip():
+        return None, None
+    parsed = retry_cycle(cycle.text or "")
+    if parsed is None:
+        raise BindingError(f"camunda:failedJobRetryTimeCycle {cycle.text!r} is not R<n>/<duration> (R3/PT10S)")
+    attempts, seconds = parsed
+    return max(attempts - 1, 0), seconds
 
 
 @dataclass

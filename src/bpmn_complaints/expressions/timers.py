@@ -88,3 +88,20 @@ def parse_timer_literal(text: str) -> str | None:
     if _is_duration(text) or _is_datetime(text) or _is_repeating(text) or is_cron_text(text):
         return text
     return None
+
+
+_SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+def retry_cycle(text: str) -> tuple[int, float] | None:
+    """Camunda's ``failedJobRetryTimeCycle`` ``R<n>/<duration>``: ``n`` attempts in all, that
+    far apart (seconds). ``None`` if ``text`` is not one (years and months have no fixed length)."""
+    match = re.fullmatch(r"R(\d+)/(P\S+)", text.strip())
+    if not match or not _is_duration(match[2]):
+        return None
+    parts = _DURATION.fullmatch(match[2])
+    assert parts is not None
+    if parts["years"] or parts["months"]:
+        return None
+    seconds = sum(float(parts[name].replace(",", ".")) * factor for name, factor in _SECONDS.items() if parts[name])
+    return int(match[1]), seconds

@@ -14,7 +14,7 @@ from .registry import handler
 from .spec import HandlerContext
 
 
-@handler("acknowledge")
+@handler("acknowledge", inline=True, personal_data=True)  # pure, fast: queues mail; needs the address
 def acknowledge(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "acknowledge")
     target_days = int(ctx.params.get("target_days") or 20)

@@ -25,7 +25,7 @@ def _names(value: object) -> set[str]:
     return {str(value)}
 
 
-@handler("assign_investigator")
+@handler("assign_investigator", inline=True)  # pure and fast: picks from our tables, no outside I/O
 def assign_investigator(ctx: HandlerContext) -> dict[str, Any]:
     group = ctx.params.get("group") or "investigators"
     excluded = _names(ctx.params.get("exclude"))

@@ -6,7 +6,7 @@ from .registry import handler
 from .spec import HandlerContext, HandlerIncident
 
 
-@handler("close_complaint")
+@handler("close_complaint", inline=True)  # pure and fast: closes the complaint row, no outside I/O
 def close_complaint(ctx: HandlerContext) -> dict[str, Any]:
     reason = ctx.params.get("reason")
     if not reason or not isinstance(reason, str):

@@ -26,7 +26,7 @@ from .spec import HandlerContext, HandlerIncident
 KINDS = ("decision", "final_response", "out_of_scope", "summary_resolution")
 
 
-@handler("deliver_response")
+@handler("deliver_response", inline=True, personal_data=True)  # pure, fast: queues mail; needs the address
 def deliver_response(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "deliver_response")
     kind = ctx.params.get("kind") or "decision"

@@ -11,7 +11,7 @@ from .registry import handler
 from .spec import HandlerContext, HandlerIncident
 
 
-@handler("escalate")
+@handler("escalate", inline=True)  # pure and fast: reads our tables, queues mail in the outbox
 def escalate(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "escalate")
     group = ctx.params.get("to_group") or "supervisors"

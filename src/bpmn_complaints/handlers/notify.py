@@ -29,7 +29,7 @@ def _recipients(ctx: HandlerContext) -> list[str]:
     return sorted(a for a in addresses if a)
 
 
-@handler("notify")
+@handler("notify", inline=True, personal_data=True)  # pure, fast: queues mail; needs the address
 def notify(ctx: HandlerContext) -> dict[str, Any]:
     template = ctx.params.get("template") or "notification"
     to = _recipients(ctx)

@@ -14,7 +14,7 @@ from .registry import handler
 from .spec import HandlerContext
 
 
-@handler("request_feedback")
+@handler("request_feedback", inline=True, personal_data=True)  # pure, fast: queues mail; needs the address
 def request_feedback(ctx: HandlerContext) -> dict[str, Any]:
     complaint = complaint_of(ctx, "request_feedback")
     message = ctx.services.email(

@@ -36,7 +36,7 @@ delivers after commit.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -72,19 +72,26 @@ class BpmnError(HandlerError):
         self.code = code
 
 
+PERSONAL_FIELDS = ("name", "email", "phone", "description", "remedy_sought")
+
+
 @dataclass(frozen=True)
 class ComplaintView:
     """The complaint a handler works for, as it stood when the handler was called. A
-    copy: changing the complaint goes through ``ctx.services``."""
+    frozen copy: changing the complaint goes through ``ctx.services``.
+
+    The complainant's personal fields (:data:`PERSONAL_FIELDS`: name, email, phone,
+    description, remedy sought) are ``None`` unless the handler declared that it needs
+    them (``personal_data=True`` in :func:`handler_options`)."""
 
     id: int
     reference: str
-    name: str
-    email: str
+    name: str | None
+    email: str | None
     phone: str | None
     product: str | None
     category: str | None
-    description: str
+    description: str | None
     remedy_sought: str | None
     channel: str
     preferred_contact: str | None
@@ -97,9 +104,17 @@ class ComplaintView:
     closure_reason: str | None
 
     @classmethod
-    def of(cls, complaint: Any) -> ComplaintView:
-        """A view of ``complaint`` (any object with these attributes, e.g. the model)."""
-        return cls(**{f.name: getattr(complaint, f.name) for f in fields(cls)})
+    def of(cls, complaint: Any, personal: bool = True) -> ComplaintView:
+        """A view of ``complaint`` (any object with these attributes, e.g. the model),
+        without its personal fields unless ``personal``."""
+        values: dict[str, Any] = {f.name: getattr(complaint, f.name) for f in fields(cls)}
+        if not personal:
+            values.update(dict.fromkeys(PERSONAL_FIELDS))
+        return cls(**values)
+
+    def without_personal_data(self) -> ComplaintView:
+        hidden: dict[str, Any] = dict.fromkeys(PERSONAL_FIELDS)
+        return replace(self, **hidden)
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,13 @@ class HandlerContext:
     :ivar params: the diagram's parameters, already evaluated.
     :ivar attempt: 1 on the first try, 2 on the first retry, and so on.
     :ivar services: the host's :class:`HostServices` (clock, calendar, mail outbox, users).
+    :ivar idempotency_key: ``<process key>:<instance id>:<task id>``. The same on every
+        attempt at this task (retries, a timed-out call, a lost race that runs the change
+        again): send it to the outside system so it can drop a duplicate. A process that
+        comes back to the same element (a loop) makes a new task, and a new key.
+    :ivar config: the plugin's own settings, from the ``COMPLAINTS_PLUGIN_<NAME>_<KEY>``
+        environment variables (``<NAME>``: the distribution name in capitals, ``-`` and
+        ``.`` as ``_``), keyed by ``<KEY>``. Secrets go there, never in the diagram.
     """
 
     complaint: ComplaintView | None
@@ -212,6 +234,8 @@ class HandlerContext:
     params: Mapping[str, Any]
     attempt: int = 1
     services: HostServices = field(default_factory=lambda: cast(HostServices, _NoHost()))
+    idempotency_key: str = ""
+    config: Mapping[str, Any] = field(default_factory=dict)
 
 
 class _NoHost:
@@ -228,3 +252,47 @@ class Handler(Protocol):
 
 
 HandlerFunc = Callable[[HandlerContext], Any]
+
+
+@dataclass(frozen=True)
+class HandlerOptions:
+    """How the engine runs a handler, declared where it is registered.
+
+    :ivar inline: the handler is pure and fast (it only reads our database and queues
+        work, such as an email, in the outbox), so it may run inside the change that
+        reaches its task, even a person's request. Every other handler runs in the worker,
+        after the change has committed (an asynchronous continuation).
+    :ivar timeout: seconds one call may take in the worker (default: config
+        ``HANDLER_TIMEOUT_SECONDS``); past it the call counts as a :class:`RetryLater`.
+    :ivar personal_data: the handler needs the complainant's personal fields in
+        ``ctx.complaint`` (to write to them, say); without it they are ``None``.
+    """
+
+    inline: bool = False
+    timeout: float | None = None
+    personal_data: bool = False
+
+
+OPTIONS_ATTRIBUTE = "__complaints_handler_options__"
+
+
+def handler_options(inline: bool = False, timeout: float | None = None,
+                    personal_data: bool = False) -> Callable[[HandlerFunc], HandlerFunc]:
+    """Declare how a handler runs (see :class:`HandlerOptions`); works for built-ins and
+    for handlers registered through the entry point alike::
+
+        @handler_options(timeout=5)
+        def crm_update(ctx): ...
+    """
+
+    def mark(func: HandlerFunc) -> HandlerFunc:
+        setattr(func, OPTIONS_ATTRIBUTE, HandlerOptions(inline=inline, timeout=timeout, personal_data=personal_data))
+        return func
+
+    return mark
+
+
+def options_of(func: HandlerFunc) -> HandlerOptions:
+    """The options a handler declared, or the defaults."""
+    options = getattr(func, OPTIONS_ATTRIBUTE, None)
+    return options if isinstance(options, HandlerOptions) else HandlerOptions()

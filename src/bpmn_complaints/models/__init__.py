@@ -6,6 +6,8 @@ from .case_message import CaseMessage
 from .complaint import Comment, Complaint
 from .definition import Definition
 from .draft import TaskDraft
+from .external_task import ExternalTask, IntegrationTopic
+from .handler_process import HandlerProcess
 from .inbound_mail import InboundMail
 from .instance import Incident, ProcessInstance
 from .job import Job
@@ -23,8 +25,11 @@ __all__ = [
     "Comment",
     "Complaint",
     "Definition",
+    "ExternalTask",
+    "HandlerProcess",
     "HumanTask",
     "InboundMail",
+    "IntegrationTopic",
     "Incident",
     "Job",
     "Membership",

@@ -1,20 +1,10 @@
-"""marshmallow schemas of the editor's helpers: handlers, expression checks, timer previews."""
+"""marshmallow schemas of the editor's helpers: expression checks and timer previews (the
+handler list is ``GET /api/handlers``, schemas/external_tasks.HandlerOut)."""
 
 from marshmallow import Schema, fields, validate
 
 from ..expressions.errors import MAX_SOURCE_LENGTH
 from ..services.editor_tools import TIMER_KINDS
-
-
-class HandlerOut(Schema):
-    name = fields.String()
-    origin = fields.String(metadata={"description": "built-in module, or the plugin's distribution"})
-    description = fields.String(metadata={"description": "the handler's documentation, naming its parameters"})
-
-
-class HandlerList(Schema):
-    items = fields.List(fields.Nested(HandlerOut))
-    total = fields.Integer()
 
 
 class _Bundle(Schema):

@@ -15,6 +15,7 @@ from ..input_limits import bounded_int
 from ..models import Definition
 from .compare import compare
 from .complaints import START_VARIABLES
+from .handler_processes import check_bindings
 
 
 def check(files: dict[str, str], key: str | None = None):
@@ -56,9 +57,10 @@ class Base:
 
 
 def deploy(files: dict[str, str], actor: str, key: str | None = None,
-           base: Base | None = None) -> tuple[Definition, bool]:
+           base: Base | None = None, allow_missing_handlers: bool = False) -> tuple[Definition, bool]:
     """Deploy a bundle. Returns the version and whether it is new: deploying the same
-    content as the latest version is a no-op.
+    content as the latest version is a no-op. Unless ``allow_missing_handlers``, every
+    handler it binds must be loaded by every running worker (:mod:`.handler_processes`).
 
     A deploy whose base is not the latest version is refused, so nobody undoes a
     colleague's version without seeing it. The base is ``base.version`` if given; else
@@ -70,6 +72,8 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None,
     """
     base = base or Base()
     parsed, warnings = check(files, key)
+    if not allow_missing_handlers:
+        check_bindings(parsed)
     sha = bundle_sha256(files)
     latest = latest_definition(parsed.key)
     if latest is not None and latest.sha256 == sha:

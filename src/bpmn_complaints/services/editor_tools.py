@@ -20,6 +20,7 @@ from ..engine.script_engine import time_functions
 from ..engine.timer_limits import TimerOutOfBounds, check_duration, check_timer
 from ..expressions.dialects import compile_dialect, unwrap
 from ..xml_safety import UnsafeXml, parse_xml
+from . import handler_processes
 from .complaints import start_data
 
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
@@ -29,15 +30,18 @@ _LOOKS_ISO = re.compile(r"(R\d*/)?P[0-9T][0-9A-Za-z.,]*")  # meant as a duration
 
 
 def handler_catalogue() -> list[dict[str, str]]:
-    """Every handler the running app can bind a service task to, with where it comes from
-    and its documentation (the module's, which names its parameters)."""
+    """Every handler a service task can bind, from the same record deploy checks against
+    (the handlers the running web and worker processes loaded, ``known_handlers``), with
+    where each comes from and its documentation (the module's, which names its parameters)
+    when this process has it loaded too."""
     registry = current_app.extensions["complaints_handlers"]
     items = []
-    for name in sorted(registry.names()):
-        func = registry.get(name)
+    for known in handler_processes.known_handlers():
+        func = registry.get(known["name"])
         module = __import__(func.__module__, fromlist=["_"]) if func is not None else None
         doc = (getattr(module, "__doc__", None) or getattr(func, "__doc__", None) or "").strip()
-        items.append({"name": name, "origin": registry.origin(name) or "", "description": doc})
+        items.append({"name": known["name"], "origin": known["origin"] or "", "description": doc,
+                      "missing_in": ", ".join(known["missing_in"])})
     return items
 
 

@@ -3,6 +3,7 @@ and closed. Every change is in the system trail."""
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 
@@ -14,8 +15,8 @@ from ..clock import utcnow
 from ..db import trail
 from ..exceptions import BadRequest, NotFound, Unauthorized
 from ..extensions import db
-from ..models import ApiToken, Membership, User, UserSession
-from ..policy import ROLES
+from ..models import ApiToken, IntegrationTopic, Membership, User, UserSession
+from ..policy import INTEGRATION, ROLES
 from . import principals
 
 
@@ -132,11 +133,14 @@ def remove_from_user(name: str, roles=(), groups=(), actor: str = "cli") -> User
     return user
 
 
-def issue_token(name: str, actor: str = "admin", label: str = "", days: int | None = None) -> str:
+def issue_token(name: str, actor: str = "admin", label: str = "", days: int | None = None,
+                topics: Sequence[str] = ()) -> str:
     """A new API token for ``name``; only its hash is stored. It expires after ``days``
-    (default ``TOKEN_EXPIRY_DAYS``; 0 means never).
+    (default ``TOKEN_EXPIRY_DAYS``; 0 means never). ``topics`` grants an ``integration``
+    account those external-task topics (for all its tokens).
 
-    :raises BadRequest: for a negative number of days or an inactive user.
+    :raises BadRequest: for a negative number of days, an inactive user, or topics on an
+        account without the integration role.
     """
     user = get_user(name)
     if not user.active:
@@ -144,6 +148,13 @@ def issue_token(name: str, actor: str = "admin", label: str = "", days: int | No
     days = current_app.config["TOKEN_EXPIRY_DAYS"] if days is None else days
     if days is None or days < 0:
         raise BadRequest("a token's lifetime is a number of days, 0 for no expiry")
+    if topics:
+        if INTEGRATION not in user.roles:
+            raise BadRequest(f"{name} is not an integration account: only those work on topics")
+        for topic in sorted(set(topics) - set(db.session.scalars(
+                select(IntegrationTopic.topic).where(IntegrationTopic.user_id == user.id)))):
+            db.session.add(IntegrationTopic(user_id=user.id, topic=topic))
+        trail.record("topics_granted", actor, user=name, topics=sorted(topics))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(user_id=user.id, token_hash=hash_token(token), label=label.strip()[:80], created_at=now,

@@ -8,10 +8,12 @@ from flask import current_app
 from ..clock import utcnow
 from ..db import run_change, trail
 from ..engine import runtime
+from ..engine.continuations import SERVICE_JOB
 from ..extensions import db
 from ..models import Complaint, Incident, Job, ProcessInstance
 from ..services import digest
 from .budget import JobTimeout, time_budget
+from .service_jobs import run_service_job
 
 
 def run_job(owner: str, job_id: int) -> int:
@@ -21,8 +23,12 @@ def run_job(owner: str, job_id: int) -> int:
     A failure is recorded on the job, which is tried again with backoff; after
     ``JOB_MAX_ATTEMPTS`` failures the instance gets an incident and the job is dropped.
     A job that runs longer than ``JOB_TIME_BUDGET_SECONDS`` is stopped and becomes an
-    incident at once.
+    incident at once. A deferred service task's job has its handler's own timeout
+    (:mod:`.service_jobs`).
     """
+    job = db.session.get(Job, job_id)
+    if job is not None and job.kind == SERVICE_JOB:
+        return run_service_job(owner, job_id, dict(job.payload or {}), _failed)
     try:
         with time_budget(current_app.config["JOB_TIME_BUDGET_SECONDS"]):
             return run_change(_run, owner, job_id)

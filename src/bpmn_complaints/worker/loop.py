@@ -18,7 +18,7 @@ from types import FrameType
 from ..clock import utcnow
 from ..extensions import db
 from ..mail import delivery
-from ..services import digest
+from ..services import digest, handler_processes
 from . import leases
 from .jobs import run_job
 from .wakeup import Alarm
@@ -81,9 +81,11 @@ class Worker:
         alarm = Alarm()
         digest.ensure_scheduled()
         db.session.commit()
+        handler_processes.heartbeat("worker", force=True)
         echo(f"worker {self.owner} started")
         try:
             while not self.stopping:
+                handler_processes.heartbeat("worker")
                 alarm.listen()
                 done = self.run_once()
                 if done or self.delivered:
@@ -93,4 +95,5 @@ class Worker:
                 alarm.sleep(max(MIN_SLEEP, (wake_at - utcnow()).total_seconds()), wake_at)
         finally:
             alarm.close()
+            handler_processes.gone("worker")
         echo(f"worker {self.owner} stopped")

@@ -8,10 +8,10 @@ A diagram uses it as a service task::
       </spiffworkflow:parameters>
     </spiffworkflow:serviceTaskOperator>
 
-The handler runs inside the engine's transaction, so it never calls the CRM itself: it
-works out the update and returns it (stored in the task data as ``crm``). A real package
-would queue the HTTP call for a worker of its own, keyed by ``update_id`` so a repeat is
-harmless.
+The worker calls it outside any transaction, under its timeout, so a real package could
+call the CRM here (sending ``ctx.idempotency_key`` so a retry is harmless, and reading its
+URL and token from ``ctx.config``, i.e. ``COMPLAINTS_PLUGIN_ACME_CRM_HANDLERS_*``). This one
+only works out the update and returns it (stored in the task data as ``crm``).
 """
 
 import hashlib
