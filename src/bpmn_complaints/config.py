@@ -78,6 +78,20 @@ DEFAULTS: dict[str, Any] = {
     # SQLite only: the longest a worker sleeps before looking for jobs that other
     # processes added (on PostgreSQL a NOTIFY wakes it as soon as one is written).
     "WORKER_POLL_SECONDS": 1.0,
+    # The audit trail's key, which seals every event and signs the checkpoints: the key
+    # itself, or a file holding it (at least 32 bytes), kept outside the database. None of
+    # both: derived from SECRET_KEY (then changing SECRET_KEY makes sealed events
+    # unverifiable). AUDIT_OLD_KEY_FILES: retired keys whose events must still verify.
+    "AUDIT_KEY": None,
+    "AUDIT_KEY_FILE": None,
+    "AUDIT_OLD_KEY_FILES": [],
+    # Where checkpoints of every chain head go (`audit-anchor`), and how often the worker
+    # writes one (seconds; None: only when someone runs `audit-anchor`).
+    "AUDIT_ANCHOR_DIR": None,
+    "AUDIT_ANCHOR_EVERY_SECONDS": None,
+    # PostgreSQL: the role the app connects as, if it is not the one that owns the tables
+    # and runs the migrations. The migrations let it read and insert audit events only.
+    "DATABASE_APP_ROLE": None,
     # Web pages. SESSION_COOKIE_SECURE None means: Secure unless PUBLIC_BASE_URL is plain
     # http on this machine (127.0.0.1, localhost, [::1]), so production cookies never
     # travel without TLS. Set it to true or false to decide yourself.
