@@ -111,6 +111,7 @@ def worker_command(once):
 
     worker = Worker()
     if once:
+        worker.schedule()
         done = worker.run_once()
         click.echo(f"{done} job(s) run")
     else:
@@ -296,7 +297,7 @@ def config_command():
 
     for key in sorted(DEFAULTS):
         value = current_app.config.get(key)
-        if key in ("SECRET_KEY", "SMTP_PASSWORD", "AUDIT_KEY", "IMAP_PASSWORD") and value:
+        if key in ("SECRET_KEY", "SMTP_PASSWORD", "AUDIT_KEY", "IMAP_PASSWORD", "METRICS_TOKEN") and value:
             value = "***"
         click.echo(f"{key} = {json.dumps(value, default=str)}")
 

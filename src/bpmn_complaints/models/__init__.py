@@ -13,6 +13,7 @@ from .outbox import OutboxMessage
 from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
 from .user import ApiToken, Membership, User
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -32,4 +33,5 @@ __all__ = [
     "TaskDraft",
     "TaskIndependence",
     "User",
+    "WorkerHeartbeat",
 ]

@@ -1,5 +1,7 @@
 """Deploy definition bundles as new versions, and read them back."""
 
+import logging
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -11,6 +13,8 @@ from ..extensions import db
 from ..input_limits import bounded_int
 from ..models import Definition
 from .compare import compare
+
+log = logging.getLogger(__name__)
 
 
 def validate(files: dict[str, str], key: str | None = None):
@@ -45,6 +49,8 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None) -> tuple[D
     db.session.flush()
     trail.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
                  files=sorted(files))
+    log.info("deployed %s version %d", definition.key, definition.version, extra={
+        "event": "deployed", "key": definition.key, "version": definition.version, "sha256": sha, "by": actor})
     return definition, True
 
 
