@@ -109,8 +109,11 @@ def worker_command(once):
     """Fire due timers and retries."""
     from .worker import Worker
 
+    from .worker import heartbeat
+
     worker = Worker()
     if once:
+        heartbeat.beat(worker.owner)  # seen, though it does not stay to wake again
         worker.schedule()
         done = worker.run_once()
         click.echo(f"{done} job(s) run")

@@ -57,10 +57,10 @@ class DatabaseFigures(Collector):
         yield _gauge("incidents_open", "Incidents nobody has resolved yet", (),
                      {(): db.session.scalar(select(func.count()).where(Incident.resolved_at.is_(None))) or 0})
         ready = HumanTask.state == "ready"
-        yield _gauge("tasks_open", "Open human tasks, by candidate group", ("group",),
-                     _by(HumanTask.candidate_group, where=ready))
+        open_tasks = _by(HumanTask.candidate_group, where=ready)
+        yield _gauge("tasks_open", "Open human tasks, by candidate group", ("group",), open_tasks)
         yield _gauge("tasks_overdue", "Open human tasks past their due date, by candidate group", ("group",),
-                     _by(HumanTask.candidate_group, where=ready & (HumanTask.due_at < now)))
+                     _by(HumanTask.candidate_group, where=ready & (HumanTask.due_at < now)), always=tuple(open_tasks))
         seen = last_worker_seen()
         yield _gauge("worker_last_seen_seconds", "Seconds since any worker's last heartbeat (-1: never)", (),
                      {(): (now - seen).total_seconds() if seen else -1})

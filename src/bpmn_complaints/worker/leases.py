@@ -112,8 +112,6 @@ def next_available(queue: Queue) -> datetime | None:
     earliest due row nobody holds, or the earliest lease to expire (its holder may die),
     or ``None`` when the queue is empty. Two probes, one per partial index."""
     expires = queue.model.lock_expires_at
-    free = db.session.scalar(select(queue.due).where(*queue.ready, expires.is_(None))
-                             .order_by(queue.due).limit(1))
-    held = db.session.scalar(select(expires).where(*queue.ready, expires.is_not(None))
-                             .order_by(expires).limit(1))
+    free = db.session.scalar(select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1))
+    held = db.session.scalar(select(expires).where(*queue.ready, expires.is_not(None)).order_by(expires).limit(1))
     return min((d for d in (free, held) if d is not None), default=None)
