@@ -107,9 +107,7 @@ def token_command(name):
 @with_appcontext
 def worker_command(once):
     """Fire due timers and retries."""
-    from .worker import Worker
-
-    from .worker import heartbeat
+    from .worker import Worker, heartbeat
 
     worker = Worker()
     if once:
