@@ -7,6 +7,7 @@ role nothing but SELECT and INSERT on them)."""
 import hashlib
 import json
 import os
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -245,3 +246,40 @@ def test_the_app_role_may_insert_audit_events_but_not_change_them(app, backend, 
         with app.app_context(), db.engine.begin() as connection:
             connection.execute(text(f"DROP OWNED BY {APP_ROLE}"))
             connection.execute(text(f"DROP ROLE {APP_ROLE}"))
+
+
+def test_a_trail_from_before_the_upgrade_still_verifies_after_it(app, runner):
+    """An older release's database: its events have no scheme and a plain SHA-256 chain.
+    `db upgrade` adds the scheme without touching a row, and the old events verify."""
+    import sqlalchemy as sa
+
+    from bpmn_complaints.models.types import UTCDateTime
+
+    with app.app_context():
+        db.drop_all()
+    assert runner.invoke(args=["db", "upgrade", "4d8e2f6a1b39"]).exit_code == 0
+    old = sa.table("audit_events", *(sa.column(n) for n in ("stream", "seq", "actor", "action", "task_id",
+                                                             "bpmn_id", "details", "prev_hash", "hash")),
+                   sa.column("at", UTCDateTime), sa.column("details", sa.JSON))
+    prev, at = "0" * 64, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        for seq, action in enumerate(("user_added", "deployed"), start=1):
+            body = json.dumps(["system", seq, at.isoformat(), "cli", action, None, None, {}, prev],
+                              sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(body.encode()).hexdigest()
+            db.session.execute(sa.insert(old).values(stream="system", seq=seq, at=at, actor="cli", action=action,
+                                                     task_id=None, bpmn_id=None, details={}, prev_hash=prev,
+                                                     hash=digest))
+            prev = digest
+        db.session.commit()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["verify-audit"])
+    assert result.exit_code == 0, result.output
+    assert "1 trail(s) hold events from before the trail was sealed" in result.output
+    # The first event the new release writes is sealed, and the chain still verifies.
+    assert runner.invoke(args=["users", "add", "ada", "--role", "admin"]).exit_code == 0
+    with app.app_context():
+        schemes = db.session.scalars(select(AuditEvent.scheme).order_by(AuditEvent.seq)).all()
+    assert schemes[:2] == [None, None] and schemes[2].startswith("hmac-sha256:")
+    assert runner.invoke(args=["verify-audit"]).exit_code == 0
