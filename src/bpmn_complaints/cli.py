@@ -158,9 +158,13 @@ def run_command(host, port, mail_sink, sink_port, mail_folder):
     import sys
     from pathlib import Path
 
+    from . import logs
     from .mail.sink import start_sink
 
     env = dict(os.environ)
+    if not current_app.config.get("LOG_FORMAT"):  # one machine, a person watching: plain text
+        env["COMPLAINTS_LOG_FORMAT"] = "text"
+        logs.configure("text", current_app.config.get("LOG_LEVEL") or "INFO")
     sink = None
     if mail_sink:
         folder = Path(mail_folder) if mail_folder else Path(current_app.instance_path) / "mail"

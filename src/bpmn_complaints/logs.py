@@ -1,6 +1,7 @@
 """Logging for operators, set up by the app factory: one line per event on stderr, as
 JSON lines (``LOG_FORMAT = "json"``, the default outside development) or plain text
-(``"text"``, the default with ``DEBUG`` or ``TESTING``), at ``LOG_LEVEL``.
+(``"text"``, the default with ``DEBUG`` or ``TESTING`` and under ``bpmn-complaints run``), at
+``LOG_LEVEL``.
 
 Every line carries the request id (``X-Request-ID`` from the proxy when it sends a sane
 one, else a new one; sent back on the response), and each request is logged once with
@@ -54,17 +55,22 @@ def _handler(fmt: str) -> logging.Handler:
     return handler
 
 
-def init_app(app: Flask) -> None:
-    """Configure the ``bpmn_complaints`` loggers and the request id for ``app``."""
-    fmt = app.config.get("LOG_FORMAT") or ("text" if app.debug or app.testing else "json")
+def configure(fmt: str, level: str = "INFO") -> None:
+    """Send the ``bpmn_complaints`` loggers' lines to stderr as ``fmt`` ("json" or "text")."""
     if fmt not in ("json", "text"):
         raise ValueError(f"LOG_FORMAT must be json or text, not {fmt!r}")
     logger = logging.getLogger(LOGGER)
     for old in [h for h in logger.handlers if h.get_name() == "bpmn_complaints"]:
         logger.removeHandler(old)
     logger.addHandler(_handler(fmt))
-    logger.setLevel(app.config.get("LOG_LEVEL") or "INFO")
+    logger.setLevel(level)
     logger.propagate = False  # one line per event, not another from the root logger
+
+
+def init_app(app: Flask) -> None:
+    """Configure the ``bpmn_complaints`` loggers and the request id for ``app``."""
+    configure(app.config.get("LOG_FORMAT") or ("text" if app.debug or app.testing else "json"),
+              app.config.get("LOG_LEVEL") or "INFO")
 
     @app.before_request
     def _start() -> None:
