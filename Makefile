@@ -7,7 +7,7 @@ export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
 PORT   ?= 5000
 export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint venv upgrade-deps browser-deps mail-deps db demo-data bench clean
+.PHONY: run test lint venv upgrade-deps browser-deps mail-deps secret-key db demo-data bench clean
 
 # constraints.txt pins every package to the version the suite was last run with.
 $(STAMP): pyproject.toml constraints.txt
@@ -27,11 +27,12 @@ upgrade-deps:
 	  --python-version 3.11 --custom-compile-command "make upgrade-deps" -o constraints.txt
 	$(MAKE) venv
 
-# bpmn-js for the diagram pages, Debian's chromium for the browser tests, and Pango for
+# bpmn-js for the diagram pages and the editor bundle (esbuild into web/build), Debian's chromium for the browser tests, and Pango for
 # WeasyPrint's PDF letters. Best effort: without them the tests that need them skip and say why.
 browser-deps:
 	@if [ -f web/package.json ] && command -v npm >/dev/null; then \
-	  (cd web && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed; diagram rendering tests will skip"; fi
+	  (cd web && npm install --no-audit --no-fund --loglevel=error && node build.mjs) \
+	  || echo "npm install or the editor build failed; diagram and editor tests will skip"; fi
 	@if ! [ -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed; browser tests will skip"; fi
@@ -47,7 +48,11 @@ mail-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq dovecot-imapd >/dev/null) \
 	  || echo "dovecot-imapd could not be installed; the IMAP tests will skip"; fi
 
-db: venv
+# A random SECRET_KEY in instance/secret_key, made once and reused by every later run.
+secret-key: venv
+	$(BIN)/bpmn-complaints secret-key
+
+db: venv secret-key
 	$(BIN)/bpmn-complaints init-db
 	$(BIN)/bpmn-complaints deploy processes/
 
@@ -60,8 +65,11 @@ demo-data: db
 run: demo-data browser-deps
 	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). Each
+# worker gets its own PostgreSQL database beside COMPLAINTS_TEST_DATABASE_URL's (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: venv browser-deps mail-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # ruff (style, imports, likely bugs) over the tree and mypy over src/; pyproject.toml
 # configures both, strict for engine/, handlers/, expressions/ and worker/.
@@ -77,4 +85,4 @@ bench: venv
 	$(BIN)/python bench/inbox.py --pg
 
 clean:
-	rm -rf $(VENV) instance src/instance web/node_modules
+	rm -rf $(VENV) instance src/instance web/node_modules web/build

@@ -16,7 +16,8 @@ from setuptools.command.build_py import build_py
 
 # package in the wheel -> (folder at the top of the checkout, glob patterns inside it)
 SHIPPED: dict[str, tuple[str, list[str]]] = {
-    "bpmn_complaints.web": ("web", ["templates/**/*", "static/*", "package.json", "package-lock.json"]),
+    "bpmn_complaints.web": ("web", ["templates/**/*", "static/*", "src/*", "build.mjs", "package.json",
+                                    "package-lock.json"]),
     "bpmn_complaints.processes": ("processes", ["*.bpmn", "*.dmn", "forms/*.json"]),
 }
 

@@ -1,109 +1,211 @@
-"""The cost of one complaint lifecycle through our runtime (SQLite persistence, the API,
-audit, projection) against raw in-memory SpiffWorkflow on the same diagram.
+"""The cost of each kind of change through our runtime, without HTTP, against raw
+SpiffWorkflow with a JSON round trip of the workflow per step, on the same diagram.
 
-Both runs take the diagram in tests/diagrams/simple: start, a service task, a user task,
-an exclusive gateway, a second user task in another lane, end. The raw run does what our
-runtime does to the workflow (4 serialize/restore cycles, one per change) but keeps
-everything in memory and calls no handler registry, database or HTTP layer.
+The diagram (bench/diagrams/steps) makes one change of each kind: start (to the first user
+task), claim, complete, message, timer (fired by the worker after the clock moves an hour),
+and a last complete that claims as it completes. Ours runs each change the way the API
+does (services + run_change: the complaint, the trail, the task projection, jobs); the raw
+run deserializes the workflow, makes the same step, runs the engine and serializes again.
 
-Run: .venv/bin/python bench/lifecycle.py [N]
+Per step it prints the median time, the ratio to raw, and what reached the database: SQL
+statements, flushes and commits (counted with SQLAlchemy events). The goal (#17) is at most
+10 statements and 1 commit per change, and at most 3x raw per lifecycle on SQLite, 5x on
+PostgreSQL.
+
+Run: .venv/bin/python bench/lifecycle.py [--rounds N] [--pg [URL]]
 """
 
+from __future__ import annotations
+
+import argparse
 import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scratch_db import DEFAULT_URL, fresh_schema, prepare  # noqa: E402
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.bpmn.util import BpmnEvent  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from bpmn_complaints import create_app  # noqa: E402
+from bpmn_complaints.clock import get_clock  # noqa: E402
+from bpmn_complaints.db.transaction import run_change  # noqa: E402
 from bpmn_complaints.extensions import db  # noqa: E402
+from bpmn_complaints.models import HumanTask, User  # noqa: E402
+from bpmn_complaints.services import complaints, instances, tasks  # noqa: E402
+from bpmn_complaints.worker import Worker  # noqa: E402
 
-DIAGRAM = ROOT / "tests" / "diagrams" / "simple"
+DIAGRAM = Path(__file__).resolve().parent / "diagrams" / "steps"
+STEPS = ("start", "claim", "complete", "message", "timer", "complete+claim")
+COMPLAINT = {"name": "Dana Example", "email": "dana@example.com", "description": "Charged twice.",
+             "category": "billing"}
 
 
-class RawEngine(PythonScriptEngine):
-    def call_service(self, task, **kwargs):
-        return "{}"
+class Raw:
+    """The same lifecycle on raw SpiffWorkflow, the workflow kept as JSON between steps."""
 
+    def __init__(self):
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_files([str(DIAGRAM / "steps.bpmn")])
+        self.spec = parser.get_spec("complaint_handling")
+        self.subs = parser.get_subprocess_specs("complaint_handling")
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
-def raw_lifecycle(spec, subs, serializer):
-    wf = BpmnWorkflow(spec, subs, script_engine=RawEngine())
-    wf.get_next_task(state=TaskState.READY).data.update({"complaint_reference": "C-1", "category": "billing"})
-    wf.do_engine_steps()
-    for data in ({"in_scope": True, "severity": "high"}, {"findings": "confirmed"}):
-        wf = serializer.deserialize_json(serializer.serialize_json(wf))
-        wf.script_engine = RawEngine()
+    def _load(self, state: str) -> BpmnWorkflow:
+        wf = self.serializer.deserialize_json(state)
+        wf.script_engine = PythonScriptEngine()
+        return wf
+
+    def _complete(self, state: str) -> str:
+        wf = self._load(state)
         task = wf.get_next_task(state=TaskState.READY, manual=True)
-        task.data.update(data)
+        task.data.update({"decision": "ok"})
         task.run()
         wf.do_engine_steps()
-        wf = serializer.deserialize_json(serializer.serialize_json(wf))
-    assert wf.completed
+        return self.serializer.serialize_json(wf)
+
+    def lifecycle(self, times: dict[str, list[float]]) -> None:
+        def step(name, fn, *args):
+            start = time.perf_counter()
+            result = fn(*args)
+            times[name].append(time.perf_counter() - start)
+            return result
+
+        def start():
+            wf = BpmnWorkflow(self.spec, self.subs, script_engine=PythonScriptEngine())
+            wf.get_next_task(state=TaskState.READY).data.update({"complaint_reference": "C-1"})
+            wf.do_engine_steps()
+            return self.serializer.serialize_json(wf)
+
+        def message(state):
+            wf = self._load(state)
+            wf.send_event(BpmnEvent(MessageEventDefinition("supplier_answer"), {"ok": True}))
+            wf.do_engine_steps()
+            return self.serializer.serialize_json(wf)
+
+        def timer(state):
+            wf = self._load(state)
+            for task in wf.get_tasks(state=TaskState.WAITING):
+                if task.task_spec.name == "Timer_wait":
+                    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+                    task._set_internal_data(event_value=past)
+            wf.refresh_waiting_tasks()
+            wf.do_engine_steps()
+            return self.serializer.serialize_json(wf)
+
+        state = step("start", start)
+        times["claim"].append(0.0)  # the raw engine has no claim; it costs nothing there
+        state = step("complete", self._complete, state)
+        state = step("message", message, state)
+        state = step("timer", timer, state)
+        state = step("complete+claim", self._complete, state)
+        assert self._load(state).completed, "the raw lifecycle did not finish"
 
 
-def our_lifecycle(client, tokens):
-    response = client.post("/api/complaints", json={"name": "Dana", "email": "dana@example.com",
-                                                    "description": "Charged twice", "category": "billing"})
-    ref = response.get_json()["reference"]
-    for who, data in (("alice", {"in_scope": True, "severity": "high"}), ("ivan", {"findings": "confirmed"})):
-        headers = {"Authorization": f"Bearer {tokens[who]}"}
-        items = client.get("/api/tasks", headers=headers, query_string={"scope": "group", "reference": ref})
-        task_id = items.get_json()["items"][0]["id"]
-        assert client.post(f"/api/tasks/{task_id}/claim", headers=headers).status_code == 200
-        done = client.post(f"/api/tasks/{task_id}/complete", headers=headers, json={"data": data})
-        assert done.status_code == 200, done.get_json()
+class Counter:
+    """Statements, flushes and commits that reach the database, per step."""
+
+    def __init__(self, engine):
+        self.statements = self.flushes = self.commits = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(db.session, "after_flush", self._flush)
+
+    def _statement(self, *_args):
+        self.statements += 1
+
+    def _commit(self, *_args):
+        self.commits += 1
+
+    def _flush(self, *_args):
+        self.flushes += 1
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.statements, self.flushes, self.commits
 
 
-def timed(fn, n):
-    samples = []
-    for _ in range(n):
+def ours_lifecycle(users: dict[str, User], worker: Worker, counter: Counter,
+                   times: dict[str, list[float]], counts: dict[str, list[tuple[int, int, int]]]) -> None:
+    def step(name, fn, *args):
+        db.session.expire_all()  # each change starts as a new request would, with nothing loaded
+        before = counter.snapshot()
         start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), samples
+        result = fn(*args)
+        times[name].append(time.perf_counter() - start)
+        counts[name].append(tuple(after - b for after, b in zip(counter.snapshot(), before, strict=True)))
+        return result
+
+    def open_task(reference: str) -> str:
+        return db.session.scalar(db.select(HumanTask.id).where(HumanTask.complaint_reference == reference,
+                                                               HumanTask.state == "ready"))
+
+    complaint, _token = step("start", run_change, complaints.submit, COMPLAINT)
+    reference = complaint.reference
+    alice = users["alice"]
+    task_id = open_task(reference)
+    step("claim", run_change, tasks.claim, task_id, alice)
+    step("complete", run_change, tasks.complete, task_id, alice, {"decision": "ok"})
+    step("message", run_change, instances.send_message, reference, "supplier_answer", {"ok": True}, "api")
+    get_clock().advance(hours=1, minutes=1)
+    assert step("timer", worker.run_once) >= 1, "the timer did not fire"
+    step("complete+claim", run_change, tasks.complete, open_task(reference), alice, {"decision": "ok"})
 
 
-def main(n=50):
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(DIAGRAM / "simple.bpmn")])
-    spec, subs = parser.get_spec("complaint_handling"), parser.get_subprocess_specs("complaint_handling")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+def run_backend(label: str, url: str, rounds: int, raw: Raw) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench-" + "k" * 40})
+    runner = app.test_cli_runner()
+    with app.app_context():
+        fresh_schema(db)
+    assert runner.invoke(args=["deploy", str(DIAGRAM)]).exit_code == 0
+    assert runner.invoke(args=["users", "add", "alice", "--group", "intake"]).exit_code == 0
+    ours_t: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    raw_t: dict[str, list[float]] = defaultdict(list)
+    with app.test_request_context():
+        users = {"alice": db.session.scalar(db.select(User).where(User.name == "alice"))}
+        worker = Worker(owner="bench")
+        counter = Counter(db.engine)
+        ours_lifecycle(users, worker, counter, defaultdict(list), defaultdict(list))  # warm caches
+        raw.lifecycle(defaultdict(list))
+        for _ in range(rounds):  # alternate, so both see the same machine
+            ours_lifecycle(users, worker, counter, ours_t, counts)
+            raw.lifecycle(raw_t)
+    print(f"\n{label}: median of {rounds} lifecycles, through the runtime without HTTP")
+    print(f"  {'step':<15} {'ours ms':>8} {'raw ms':>8} {'ours/raw':>9} {'stmts':>6} {'flushes':>8} {'commits':>8}")
+    ours_total = raw_total = 0.0
+    for name in STEPS:
+        ours_ms, raw_ms = statistics.median(ours_t[name]) * 1000, statistics.median(raw_t[name]) * 1000
+        ours_total, raw_total = ours_total + ours_ms, raw_total + raw_ms
+        statements, flushes, commits = (statistics.median(c[i] for c in counts[name]) for i in range(3))
+        ratio = f"{ours_ms / raw_ms:8.1f}x" if raw_ms else "       -"
+        print(f"  {name:<15} {ours_ms:8.2f} {raw_ms:8.2f} {ratio:>9} {statements:6.0f} {flushes:8.0f} {commits:8.0f}")
+    print(f"  {'lifecycle':<15} {ours_total:8.2f} {raw_total:8.2f} {ours_total / raw_total:8.1f}x")
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--pg", nargs="?", const=DEFAULT_URL, default=None,
+                        help="also run on PostgreSQL (a scratch database whose schema is dropped)")
+    args = parser.parse_args()
+    raw = Raw()
     with tempfile.TemporaryDirectory() as tmp:
-        # Every lifecycle submits from one address; the per-address limit would stop it.
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "RATELIMIT_ENABLED": False})
-        runner = app.test_cli_runner()
-        with app.app_context():
-            db.create_all()
-        runner.invoke(args=["deploy", str(DIAGRAM)])
-        tokens = {}
-        for name, group in (("alice", "intake"), ("ivan", "investigators")):
-            runner.invoke(args=["users", "add", name, "--group", group])
-            tokens[name] = runner.invoke(args=["token", name]).output.strip().splitlines()[-1]
-        client = app.test_client()
-        our_lifecycle(client, tokens)  # warm caches (spec parse, imports)
-        raw_lifecycle(spec, subs, serializer)
-        raw, _ = timed(lambda: raw_lifecycle(spec, subs, serializer), n)
-        ours, _ = timed(lambda: our_lifecycle(client, tokens), n)
-        with app.app_context():
-            state = db.session.execute(db.text("select avg(length(state)) from process_instances")).scalar()
-
-    print(f"complaint lifecycle, median of {n} runs (submit, 2 x claim+complete, gateway, end)")
-    print(f"  raw SpiffWorkflow in memory (4 serialize/restore cycles): {raw * 1000:8.2f} ms")
-    print(f"  bpmn-complaints via HTTP API + SQLite + audit + projection: {ours * 1000:8.2f} ms")
-    print(f"  ratio ours/raw: {ours / raw:.1f}x")
-    print(f"  stored instance state: {state:.0f} bytes average (the spec is stored once per version)")
+        run_backend("SQLite", f"sqlite:///{tmp}/bench.sqlite", args.rounds, raw)
+    if args.pg:
+        run_backend("PostgreSQL", prepare(args.pg), args.rounds, raw)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main()

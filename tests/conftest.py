@@ -12,7 +12,29 @@ from bpmn_complaints.extensions import db
 
 HERE = Path(__file__).parent
 DIAGRAMS = HERE / "diagrams"
-PG_URL = os.environ.get("COMPLAINTS_TEST_DATABASE_URL")
+
+
+def _database_per_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a database of its own beside the one named
+    (``test`` becomes ``test_gw0``, ``test_gw1``...), created on first use, so workers
+    never drop each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _database_per_worker(os.environ.get("COMPLAINTS_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

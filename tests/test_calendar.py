@@ -124,3 +124,30 @@ def test_runaway_counts_are_refused(england):
         england.add_business_days(at("2026-12-18"), 10**9)
     with pytest.raises(ValueError, match="too long"):
         england.business_days_between(at("1900-01-01"), at("2100-01-01"))
+
+
+@pytest.mark.parametrize("country", ["SA", "IL"])
+def test_the_weekend_comes_from_the_country(country):
+    # Saudi Arabia and Israel rest on Friday and Saturday, so Sunday is a working day.
+    calendar = BusinessCalendar(country)
+    assert calendar.weekend == frozenset(holidays.country_holidays(country).weekend)
+    thursday = at("2026-12-17")
+    assert not calendar.is_business_day(date(2026, 12, 18))  # Friday
+    assert not calendar.is_business_day(date(2026, 12, 19))  # Saturday
+    assert calendar.is_business_day(date(2026, 12, 20)) or date(2026, 12, 20) in holidays.country_holidays(
+        country, years=2026)  # Sunday works
+    assert calendar.add_business_days(thursday, 1) == at("2026-12-20")
+    assert calendar.business_days_between(thursday, at("2026-12-20")) == 1
+
+
+def test_the_app_calendar_follows_the_configured_country(tmp_path):
+    from bpmn_complaints import create_app
+    from bpmn_complaints.business_calendar import business_calendar
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "CALENDAR_COUNTRY": "AE", "CALENDAR_SUBDIVISION": None,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}"})
+    with app.app_context():
+        # The United Arab Emirates moved to a Saturday-and-Sunday weekend in 2022.
+        assert business_calendar().weekend == frozenset({5, 6})
+        app.config["CALENDAR_COUNTRY"] = "SA"
+        assert business_calendar().weekend == frozenset({4, 5})

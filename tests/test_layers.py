@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("services", {"services"}),
     ("schemas", {"schemas"}),
     ("worker", {"worker"}),  # below the CLI, whose `worker` command runs it
-    ("interfaces", {"api", "views", "cli", "errors"}),
+    ("interfaces", {"api", "views", "cli", "cli_accounts", "errors"}),
     ("app", {"app", "wsgi", "__init__", "__main__"}),
 ]
 PEERS_MAY_IMPORT_EACH_OTHER = {"foundation", "app"}

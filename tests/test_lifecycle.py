@@ -157,3 +157,25 @@ def test_public_submissions_are_rate_limited_per_address(api):
     api.user("alice", groups=["intake"])
     entered = api.post("/api/complaints", "alice", json={**body, "channel": "phone"})
     assert entered.status_code == 201
+
+
+def test_complete_claims_an_unclaimed_task_in_the_same_change(api):
+    setup_simple(api)
+    api.user("bob", groups=["intake"])
+    api.user("olga", groups=["investigators"])
+    ref = api.submit()["reference"]
+    task = api.task_for("alice", ref)
+    # Someone outside the task's group may not take it by completing it.
+    outsider = api.complete("olga", task["id"], {"in_scope": True, "severity": "low"})
+    assert outsider.status_code == 404  # not even theirs to see
+    # Bad data: nothing changes, not even the claim.
+    bad = api.complete("bob", task["id"], {"severity": "catastrophic"})
+    assert bad.status_code == 400
+    assert api.get(f"/api/tasks/{task['id']}", "alice").get_json()["assignee"] is None
+    done = api.complete("bob", task["id"], {"in_scope": True, "severity": "low"})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["completed_by"] == "bob"
+    trail = api.history(ref, "bob")
+    actions = [(e["action"], e["actor"]) for e in trail["events"]]
+    claimed = actions.index(("task_claimed", "bob"))
+    assert actions.index(("task_completed", "bob")) > claimed

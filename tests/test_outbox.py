@@ -133,14 +133,14 @@ def test_acknowledgement_arrives_with_reference_date_and_link(api, smtp):
     assert ref in mail["Subject"]
     text = body(mail)
     assert ref in text and "Wednesday 6 January 2027" in text and "10 working days" in text
-    link = f"http://127.0.0.1:5000/status/{ref}?token={token}"
+    link = f"http://127.0.0.1:5000/status/{ref}#token={token}"
     assert link in text
     html = body(mail, "html")
     assert f'href="{link}"' in html and "Wednesday 6 January 2027" in html
     assert "Dana &lt;b&gt;Example&lt;/b&gt;" in html and "Dana <b>Example</b>" in text  # HTML part escaped
 
     # The link's token is the complainant's real token.
-    query = parse_qs(urlsplit(link).query)
+    query = parse_qs(urlsplit(link).fragment)
     assert api.get(f"/api/complaints/{ref}", query_string={"token": query["token"][0]}).status_code == 200
     [row] = outbox(api)
     assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
@@ -181,7 +181,7 @@ def test_response_escalation_and_survey_emails_arrive(api, smtp):
     assert "A retry in our billing run" in text
     # This diagram closes right after the decision: the letter promises no reply window.
     assert "not satisfied" not in text and "You can see your complaint's page at any time" in text
-    assert f"/status/{ref}?token={created['status_token']}" in text  # the link opens the page at any step
+    assert f"/status/{ref}#token={created['status_token']}" in text  # the link opens the page at any step
     assert escalation["To"] == "sam@acme.example" and "refund over the approval limit" in body(escalation)
     assert f"/feedback/{ref}?sig=" in body(survey)
 

@@ -166,7 +166,7 @@ def test_the_acknowledgement_is_sent_again_to_the_corrected_address(process):
     assert expected and expected[0] in sent[1][2]  # the same date the first one gave
     with process.app.app_context():
         code = db.session.scalars(select(Complaint.status_code)).first()
-    assert f"{code[:5]}-{code[5:]}" in sent[1][2] and "?token=" in sent[1][2]
+    assert f"{code[:5]}-{code[5:]}" in sent[1][2] and "#token=" in sent[1][2]
     resent = [e for e in process.history(ref, "sam")["events"] if e["action"] == "acknowledgement_resent"]
     assert [e["actor"] for e in resent] == ["sam"] and "dana.right" not in json.dumps(resent)
     result = process.runner.invoke(args=["users", "add", "audra", "--role", "auditor", "--password", PASSWORD])

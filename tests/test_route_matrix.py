@@ -65,6 +65,8 @@ BODIES = {
     "POST task_pages.assign": {"data": {"assignee": "staff"}},
     "POST task_pages.comment": {"data": {"body": "A note."}},
     "GET definitions.compare": {"query": {"from": 1, "to": 1}},
+    "POST editor.check_expression": {"json": {"expression": "priority == 'high'", "key": "complaint_handling"}},
+    "POST editor.timer_preview": {"json": {"expression": "P3D", "kind": "timeDuration"}},
     "POST auth.login": {"data": {"name": "staff", "password": PASSWORD}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
@@ -72,6 +74,7 @@ BODIES = {
 # db.create_all() made without the migrations' version table.
 UNAVAILABLE = {("GET", "operations.readyz")}
 TOKEN_IN = {"POST messages.send": "json", "POST portal.reply": "form", "POST portal.add_evidence": "form",
+            "POST portal.status": "form",
             "GET portal.feedback": "sig", "POST portal.feedback": "sig"}
 
 
@@ -124,7 +127,7 @@ def prepared(tmp_path_factory):
               "key": "complaint_handling", "version": "1", "name": "complainant_reply",
               "incident_id": 1, "outbox_id": (outbox["items"] or [{"id": 1}])[0]["id"],
               "letter_id": (outbox["items"] or [{"id": 1}])[-1]["id"], "mail_id": 1,
-              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js"}
+              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js", "token_id": 1}
     return {"folder": folder, "template": folder / "template.sqlite", "tokens": tokens, "cookies": cookies,
             "values": values, "ref": ref, "token": token, "sig": sig, "task": task["id"]}
 

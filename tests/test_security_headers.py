@@ -88,6 +88,6 @@ def run_wsgi(tmp_path, key):
 
 
 def test_the_wsgi_entry_point_refuses_a_weak_key(tmp_path):
-    refused = run_wsgi(tmp_path, None)
+    refused = run_wsgi(tmp_path, "dev-only-change-me")
     assert refused.returncode != 0 and "shipped default" in refused.stderr
     assert run_wsgi(tmp_path, "k" * 40).returncode == 0

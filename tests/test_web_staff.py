@@ -1,6 +1,7 @@
 """The staff pages through the Flask test client: sign-in, inbox, task page, complaint page."""
 
 import re
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -29,6 +30,18 @@ class Browser:
     def post(self, page, action, data=None, **kw):
         """Post ``data`` to ``action`` from the form on ``page``."""
         return self.client.post(action, data={"csrf_token": self.token(page), **(data or {})}, **kw)
+
+    def open_status(self, link):
+        """Follow a status link as a browser does: the server sees the path only; the page's
+        script (static/status.js) posts the fragment's token from the page's form."""
+        path, _, fragment = link.partition("#")
+        page = self.client.get(path)
+        token = parse_qs(fragment).get("token", [""])[0]
+        if not token:
+            return page
+        html = page.get_data(as_text=True)
+        assert page.status_code == 401 and 'id="open-status"' in html and "/static/status.js" in html, html
+        return self.post(path, path, {"token": token}, follow_redirects=True)
 
     def login(self, name, password=PASSWORD):
         response = self.post("/login", "/login", {"name": name, "password": password})

@@ -33,11 +33,11 @@ def test_a_phone_complaint_runs_like_a_web_one_and_records_who_entered_it(staff,
     code = re.search(r'id="status-code">([^<]+)<', page).group(1)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", code)
     status_url = html.unescape(re.search(r'id="status-link" href="([^"]+)"', page).group(1))
-    assert f"/status/{reference}?token=" in status_url
+    assert f"/status/{reference}#token=" in status_url
 
     # The link opens the public status page, and so does the code read out on the phone,
     # typed in lower case with a space for the hyphen.
-    public = text(Browser(api.app).get(status_url[status_url.index("/status/"):]))
+    public = text(Browser(api.app).open_status(status_url[status_url.index("/status/"):]))
     assert f"Your complaint {reference}" in public
     typed = Browser(api.app).get("/status", query_string={"reference": reference.lower(),
                                                            "token": code.lower().replace("-", " ")},

@@ -33,7 +33,7 @@ from conftest import DIAGRAMS, PG_URL
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set COMPLAINTS_TEST_DATABASE_URL")
 
 CLI = Path(sys.executable).with_name("bpmn-complaints")
-WAIT = 45  # seconds before a test gives up waiting; a failure, never a measurement
+WAIT = 120  # seconds before a test gives up waiting; a failure, never a measurement
 
 
 @pytest.fixture
@@ -182,10 +182,11 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
     def crm_busy(ctx):
         raise RetryLater("CRM busy")
 
-    # The handler's retry is due at once; the timer a few seconds from now, so that the
+    # The handler's retry is due at once; the timer 15 seconds from now (room for a slow
+    # machine to start a worker), so that the
     # first worker loads the instance before the timer is due and the second one after.
     app.extensions["complaints_handlers"].register("crm_update", crm_busy)
-    [instance_id] = set(complaints(app, 1, "timer_and_retry.bpmn", ago=timedelta(hours=1, seconds=-6)))
+    [instance_id] = set(complaints(app, 1, "timer_and_retry.bpmn", ago=timedelta(hours=1, seconds=-15)))
     with app.app_context():
         timer_due = db.session.scalar(select(Job.due_at).where(Job.kind == "timer"))
     # The workers' crm_update succeeds: a plugin registered through its entry point.

@@ -20,12 +20,17 @@ def create_app(config: dict | None = None) -> Flask:
     environment variables, then ``config``.
     """
     web = shipped_folder("web")
+    # COMPLAINTS_INSTANCE_PATH moves the instance folder (the default SQLite file, the
+    # generated secret key, attachments, sent mail) off the package's own.
+    instance = os.environ.get("COMPLAINTS_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, template_folder=str(web / "templates"),
-                static_folder=str(web / "static"))
+                static_folder=str(web / "static"), instance_path=os.path.abspath(instance) if instance else None)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("COMPLAINTS")
     if config:
         app.config.from_mapping(config)
+    if "COMPLAINTS_SECRET_KEY" not in os.environ and "SECRET_KEY" not in (config or {}):
+        security.use_instance_key(app)
     if app.config["MAX_CONTENT_LENGTH"] is None:
         app.config["MAX_CONTENT_LENGTH"] = (app.config["ATTACHMENT_MAX_BYTES"] * app.config["ATTACHMENTS_PER_REQUEST"]
                                             + 1024 * 1024)
@@ -40,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     logs.init_app(app)
     clock.init_app(app)
     init_db(app)
+    from .services import principals
+    principals.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     _init_handlers(app)
     errors.install_converters(app)
@@ -52,8 +59,9 @@ def create_app(config: dict | None = None) -> Flask:
     # After Api(app), which installs its own HTTPException handler: ours must win.
     errors.init_app(app)
     security.init_app(app)
-    from . import cli
+    from . import cli, cli_accounts
     cli.init_app(app)
+    cli_accounts.init_app(app)
     if hops := app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

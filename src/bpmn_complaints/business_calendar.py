@@ -1,4 +1,5 @@
-"""Business calendar: working days are Monday to Friday, minus public holidays and closures."""
+"""Business calendar: working days are the configured country's working week (Monday to
+Friday when no country is set), minus its public holidays and the organisation's closures."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ def _to_date(value: date | str) -> date:
 class BusinessCalendar:
     """Counts business days for due dates and service-level measures.
 
-    :param country: ISO 3166-1 alpha-2 code whose public holidays apply (e.g.
-        ``"GB"``), or ``None`` for weekends only.
+    :param country: ISO 3166-1 alpha-2 code whose public holidays and weekend apply
+        (e.g. ``"GB"``; ``"SA"`` and ``"IL"`` rest on Friday and Saturday), or ``None``
+        for a Saturday-and-Sunday weekend and no holidays.
     :param subdivision: a region of that country as the ``holidays`` package
         names it (e.g. ``"ENG"``, ``"CA"``), or ``None`` for national holidays only.
     :param closures: the organisation's own closure days, as dates or ISO strings.
@@ -77,6 +79,10 @@ class BusinessCalendar:
                                  f"known: {', '.join(supported[country])}") from None
         self.country = country
         self.subdivision = subdivision
+        # The weekdays (Monday = 0) the country rests on, as the holidays package knows
+        # them, instead of a hand-coded Saturday and Sunday.
+        self.weekend: frozenset[int] = frozenset(
+            holidays.country_holidays(country, subdiv=subdivision).weekend if country else (5, 6))
         self.closures = frozenset(_to_date(day) for day in closures)
         self._holidays_by_year: dict[int, frozenset[date]] = {}
 
@@ -97,13 +103,13 @@ class BusinessCalendar:
         return found
 
     def is_business_day(self, day: date) -> bool:
-        """True on Monday to Friday unless it is a public holiday or a closure.
+        """True on the country's working days unless it is a public holiday or a closure.
 
         :param day: the date (a datetime counts by its date).
         """
         if isinstance(day, datetime):
             day = day.date()
-        return day.weekday() < 5 and day not in self.closures and day not in self._holidays(day.year)
+        return day.weekday() not in self.weekend and day not in self.closures and day not in self._holidays(day.year)
 
     def add_business_days(self, start: datetime, n: int) -> datetime:
         """Move ``n`` business days from ``start``, keeping the time of day.

@@ -61,45 +61,15 @@ def deploy_command(paths, key, actor):
     click.echo(f"{definition.key} version {definition.version} {state}")
 
 
-@click.group("users")
-def users_group():
-    """Manage staff users."""
-
-
-@users_group.command("add")
-@click.argument("name")
-@click.option("--group", "groups", multiple=True, help="A group (lane) the user belongs to; repeatable.")
-@click.option("--role", "roles", multiple=True, help="staff, supervisor, process_owner, auditor or admin; repeatable.")
-@click.option("--password", default=None, help="A password for the web pages.")
-@click.option("--email", default=None)
-@click.option("--skill", "skills", multiple=True, help="A complaint category the user is skilled in; repeatable.")
+@click.command("secret-key")
 @with_appcontext
-def users_add(name, groups, roles, password, email, skills):
-    """Create a user, or add groups and roles to an existing one."""
-    from .db import run_change
-    from .services.users import add_user
+def secret_key_command():
+    """Write a random SECRET_KEY into the instance folder unless one is there; the app uses
+    it whenever COMPLAINTS_SECRET_KEY is not set (``make run`` calls this first)."""
+    from .security import ensure_instance_key
 
-    try:
-        user = run_change(add_user, name, groups, roles or ("staff",), password, email=email, skills=skills)
-    except AppError as err:
-        _fail(err)
-    click.echo(f"user {user.name}: groups {', '.join(user.groups) or '-'}; roles {', '.join(user.roles)}")
-
-
-@click.command("token")
-@click.argument("name")
-@with_appcontext
-def token_command(name):
-    """Print a new API token for NAME (the token is the last line)."""
-    from .db import run_change
-    from .services.users import issue_token
-
-    try:
-        token = run_change(issue_token, name)
-    except AppError as err:
-        _fail(err)
-    click.echo(f"API token for {name} (keep it secret; it is shown once):")
-    click.echo(token)
+    path, made = ensure_instance_key(current_app)
+    click.echo(f"{'wrote a new' if made else 'keeping the'} secret key in {path}")
 
 
 @click.command("worker")
@@ -129,16 +99,23 @@ def serve_command(host, port):
 
 
 def _serve(host, port):
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import WSGIRequestHandler, run_simple
 
-    from .security import check_can_serve
+    from .security import check_can_serve, redact_credentials
+
+    class RedactingHandler(WSGIRequestHandler):
+        """werkzeug's access log, without the status tokens old links carry in the query."""
+
+        def log(self, type: str, message: str, *args) -> None:  # noqa: A002  (werkzeug's name)
+            super().log(type, redact_credentials(message % args) if args else redact_credentials(message))
 
     try:
         check_can_serve(current_app, host)
     except RuntimeError as err:
         raise click.ClickException(str(err)) from None
     # Not app.run(): Flask ignores it inside a CLI command, and the command would just exit.
-    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True,
+               request_handler=RedactingHandler)
 
 
 @click.command("run")
@@ -439,7 +416,7 @@ def mail_in_command(address, lmtp, imap, once):
         raise click.UsageError(str(err)) from None
 
 
-COMMANDS = (init_db_command, deploy_command, users_group, token_command, worker_command, serve_command, run_command,
+COMMANDS = (init_db_command, deploy_command, secret_key_command, worker_command, serve_command, run_command,
             demo_command, config_command, erase_command, retention_command, verify_audit_command, audit_anchor_command,
             report_command, audit_sample_command, compare_command, dmn_tck_command, mail_in_command)
 

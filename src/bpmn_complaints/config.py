@@ -8,6 +8,9 @@ DEFAULTS: dict[str, Any] = {
     # Database; ``None`` means an SQLite file in the Flask instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
     "SECRET_KEY": "dev-only-change-me",
+    # SQLite's durability (PRAGMA synchronous): FULL syncs at every commit, so nothing
+    # answered is lost in a power cut; NORMAL is faster and may lose the last commits.
+    "SQLITE_SYNCHRONOUS": "FULL",
     # The process that ``POST /api/complaints`` starts (latest deployed version).
     "PROCESS_KEY": "complaint_handling",
     # Outgoing mail (used by the outbox worker).
@@ -115,6 +118,17 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # Failed sign-ins allowed per account name and per client address (Flask-Limiter
+    # syntax; only failures count).
+    "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_RATE_LIMIT_ADDRESS": "20 per minute;200 per hour",
+    # API tokens expire after this many days unless `token NAME --days` says otherwise
+    # (0: never). A token's last use is written at most once per this many seconds.
+    "TOKEN_EXPIRY_DAYS": 90,
+    "TOKEN_LAST_USED_INTERVAL_SECONDS": 300,
+    # How long a browser stays on a complaint's status page after its token or code
+    # was given, in seconds (the session remembers the reference, never the token).
+    "STATUS_ACCESS_SECONDS": 3600,
     # Complaint form submissions per client IP (Flask-Limiter syntax), and where the
     # counters live: memory:// for one process, redis://... when several share the load.
     "SUBMIT_RATE_LIMIT": "5 per minute;50 per day",

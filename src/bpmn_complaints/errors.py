@@ -76,11 +76,12 @@ _FILE_CONTENTS = {"definitions.deploy", "modeler.check", "modeler.deploy"}
 
 def _refuse_unstorable_input() -> None:
     """No text with a NUL character gets in: the path, the query, form fields and file
-    names, a JSON body, the bearer token (PostgreSQL cannot store or compare it)."""
+    names, a JSON body, the bearer token and the status-token header (PostgreSQL cannot store or compare it)."""
     refuse_nul(request.path, "path")
     for key, value in request.args.items(multi=True):
         refuse_nul([key, value], key)
-    refuse_nul(request.headers.get("Authorization", ""), "Authorization")
+    for header in ("Authorization", "X-Status-Token"):
+        refuse_nul(request.headers.get(header, ""), header)
     if request.mimetype in _FORMS:
         for key, value in request.form.items(multi=True):
             refuse_nul([key, value], key)

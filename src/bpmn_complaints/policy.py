@@ -32,7 +32,7 @@ def _permission(name: str, *roles: str) -> Permission:
     return permission
 
 
-# One's own account: email address and which notifications to get.
+# One's own account: email address, which notifications to get, and one's own API tokens.
 MANAGE_OWN_SETTINGS = _permission("manage_own_settings", STAFF, SUPERVISOR, PROCESS_OWNER, AUDITOR)
 
 # Tasks
@@ -202,6 +202,11 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "definitions.deploy": Access(DEPLOY_DEFINITIONS),
     "definitions.bpmn": Access(READ_BPMN),
     "definitions.compare": Access(READ_DEFINITIONS),
+    "editor.handlers": Access(READ_DEFINITIONS),
+    "editor.check_expression": Access(DEPLOY_DEFINITIONS),
+    "editor.timer_preview": Access(DEPLOY_DEFINITIONS),
+    "editor.download_bundle": Access(READ_DEFINITIONS),
+    "editor.upload_bundle": Access(DEPLOY_DEFINITIONS),
     "incidents.list_incidents": Access(READ_INCIDENTS),
     "incidents.retry": Access(MANAGE_INCIDENTS),
     "outbox.list_outbox": Access(READ_OUTBOX),
@@ -243,10 +248,19 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "modeler.edit": Access(DEPLOY_DEFINITIONS),
     "modeler.check": Access(DEPLOY_DEFINITIONS),
     "modeler.deploy": Access(DEPLOY_DEFINITIONS),
+    "modeler.bundle_files": Access(DEPLOY_DEFINITIONS),
+    "modeler.handlers": Access(DEPLOY_DEFINITIONS),
+    "modeler.check_expression": Access(DEPLOY_DEFINITIONS),
+    "modeler.timer_preview": Access(DEPLOY_DEFINITIONS),
+    "modeler.form_preview": Access(DEPLOY_DEFINITIONS),
+    "modeler.download_bundle": Access(READ_DEFINITIONS),
+    "modeler.open_bundle": Access(DEPLOY_DEFINITIONS),
     "report_pages.index": Access(READ_REPORTS),
     "report_pages.download": Access(READ_REPORTS),
     "report_pages.download_pdf": Access(READ_REPORTS),
     "audit_pages.sample": Access(DRAW_AUDIT_SAMPLE),
     "team_pages.index": Access(SEE_WORKLOAD),
     "account_pages.settings": Access(MANAGE_OWN_SETTINGS),
+    "account_pages.new_token": Access(MANAGE_OWN_SETTINGS),
+    "account_pages.revoke_token": Access(MANAGE_OWN_SETTINGS),
 })

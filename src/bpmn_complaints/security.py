@@ -9,12 +9,18 @@ sandbox) keeps it.
 
 ``SECRET_KEY`` signs sessions: with the shipped default or a short key anyone could forge
 an admin's. :func:`weak_secret_key` says why a key is too weak; ``serve`` refuses such a
-key on any address but loopback, and the WSGI entry point refuses it outright.
+key on any address but loopback, and the WSGI entry point refuses it outright. A key kept
+in the instance folder (``instance/secret_key``, written by ``bpmn-complaints secret-key``,
+which ``make run`` calls) is used when no key is configured.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
+import secrets
+from pathlib import Path
 
 from flask import Flask, Response, request
 
@@ -82,6 +88,43 @@ def check_can_serve(app: Flask, host: str | None) -> None:
         raise RuntimeError(f"refusing to serve {where}: {reason}. Set COMPLAINTS_SECRET_KEY to a random value of "
                            f"{MIN_SECRET_KEY_LENGTH} or more characters (python -c 'import secrets; "
                            "print(secrets.token_urlsafe(48))'), or serve on 127.0.0.1")
+
+
+_CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:token|sig)=)[^&\s\"]*")
+
+
+def redact_credentials(line: str) -> str:
+    """A request line as an access log may keep it: a status token or survey signature in
+    the query (an old link's) becomes ``[redacted]``."""
+    return _CREDENTIAL_IN_QUERY.sub(r"\1[redacted]", line)
+
+
+INSTANCE_KEY_FILE = "secret_key"
+
+
+def instance_key_path(app: Flask) -> Path:
+    return Path(app.instance_path) / INSTANCE_KEY_FILE
+
+
+def use_instance_key(app: Flask) -> None:
+    """With no key configured, take the instance folder's key if there is one, so the
+    server, the worker and the CLI all sign with the same key."""
+    path = instance_key_path(app)
+    if path.is_file():
+        app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def ensure_instance_key(app: Flask) -> tuple[Path, bool]:
+    """Write a random key into the instance folder unless one is there (readable by its
+    owner only); returns its path and whether it was made now."""
+    path = instance_key_path(app)
+    if path.is_file() and path.read_text().strip():
+        return path, False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    return path, True
 
 
 def init_app(app: Flask) -> None:

@@ -26,8 +26,8 @@ APPEND_UNBOUND = """() => {
 
 @pytest.fixture
 def owner_page(api, app, new_page):  # noqa: F811
-    if not (Path(app.static_folder).parent / "node_modules" / "bpmn-js" / "dist").is_dir():
-        pytest.skip("bpmn-js is not installed in web/node_modules: run `make browser-deps` (needs npm)")
+    if not (Path(app.static_folder).parent / "build" / "editor.js").is_file():
+        pytest.skip("the editor bundle is not built in web/build: run `make browser-deps` (needs npm)")
     assert api.deploy(PROCESSES).exit_code == 0
     add_user(api.runner, "paula", roles=("process_owner",))
     page = new_page()

@@ -7,6 +7,7 @@ from . import (
     complaints,
     definitions,
     drafts,
+    editor,
     inbound,
     incidents,
     messages,
@@ -18,7 +19,7 @@ from . import (
 
 
 def register(api) -> None:
-    for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, messages, incidents,
+    for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, editor, messages, incidents,
                    outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

@@ -7,7 +7,7 @@ from ..exceptions import BadRequest
 from ..policy import READ_COMPLAINTS
 from ..schemas.resources import AttachmentList, PublicAttachment, TokenQuery
 from ..services import attachments, downloads
-from .auth import current_user, require
+from .auth import STATUS_TOKEN_PARAMETER, current_user, require, status_credential
 from .blueprint import Blueprint
 
 bp = Blueprint("attachments", __name__, url_prefix="/api/complaints", description="Evidence files")
@@ -28,6 +28,7 @@ def list_attachments(reference):
 
 @bp.route("/<reference>/attachments", methods=["POST"])
 @bp.arguments(TokenQuery(partial=True), location="query")
+@bp.doc(parameters=[STATUS_TOKEN_PARAMETER])
 @bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
 @bp.response(201, AttachmentList)
@@ -41,8 +42,8 @@ def add_attachments(query, reference):
     evidence = _received()
     if not evidence:
         raise BadRequest("send the files as multipart/form-data parts, e.g. -F files=@letter.pdf")
-    if query.get("token") is not None:
-        rows = run_change(attachments.attach_as_complainant, reference, query["token"], evidence, "api")
+    if (credential := status_credential(query)) is not None:
+        rows = run_change(attachments.attach_as_complainant, reference, credential, evidence, "api")
         items = [{name: getattr(row, name) for name in PublicAttachment().fields} for row in rows]
     else:
         items = run_change(attachments.attach_as_staff, current_user(), reference, evidence, "staff_api")
@@ -51,11 +52,12 @@ def add_attachments(query, reference):
 
 @bp.route("/<reference>/attachments/<int:attachment_id>", methods=["GET"])
 @bp.arguments(TokenQuery(partial=True), location="query")
+@bp.doc(parameters=[STATUS_TOKEN_PARAMETER])
 @bp.response(200, description="The file, as a download")
 def download(query, reference, attachment_id):
     """Download one file: staff who may see the complaint, or the complainant (``?token=``)
     for the files they sent. Served as an attachment with its detected type, ``nosniff``
     and a sandboxing Content-Security-Policy."""
-    if query.get("token") is not None:
-        return downloads.send(downloads.for_complainant(reference, query["token"], attachment_id))
+    if (credential := status_credential(query)) is not None:
+        return downloads.send(downloads.for_complainant(reference, credential, attachment_id))
     return downloads.send(downloads.for_staff(current_user(), reference, attachment_id))

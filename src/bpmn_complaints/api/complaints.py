@@ -6,6 +6,7 @@ from .. import status_code
 from ..db import run_change
 from ..exceptions import Forbidden
 from ..extensions import limiter
+from ..mail import links
 from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
 from ..schemas.resources import (
     ComplaintCreated,
@@ -23,7 +24,7 @@ from ..schemas.resources import (
 from ..services import attachments, privacy, staff_actions
 from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
-from .auth import current_user, require
+from .auth import STATUS_TOKEN_PARAMETER, current_user, require, status_credential
 from .blueprint import Blueprint
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
@@ -59,13 +60,12 @@ def submit(data):
     evidence = attachments.receive(f for _, f in request.files.items(multi=True))
     complaint, token = run_change(attachments.submit_with_evidence, data, user.name if user else None, evidence,
                                   "api")
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return {
         "reference": complaint.reference,
         "status_token": token,
         "status_code": status_code.display(complaint.status_code or ""),
         "status": complaint.status,
-        "status_url": f"{base}/api/complaints/{complaint.reference}?token={token}",
+        "status_url": links.status_link(complaint.reference, token),
     }
 
 
@@ -82,14 +82,16 @@ def list_complaints(query):
 
 @bp.route("/<reference>", methods=["GET"])
 @bp.arguments(TokenQuery(partial=True), location="query")
+@bp.doc(parameters=[STATUS_TOKEN_PARAMETER])
 @bp.alt_response(200, schema=ComplaintPublic, description="The complainant's view (with ?token=)")
 @bp.alt_response(200, schema=ComplaintDetail, description="The staff view (with a bearer token)")
 @limiter.limit(lambda: current_app.config["STATUS_LOOKUP_RATE_LIMIT"],
                deduct_when=lambda response: response.status_code == 404)
 def detail(query, reference):
-    """The complainant's view with ``?token=``; the staff view with a bearer token."""
-    if query.get("token") is not None:
-        return ComplaintPublic().dump(_public(reference, query["token"]))
+    """The complainant's view with ``?token=`` or an ``X-Status-Token`` header; the staff
+    view with a bearer token."""
+    if (credential := status_credential(query)) is not None:
+        return ComplaintPublic().dump(_public(reference, credential))
     user = current_user()
     if not allows(user, READ_COMPLAINTS):
         raise Forbidden("this needs a staff role")

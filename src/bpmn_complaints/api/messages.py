@@ -41,7 +41,8 @@ def send(body, name):
         complaints.get_for_complainant(reference, body["token"])
         if not name.startswith(COMPLAINANT):
             raise Forbidden("complainants may only send complainant_* messages")
-        run_change(service.send_message, reference, name, body["payload"], "complainant")
+        run_change(service.send_message, reference, name, body["payload"], "complainant",
+                   correlation_key=body["correlation_key"])
     elif name.startswith(COMPLAINANT):
         user = current_user()
         if not allows(user, RECORD_REPLIES):
@@ -55,7 +56,8 @@ def send(body, name):
         if not allows(user, SEND_MESSAGES):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles_for(SEND_MESSAGES))}")
         complaints.check_visible(user, complaints.get_by_reference(reference))
-        run_change(service.send_message, reference, name, body["payload"], user.name)
+        run_change(service.send_message, reference, name, body["payload"], user.name,
+                   correlation_key=body["correlation_key"])
     complaint = complaints.get_by_reference(reference)
     return {"reference": complaint.reference, "message": name, "status": complaint.status}
 

@@ -1,6 +1,8 @@
 """Run a change as one transaction, retrying it when it loses an optimistic race."""
 
+import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -15,24 +17,78 @@ from ..extensions import db
 P = ParamSpec("P")
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
+# The unique keys two writers can both claim at the same moment, where running the change
+# again is the right answer: the next audit position of a stream, a new complaint's
+# reference, the next version of a definition, one draft per task and person, one copy of
+# a file per complaint. Any other integrity error is a bug or bad data: retrying would
+# only repeat it, so it is logged and raised.
+RACE_KEYS: frozenset[tuple[str, tuple[str, ...]]] = frozenset({
+    ("audit_events", ("stream", "seq")),
+    ("complaints", ("reference",)),
+    ("definitions", ("key", "version")),
+    ("task_drafts", ("task_id", "user_name")),
+    ("attachments", ("complaint_id", "sha256")),
+})
+
+_PG_DETAIL = re.compile(r"Key \(([^)]*)\)=")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
+
+
+def violated_unique_key(error: IntegrityError) -> tuple[str, tuple[str, ...]] | None:
+    """The (table, columns) of the unique key ``error`` violated, or None when it is
+    another kind of integrity error (a missing value, a foreign key, a check)."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg: SQLSTATE 23505 is unique_violation
+        if getattr(orig, "sqlstate", None) != "23505":
+            return None
+        found = _PG_DETAIL.match(diag.message_detail or "")
+        if diag.table_name is None or found is None:
+            return None
+        return diag.table_name, tuple(col.strip().strip('"') for col in found.group(1).split(","))
+    found = _SQLITE_UNIQUE.match(str(orig))
+    if found is None:
+        return None
+    parts = [part.strip().split(".", 1) for part in found.group(1).split(",")]
+    if any(len(part) != 2 for part in parts) or len({table for table, _ in parts}) != 1:
+        return None
+    return parts[0][0], tuple(col for _, col in parts)
+
+
+def lost_race(error: Exception) -> bool:
+    """True when ``error`` means another writer got there first: a stale instance
+    version, or one of the unique keys in ``RACE_KEYS``."""
+    if isinstance(error, StaleDataError):
+        return True
+    return isinstance(error, IntegrityError) and violated_unique_key(error) in RACE_KEYS
+
 
 def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``change`` and commit. If the commit loses a race (another writer changed the
-    same instance version, or took the same audit position), roll back and run the whole
-    change again, up to ``CONFLICT_RETRIES`` times.
+    same instance version, or took the same unique key, see ``RACE_KEYS``), roll back and
+    run the whole change again, up to ``CONFLICT_RETRIES`` times. Any other error rolls
+    back and is raised at once, an integrity error logged first.
 
     ``change`` must load what it needs by id inside itself, so a retry sees fresh rows.
 
     :raises Conflict: when every attempt lost its race.
     """
     attempts: int = current_app.config["CONFLICT_RETRIES"]
+    name = getattr(change, "__qualname__", repr(change))
     for attempt in range(1, attempts + 1):
         try:
             result = change(*args, **kwargs)
             db.session.commit()
             return result
-        except (StaleDataError, IntegrityError):
+        except (StaleDataError, IntegrityError) as error:
             db.session.rollback()
+            if not lost_race(error):
+                log.error("change %s failed on an integrity error that is not a race: %s",
+                          name, str(getattr(error, "orig", error)).splitlines()[0])
+                raise
+            log.info("change %s lost a race (attempt %d of %d); running it again", name, attempt, attempts)
             if attempt == attempts:
                 break
             time.sleep(random.uniform(0, 0.01 * attempt))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,13 +33,20 @@ if TYPE_CHECKING:
     from lxml.etree import _Element
     from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-SUFFIXES = (".bpmn", ".dmn", ".json")
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")  # Activiti's and Camunda 7's name for deployable BPMN
+SUFFIXES = (*BPMN_SUFFIXES, ".dmn", ".json", ".form")
+
+
+def is_bpmn(name: str) -> bool:
+    """Whether the bundle file ``name`` is a BPMN diagram (``*.bpmn`` or ``*.bpmn20.xml``)."""
+    return name.endswith(BPMN_SUFFIXES)
 
 
 def read_bundle(paths: Sequence[str | os.PathLike[str]]) -> dict[str, str]:
     """Read files and folders into a bundle. Folders contribute their ``*.bpmn``,
-    ``*.dmn`` and ``*.json`` files (recursively) under names relative to the folder;
-    single files keep their own name (a JSON file in a ``forms`` folder keeps ``forms/``).
+    ``*.bpmn20.xml``, ``*.dmn``, ``*.json`` and ``*.form`` (Camunda Forms) files
+    (recursively) under names relative to the folder; single files keep their own name (a
+    JSON or form file in a ``forms`` folder keeps ``forms/``).
 
     :raises DeployFailed: if a path does not exist or the bundle is empty.
     """
@@ -49,14 +56,15 @@ def read_bundle(paths: Sequence[str | os.PathLike[str]]) -> dict[str, str]:
         path = Path(raw)
         if path.is_dir():
             for file in sorted(path.rglob("*")):
-                if file.is_file() and file.suffix in SUFFIXES:
+                if file.is_file() and file.name.endswith(SUFFIXES):
                     bundle[file.relative_to(path).as_posix()] = file.read_text(encoding="utf-8")
         elif path.is_file():
-            name = f"forms/{path.name}" if path.parent.name == "forms" and path.suffix == ".json" else path.name
+            in_forms = path.parent.name == "forms" and path.suffix in (".json", ".form")
+            name = f"forms/{path.name}" if in_forms else path.name
             bundle[name] = path.read_text(encoding="utf-8")
         else:
             problems.append(Problem(str(path), None, "no such file or folder"))
-    if not problems and not any(n.endswith(".bpmn") for n in bundle):
+    if not problems and not any(is_bpmn(n) for n in bundle):
         problems.append(Problem(None, None, "no .bpmn file to deploy"))
     if problems:
         raise DeployFailed("nothing was deployed", {"problems": [p.as_dict() for p in problems]})
@@ -76,6 +84,7 @@ class Parsed:
     name: str
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
+    warnings: list[Problem] = field(default_factory=list)  # accepted, but the owner should know
 
 
 def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
@@ -86,7 +95,7 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
     bpmn_roots: dict[str, _Element] = {}
     dmn_roots: dict[str, _Element] = {}
     for name, text in sorted(files.items()):
-        if not name.endswith((".bpmn", ".dmn")):
+        if not (is_bpmn(name) or name.endswith(".dmn")):
             if len(text.encode()) > max_bytes:
                 linter.add(name, None, f"the file is larger than the {max_bytes:,}-byte limit")
             continue
@@ -95,7 +104,7 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
         except UnsafeXml as err:
             linter.add(name, None, str(err))
             continue
-        (bpmn_roots if name.endswith(".bpmn") else dmn_roots)[name] = root
+        (bpmn_roots if is_bpmn(name) else dmn_roots)[name] = root
     for name, root in bpmn_roots.items():
         linter.bpmn(name, root)
     for name, root in dmn_roots.items():
@@ -109,6 +118,8 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
     # Report SpiffWorkflow's view too, unless our check already named the same element.
     seen = {(p.file, p.element) for p in linter.problems}
     problems = linter.problems + [p for p in spiff_problems if (p.file, p.element) not in seen]
+    if parsed is not None:
+        parsed.warnings = linter.warnings
     return (parsed if not problems else None), problems
 
 
@@ -183,12 +194,27 @@ def load_specs(definition: Definition, max_bytes: int) -> Parsed:
     parsed = _spec_cache.get(cache_key)
     if parsed is None:
         # Handlers were checked at deploy; a handler missing now surfaces as an incident.
-        parsed, problems = parse_bundle(definition.files, _AnyName(), max_bytes, key=definition.key)
+        parsed, problems = parse_bundle(bundle_files(definition), _AnyName(), max_bytes, key=definition.key)
         if parsed is None:
             raise DeployFailed(f"definition {definition.key} v{definition.version} no longer parses",
                                {"problems": [p.as_dict() for p in problems]})
         _spec_cache[cache_key] = parsed
     return parsed
+
+
+_files_cache: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def bundle_files(definition: Definition) -> dict[str, str]:
+    """A deployed version's files (BPMN, DMN, forms), read from the database once per
+    process and cached like its parsed specs: a version's files never change (the key
+    holds its hash), and an instance load does not fetch them (the column is deferred).
+    Callers must not change the mapping."""
+    cache_key = (definition.id, definition.sha256)
+    files = _files_cache.get(cache_key)
+    if files is None:
+        files = _files_cache[cache_key] = dict(definition.files)
+    return files
 
 
 class _AnyName(set[str]):

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-import jsonschema
-
 from .. import expressions
 from ..expressions.dialects import NS, BindingError, compile_dialect, read_assignment, read_binding, unwrap
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from . import camunda_checks, form_checks
 from .multi_instance import DEFAULT_MAX_INSTANCES
 from .timer_limits import TimerOutOfBounds, check_timer
 
@@ -31,7 +30,7 @@ RESERVED_IDS = {"Start", "End"}
 KNOWN_FUNCTIONS = set(expressions.DEFAULT_FUNCTIONS) | {
     "now", "today", "business_days", "add_business_days", "add_days",
 }
-EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate")
+EXPRESSION_PROPERTIES = ("assignee", "candidateGroup", "excludedUsers", "dueDate", "followUpDate", "priority")
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 # Independence (ISO 10002 4.7): literal values, not expressions, so deploy can check them.
 WORKERS_PROPERTY = "excludeWorkersOf"  # comma-separated ids of user or manual tasks
@@ -61,9 +60,14 @@ class Linter:
         self.files = files
         self.handler_names = handler_names
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, file: str | None, element: str | None, message: str) -> None:
         self.problems.append(Problem(file, element, message))
+
+    def warn(self, file: str | None, element: str | None, message: str) -> None:
+        """Something deploy accepts but the process owner should know (it is ignored)."""
+        self.warnings.append(Problem(file, element, message))
 
     # -- expressions ---------------------------------------------------------------
 
@@ -131,9 +135,10 @@ class Linter:
                     self.add(file, eid, f"the id {eid!r} collides with a SpiffWorkflow internal task; "
                                         "rename it (e.g. StartEvent_1)")
             self._process(file, process, ids)
+        camunda_checks.check(file, root, self.files, self.add, self.warn)
 
     def _process(self, file: str, process: _Element, ids: set[str]) -> None:
-        lanes = {text for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS) if (text := ref.text)}
+        lanes = camunda_checks.named_lane_members(process)
         for task in process.iterfind(".//bpmn:serviceTask", NS):
             self._service_task(file, task, ids)
         root = process.getroottree().getroot()
@@ -208,8 +213,8 @@ class Linter:
             self.add(file, tid, str(err))
         if tid not in lanes and not props.get("assignee") and not props.get("candidateGroup"):
             self.add(file, tid, "the task has no lane, no candidate group and no assignee, so nobody would ever "
-                                "see it: put it in a lane (the lane name is the group), or set a candidate group "
-                                "or an assignee")
+                                "see it: put it in a lane (the lane name is the group; a lane without a name is "
+                                "none), or set a candidate group or an assignee")
         for name in EXPRESSION_PROPERTIES:
             if props.get(name):
                 self.expression(file, tid, props[name], f"the {name} property")
@@ -242,10 +247,8 @@ class Linter:
             return
         if not is_schema:
             return
-        try:
-            jsonschema.validators.validator_for(schema).check_schema(schema)
-        except jsonschema.SchemaError as err:
-            self.add(path, tid, f"the form file is not a valid JSON Schema: {err.message}")
+        for problem in form_checks.schema_problems(schema):
+            self.add(path, tid, problem.replace("the form is not", "the form file is not"))
 
     def _gateway(self, file: str, process: _Element, gateway: _Element) -> None:
         gid = gateway.get("id")

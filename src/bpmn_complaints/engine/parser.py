@@ -3,6 +3,8 @@
 * Service tasks bind to handlers through any of the three dialects in
   :mod:`bpmn_complaints.expressions.dialects` (the spiff parser alone rejects Camunda
   diagrams: trap 5), and user and manual tasks take Camunda's assignment as properties.
+* Camunda's shorthand (implicit parallel splits, multi-instance collections) is made
+  explicit BPMN first (:mod:`.bpmn_rewrite`), and an abstract ``bpmn:task`` passes through.
 * Timer definitions are swapped for clocked ones, and the start task for one that leaves
   the spec alone at run time (:mod:`.specs`).
 """
@@ -26,9 +28,12 @@ from SpiffWorkflow.spiff.specs.defaults import BusinessRuleTask, ManualTask, Sub
 
 from ..expressions.dialects import BindingError, DecisionBinding, read_assignment, read_binding, read_decision
 from ..expressions.dmn import DmnError, dmn_dialect, read_model
+from . import camunda_forms
+from .bpmn_rewrite import rewrite
+from .correlation import declared_keys
 from .decisions import FeelDecisionEngine
 from .multi_instance import bound_multi_instances
-from .specs import ServiceTask, clocked_timer, strict_conditions
+from .specs import PassThroughTask, ServiceTask, clocked_timer, strict_conditions
 from .workarounds import freeze_start
 
 if TYPE_CHECKING:
@@ -102,7 +107,7 @@ class BoundBusinessRuleTaskParser(BusinessRuleTaskParser):  # type: ignore[misc]
 
 
 class _AssignmentParser(SpiffTaskParser):  # type: ignore[misc]
-    """Adds a Camunda 7/8 assignment to the task's properties (SpiffArena's own win)."""
+    """Adds a Camunda 7/8 assignment and form to the task's properties (SpiffArena's own win)."""
 
     def parse_extensions(self, node: _Element | None = None) -> dict[str, Any]:
         extensions: dict[str, Any] = super().parse_extensions(node)
@@ -113,6 +118,12 @@ class _AssignmentParser(SpiffTaskParser):  # type: ignore[misc]
                 raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
             if assignment:
                 extensions["properties"] = {**assignment, **extensions.get("properties", {})}
+            try:
+                form = camunda_forms.declaration(self.node)
+            except camunda_forms.FormUnsupported as err:
+                raise ValidationException(str(err), node=self.node, file_name=self.filename) from None
+            if form:
+                extensions["properties"] = {camunda_forms.PROPERTY: form, **extensions.get("properties", {})}
         return extensions
 
 
@@ -154,7 +165,16 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         full_tag("userTask"): (AssignedUserTaskParser, UserTask),
         full_tag("manualTask"): (AssignedManualTaskParser, ManualTask),
         full_tag("businessRuleTask"): (BoundBusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("task"): (SpiffTaskParser, PassThroughTask),
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.correlation_keys: dict[str, str] = {}  # message name -> key expression (engine/correlation)
+
+    def add_bpmn_xml(self, bpmn: _Element, filename: str | None = None) -> None:
+        super().add_bpmn_xml(rewrite(bpmn), filename)
+        self.correlation_keys.update(declared_keys(bpmn))
 
     def add_dmn_xml(self, node: _Element, filename: str | None = None) -> None:
         super().add_dmn_xml(node, filename)
@@ -187,6 +207,7 @@ class ComplaintsBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
         spec = super().get_spec(process_id, required)
         if spec is not None:
             _finish(spec)
+            spec.correlation_keys = self.correlation_keys
         return spec
 
     def get_subprocess_specs(self, name: str, specs: dict[str, BpmnProcessSpec] | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -16,6 +16,8 @@ from ..expressions import ExpressionError
 from ..extensions import db
 from ..models import HumanTask, TaskIndependence
 from ..models.task import PRIORITY_RANK
+from . import camunda_forms
+from .definitions import bundle_files
 from .lint import entered_by_excluded, find_form, workers_excluded
 from .run import Run, all_workflows, properties
 
@@ -63,7 +65,7 @@ def _new_row(run: Run, task: Task) -> HumanTask:
     )
     problems: list[str] = []
     values: dict[str, Any] = {}
-    for name in ("assignee", "candidateGroup", "excludedUsers", "dueDate"):
+    for name in ("assignee", "candidateGroup", "excludedUsers", "dueDate", "followUpDate", "priority"):
         if props.get(name):
             try:
                 values[name] = _evaluate(task, props[name])
@@ -81,15 +83,24 @@ def _new_row(run: Run, task: Task) -> HumanTask:
     row.excludes_workers = bool(row.independent_of)
     due = values.get("dueDate")
     row.due_at = _parse_due(due) if due else _boundary_due(task)
-    priority = task.data.get("priority")
+    follow_up = values.get("followUpDate")
+    row.follow_up_at = _parse_due(follow_up) if follow_up else None
+    priority = task_priority(values["priority"]) if values.get("priority") is not None else None
+    if priority is None:
+        priority = task.data.get("priority")
     row.priority = priority if priority in PRIORITY_RANK else "normal"
     row.priority_rank = PRIORITY_RANK[row.priority]
     bpmn_file = getattr(task.workflow.spec, "file", None) or ""
-    files = run.definition.files
+    files = bundle_files(run.definition)
     if props.get("formJsonSchemaFilename"):
         row.form_schema = find_form(files, bpmn_file, props["formJsonSchemaFilename"])
     if props.get("formUiSchemaFilename"):
         row.form_ui_schema = find_form(files, bpmn_file, props["formUiSchemaFilename"])
+    if not row.form_schema and props.get(camunda_forms.PROPERTY):
+        try:
+            row.form_schema = camunda_forms.resolve(files, bpmn_file, spec.bpmn_id, props[camunda_forms.PROPERTY])
+        except camunda_forms.FormUnsupported as err:
+            problems.append(f"form: {err}")
     if problems:
         run.observer.record("task_property_failed", "engine", task_id=row.id, bpmn_id=row.bpmn_id,
                             problems=problems)
@@ -108,11 +119,29 @@ def _independence(row: HumanTask) -> dict[str, object]:
 
 
 def _parse_due(value: object) -> datetime | None:
+    """A due or follow-up date from its ISO 8601 text; without an offset it is UTC."""
     try:
         due: datetime = TimerEventDefinition.get_datetime(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return due
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
+
+
+# Camunda's numeric task priority in our four levels, as Camunda 8's Tasklist shows it
+# (0-25 low, 26-50 medium, 51-75 high, 76-100 critical; Camunda 7's default is 50).
+_PRIORITY_LEVELS = ((25, "low"), (50, "normal"), (75, "high"))
+
+
+def task_priority(value: object) -> str | None:
+    """Our priority for a task's declared ``value``: one of our levels by name, or a Camunda
+    number; ``None`` if it is neither."""
+    if isinstance(value, str) and value.strip().lower() in PRIORITY_RANK:
+        return value.strip().lower()
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return next((level for limit, level in _PRIORITY_LEVELS if number <= limit), "urgent")
 
 
 def sync_projection(run: Run) -> int:

@@ -29,7 +29,7 @@ from ..clock import get_clock, utcnow
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import Definition, ProcessInstance
-from . import serializer
+from . import correlation, serializer
 from .definitions import load_specs
 from .incidents import failed_tasks, open_incidents, resolve
 from .loop import RunawayProcess, advance
@@ -142,17 +142,23 @@ def complete_task(instance: ProcessInstance, task_id: str, data: dict[str, Any],
     return run
 
 
-def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], actor: str) -> Run:
-    """Deliver message ``name`` to the instance.
+def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], actor: str,
+                 correlation_key: str | None = None) -> Run:
+    """Deliver message ``name`` to the one receiver waiting for it (:mod:`.correlation`),
+    chosen by ``correlation_key`` where the diagram declares one.
 
-    :raises Conflict: if the process is not waiting for that message.
+    :raises Conflict: if the process is not waiting for that message, or several receivers
+        wait for it and nothing tells them apart.
     """
     run = load(instance, actor)
     event = BpmnEvent(MessageEventDefinition(name), payload)
     try:
-        run.workflow.send_event(event)
-    except WorkflowException:
-        raise Conflict(f"this complaint is not waiting for the message {name!r} now") from None
+        correlation.deliver(run.workflow, event, correlation_key, getattr(run.workflow.spec, "correlation_keys", {}))
+    except correlation.NoReceiver:
+        raise Conflict(f"this complaint is not waiting for the message {name!r} now"
+                       + (f" with the correlation key {correlation_key!r}" if correlation_key else "")) from None
+    except correlation.AmbiguousReceivers as err:
+        raise Conflict(str(err)) from None
     run.observer.record("message_received", actor, message=name, payload=payload)
     _advance(run)
     return run

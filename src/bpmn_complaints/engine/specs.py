@@ -5,6 +5,8 @@
   value as-is (the base class expects a JSON string).
 * The timer definitions ask the script engine's clock for "now" instead of the system
   clock, so tests control time, and they accept bare ISO 8601 literals (trap 4).
+* :class:`PassThroughTask` is an abstract ``bpmn:task``, which Camunda 7 and 8 pass
+  straight through (SpiffWorkflow would wait for someone to complete it).
 * :class:`StrictCondition` makes a JUEL or FEEL gateway condition that is not true or false
   an error, as Camunda 7 and 8 do.
 """
@@ -12,7 +14,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
@@ -22,10 +24,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.spiff.specs.defaults import NoneTask
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from SpiffWorkflow.task import Task
 
 from ..expressions.dialects import dialect_of
+from .cron import is_cron, next_time
 from .timer_limits import check_cycle, check_duration
 
 if TYPE_CHECKING:
@@ -48,6 +52,14 @@ class ServiceTask(SpiffServiceTask):  # type: ignore[misc]
         result = engine.call_service(task, operation_name=self.operation_name, operation_params=params)
         task.data[self.result_variable] = result
         return True
+
+
+class PassThroughTask(NoneTask):  # type: ignore[misc]
+    """An abstract ``bpmn:task``: it does nothing and waits for nobody, as in Camunda."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
 
 
 def _now(my_task: Task) -> datetime:
@@ -105,7 +117,10 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
         if event_value["cycles"] != 0:
             next_event = datetime.fromisoformat(event_value["next"])
             if next_event <= now:
-                event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
+                cron = event_value.get("cron")
+                following = next_time(cron, next_event) if cron else next_event + timedelta(
+                    seconds=event_value["duration"])
+                event_value["next"] = following.isoformat()
                 event_value["cycles"] -= 1
                 ready = True
         else:
@@ -116,16 +131,20 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
 
 
 class CycleValue(TypedDict):
-    """A cycle timer's ``event_value``: cycles left (-1: unbounded), the next due moment, the period in seconds."""
+    """A cycle timer's ``event_value``: cycles left (-1: unbounded), the next due moment, the
+    period in seconds, or the cron that names each next moment."""
 
     cycles: int
     next: str
     duration: float
+    cron: NotRequired[str]
 
 
 def _parse_cycle(expression: str, now: datetime) -> CycleValue:
     """``R[n]/<start>/<duration>``, ``R[n]/<duration>/<end>`` or ``R[n]/<duration>`` with
     "now" taken from our clock (SpiffWorkflow's own parser reads the system clock)."""
+    if is_cron(expression):
+        return {"cycles": -1, "next": next_time(expression, now).isoformat(), "duration": 0, "cron": expression}
     components = expression.upper().replace("--", "/").strip("R").split("/")
     cycles = int(components[0]) if components[0] else -1
     first = TimerEventDefinition.parse_time_or_duration(components[1])

@@ -4,7 +4,9 @@ again when a timer starts (expressions), so that no value hangs an engine step.
 SpiffWorkflow adds a duration's months one by one (``P99999999999Y`` is a trillion of
 them), and a repeating timer with a zero period fires without end (``R999999999/PT0S``).
 A duration is at most :data:`MAX_TIMER_YEARS`, a repeat count at most
-:data:`MAX_TIMER_REPEATS`, and a repeating period at least :data:`MIN_TIMER_PERIOD`.
+:data:`MAX_TIMER_REPEATS`, and a repeating period at least :data:`MIN_TIMER_PERIOD`; a cron
+cycle (:mod:`.cron`) must name a time within a century and never fire twice within
+:data:`MIN_TIMER_PERIOD`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .cron import CronError, is_cron, next_time
 
 MAX_TIMER_YEARS = 100
 MAX_TIMER_REPEATS = 1000
@@ -45,12 +49,41 @@ def check_duration(text: str, start: datetime) -> timedelta:
     return duration
 
 
+# Consecutive cron times compared to find its shortest period: with two or more seconds
+# in a minute, some two of the first three are within the same minute.
+CRON_SAMPLES = 10
+
+
+def check_cron(text: str, now: datetime) -> datetime:
+    """The first time of the cron cycle ``text`` after ``now``.
+
+    :raises TimerOutOfBounds: if it fires more often than every :data:`MIN_TIMER_PERIOD`.
+    :raises ValueError: if it is no cron we run (:class:`.cron.CronError`), or names no time
+        within a century.
+    """
+    first = moment = next_time(text, now)
+    for _ in range(CRON_SAMPLES):
+        try:
+            following = next_time(text, moment)
+        except CronError:
+            break  # a cron with a year runs out
+        if following - moment < MIN_TIMER_PERIOD:
+            raise TimerOutOfBounds(f"the cron {text!r} fires more often than every "
+                                   f"{MIN_TIMER_PERIOD.total_seconds():g} s")
+        moment = following
+    return first
+
+
 def check_cycle(text: str, now: datetime) -> None:
-    """A repeating interval ``R[n]/...`` whose count and period the engine can run.
+    """A repeating interval ``R[n]/...`` whose count and period the engine can run, or a
+    cron cycle (:func:`check_cron`).
 
     :raises TimerOutOfBounds: for more than :data:`MAX_TIMER_REPEATS` repeats or a period
         shorter than :data:`MIN_TIMER_PERIOD`.
     """
+    if is_cron(text):
+        check_cron(text, now)
+        return
     match = _REPEAT.fullmatch(text.strip().upper())
     if not match:
         raise ValueError(f"{text!r} is no repeating interval (R[n]/...)")
@@ -77,3 +110,5 @@ def check_timer(kind: str, text: str, now: datetime) -> None:
         check_duration(text, now)
     elif kind == "timeCycle":
         check_cycle(text, now)
+    elif is_cron(text):
+        raise CronError(f"cron {text!r} is only for a timeCycle (Camunda reads it nowhere else)")

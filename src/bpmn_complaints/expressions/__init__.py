@@ -67,7 +67,7 @@ from .errors import (
     ExpressionError,
 )
 from .functions import DEFAULT_FUNCTIONS
-from .timers import parse_timer_literal
+from .timers import is_cron_text, parse_timer_literal
 
 __all__ = [
     "DEFAULT_FUNCTIONS",
@@ -86,5 +86,6 @@ __all__ = [
     "compile_expression",
     "compile_script",
     "evaluate",
+    "is_cron_text",
     "parse_timer_literal",
 ]

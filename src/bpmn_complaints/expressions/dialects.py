@@ -87,10 +87,11 @@ def read_binding(node: _Element) -> ServiceBinding | None:
     """
     operator = node.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
     if operator is not None:
+        # SpiffArena writes an optional parameter left blank as value="": it is not passed.
         params = {
-            key: p.get("value", "")
+            key: value
             for p in operator.findall(".//spiffworkflow:parameter", NS)
-            if (key := p.get("id"))
+            if (key := p.get("id")) and (value := p.get("value", "")).strip()
         }
         retry = operator.find(".//spiffworkflow:retry", NS)
         return ServiceBinding(
@@ -101,7 +102,10 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             retries=_int(retry.get("retries") if retry is not None else None, "retries"),
             backoff_base=_int(retry.get("backoff_base") if retry is not None else None, "backoff_base"),
         )
-    if _camunda_attr(node, "type") == "external":
+    # A Zeebe binding wins over a Camunda 7 leftover beside it, as Camunda 8 ignores the
+    # camunda namespace (the deploy check warns about the leftover).
+    definition = node.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
+    if definition is None and _camunda_attr(node, "type") == "external":
         params = {}
         for p in node.findall("bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter", NS):
             text = (p.text or "").strip()
@@ -110,12 +114,11 @@ def read_binding(node: _Element) -> ServiceBinding | None:
             params[name] = _camunda_value(text, f"the input parameter {name!r}")
         return ServiceBinding(handler=_camunda_attr(node, "topic") or "", dialect="camunda", params=params)
     for attr in ("class", "expression", "delegateExpression"):
-        if _camunda_attr(node, attr):
+        if definition is None and _camunda_attr(node, attr):
             raise BindingError(
                 f"camunda:{attr} binds a Java delegate, which this engine cannot run; "
                 "use an external task (camunda:type=\"external\") with camunda:topic set to a handler name"
             )
-    definition = node.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
     if definition is not None:
         params = {}
         for p in node.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:input", NS):
@@ -199,7 +202,8 @@ def _zeebe_value(text: str) -> str:
 
 def read_assignment(node: _Element) -> dict[str, str]:
     """The assignment of a ``bpmn:userTask``/``manualTask`` written by Camunda Modeler, as
-    our expression properties ``assignee`` and ``candidateGroup`` (empty if it has none).
+    our expression properties ``assignee``, ``candidateGroup``, ``dueDate``,
+    ``followUpDate`` and ``priority`` (empty if it has none).
 
     :raises BindingError: for several candidate groups or for candidate users: a task is
         offered to one group here.
@@ -223,7 +227,28 @@ def read_assignment(node: _Element) -> dict[str, str]:
         found["assignee"] = convert(raw["assignee"])
     if groups:
         found["candidateGroup"] = convert(groups)
+    for name, value in _schedule(node).items():
+        if value and value.strip():
+            found[name] = (_zeebe_value if zeebe_schedule(node) else _camunda_value)(value)
     return found
+
+
+def zeebe_schedule(node: _Element) -> bool:
+    """Whether the task's dates and priority are written the Camunda 8 way."""
+    return any(node.find(f"bpmn:extensionElements/zeebe:{tag}", NS) is not None
+               for tag in ("taskSchedule", "priorityDefinition"))
+
+
+def _schedule(node: _Element) -> dict[str, str | None]:
+    """Camunda 7's ``camunda:dueDate``, ``followUpDate`` and ``priority`` (the Modeler's
+    User assignment group), or Camunda 8's ``zeebe:taskSchedule`` and ``zeebe:priorityDefinition``."""
+    if zeebe_schedule(node):
+        schedule = node.find("bpmn:extensionElements/zeebe:taskSchedule", NS)
+        priority = node.find("bpmn:extensionElements/zeebe:priorityDefinition", NS)
+        return {"dueDate": schedule.get("dueDate") if schedule is not None else None,
+                "followUpDate": schedule.get("followUpDate") if schedule is not None else None,
+                "priority": priority.get("priority") if priority is not None else None}
+    return {name: _camunda_attr(node, name) for name in ("dueDate", "followUpDate", "priority")}
 
 
 class Compiled(Protocol):

@@ -56,13 +56,27 @@ def _is_repeating(text: str) -> bool:
     return False
 
 
+# Cron as Camunda writes it (Quartz, Spring): 5 to 7 fields of cron characters, or a macro.
+# Only the shape is recognised here; engine/cron.py reads and bounds it.
+_CRON_FIELD = (r"(?:[0-9*?/,#LW\-]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC"
+               r"|MON|TUE|WED|THU|FRI|SAT|SUN)+")
+_CRON = re.compile(rf"{_CRON_FIELD}(?:[ \t]+{_CRON_FIELD}){{4,6}}"
+                   r"|@(?:yearly|annually|monthly|weekly|daily|midnight|hourly)", re.IGNORECASE)
+
+
+def is_cron_text(text: str) -> bool:
+    """Whether ``text`` has the shape of a cron value (``0 0 9 * * MON-FRI``, ``@daily``)."""
+    return isinstance(text, str) and bool(_CRON.fullmatch(text.strip()))
+
+
 def parse_timer_literal(text: str) -> str | None:
     """Recognise a bare ISO 8601 timer value, as typed in Camunda Modeler.
 
     Accepts a duration (``P7D``, ``PT4H``, ``P1DT2H``, ``P2W``), a date or date-time
     (``2026-12-01``, ``2026-12-01T09:00:00Z``, with or without an offset) and a
     repeating interval (``R3/PT1H``, ``R/P1D``, ``R2/2026-12-01T09:00:00Z/P1D``,
-    ``R/P1D/2026-12-31T00:00:00Z``). Designators must be upper case.
+    ``R/P1D/2026-12-31T00:00:00Z``), or a cron value for a cycle (``0 0 9 * * MON-FRI``,
+    read by the engine). Designators must be upper case.
 
     :param text: the timer value from the diagram.
     :returns: the stripped text if it is such a literal, else ``None`` (treat it
@@ -71,6 +85,6 @@ def parse_timer_literal(text: str) -> str | None:
     if not isinstance(text, str):
         return None
     text = text.strip()
-    if _is_duration(text) or _is_datetime(text) or _is_repeating(text):
+    if _is_duration(text) or _is_datetime(text) or _is_repeating(text) or is_cron_text(text):
         return text
     return None

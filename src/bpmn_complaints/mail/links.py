@@ -17,9 +17,15 @@ def _base() -> str:
 
 
 def status_link(reference: str, token: str | None = None) -> str:
-    """``PUBLIC_BASE_URL/status/<reference>``, with ``?token=`` when the plain token is known."""
-    link = f"{_base()}/status/{quote(reference)}"
-    return f"{link}?{urlencode({'token': token})}" if token else link
+    """``PUBLIC_BASE_URL/status/<reference>``, with ``#token=`` when the plain token is known:
+    a fragment, which browsers never send to the server, so no access log records it (the
+    page's script posts it; see ``views/portal.py``)."""
+    return f"{_base()}/status/{quote(reference)}{token_fragment(token)}"
+
+
+def token_fragment(token: str | None) -> str:
+    """``#token=...`` for a status link, or nothing without a token."""
+    return f"#{urlencode({'token': token})}" if token else ""
 
 
 def status_token(complaint: Complaint) -> str | None:

@@ -12,13 +12,14 @@ from .job import Job
 from .outbox import OutboxMessage
 from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
-from .user import ApiToken, Membership, User
+from .user import ApiToken, AuthEpoch, Membership, User, UserSession
 from .worker import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "AuthEpoch",
     "CaseMessage",
     "Comment",
     "Complaint",
@@ -33,5 +34,6 @@ __all__ = [
     "TaskDraft",
     "TaskIndependence",
     "User",
+    "UserSession",
     "WorkerHeartbeat",
 ]

@@ -20,6 +20,8 @@ class Definition(Model):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(400), default="")
     sha256: Mapped[str] = mapped_column(String(64))
-    files: Mapped[dict] = mapped_column(JSON)
+    # The bundle's content (100 KB and more) loads only when read: an instance load joins
+    # its version's row for the key and hash the parsed-spec cache needs, never the files.
+    files: Mapped[dict] = mapped_column(JSON, deferred=True)
     deployed_by: Mapped[str] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -45,6 +45,8 @@ class HumanTask(Model):
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     priority_rank: Mapped[int] = mapped_column(default=2)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When to look at the task again (Camunda's follow-up date); the due date is the deadline.
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     form_schema: Mapped[str | None] = mapped_column(String(400))
     form_ui_schema: Mapped[str | None] = mapped_column(String(400))
     instructions: Mapped[str | None] = mapped_column(Text)

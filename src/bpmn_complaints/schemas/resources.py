@@ -151,6 +151,8 @@ class Task(Schema):
     complaint_reference = fields.String(allow_none=True)
     priority = fields.String()
     due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True, metadata={"description": "when to look at it again "
+                                                              "(Camunda's follow-up date)"})
     state = fields.String()
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
@@ -340,6 +342,9 @@ class MessageIn(Schema):
     payload = fields.Dict(load_default=dict)
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS), metadata={
         "description": "staff recording a complainant_* reply: how it reached them"})
+    correlation_key = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "which waiting receiver in the complaint's process the message is for, where the "
+                       "diagram declares a correlation key (zeebe:subscription correlationKey)"})
 
 
 class MessageOut(Schema):

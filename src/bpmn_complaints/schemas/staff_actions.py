@@ -64,6 +64,16 @@ class ActionDone(Schema):
     closure_reason = fields.String(allow_none=True)
 
 
+class NewToken(Schema):
+    """An API token one makes for oneself on one's own page."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    label = fields.String(load_default="", validate=validate.Length(max=80))
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650))
+
+
 class AccountSettings(Schema):
     class Meta:
         unknown = EXCLUDE

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from lxml import etree
 
+from ..engine.definitions import is_bpmn
 from ..expressions.dialects import NS, BindingError, read_binding
 from ..xml_safety import parse_xml
 
@@ -46,7 +47,7 @@ def compare(old: dict[str, str], new: dict[str, str], max_bytes: int) -> dict:
             changes.append(Change("added", "file", name, None, f"File {name} was added"))
         elif old[name] != new[name]:
             found = _compare_file(name, old[name], new[name], max_bytes)
-            if name.endswith(".bpmn") and not found:
+            if is_bpmn(name) and not found:
                 layout = True
             elif not found:
                 found = [Change("changed", "file", name, None, f"File {name} changed (only in form, not in meaning)")]
@@ -55,7 +56,7 @@ def compare(old: dict[str, str], new: dict[str, str], max_bytes: int) -> dict:
 
 
 def _compare_file(name: str, old: str, new: str, max_bytes: int) -> list[Change]:
-    if name.endswith(".bpmn"):
+    if is_bpmn(name):
         return _compare_bpmn(name, parse_xml(old, max_bytes), parse_xml(new, max_bytes))
     if name.endswith(".dmn"):
         return _compare_dmn(name, parse_xml(old, max_bytes), parse_xml(new, max_bytes))

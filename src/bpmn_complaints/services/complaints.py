@@ -113,6 +113,12 @@ def get_for_complainant(reference: str, token: str) -> Complaint:
     return complaint
 
 
+def code_for_session(reference: str) -> str | None:
+    """The status code of ``reference``, for a browser whose session has already shown its
+    credential (the portal keeps that fact in the session, never the token or the code)."""
+    return db.session.scalar(select(Complaint.status_code).where(Complaint.reference == (reference or "").upper()))
+
+
 def _opens(complaint: Complaint, credential: str) -> bool:
     code = status_code.normalize(credential)
     if code is not None and complaint.status_code and hmac.compare_digest(code, complaint.status_code):

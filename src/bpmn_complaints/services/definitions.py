@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..db import trail
-from ..engine.definitions import bundle_sha256, latest_definition, parse_bundle
+from ..engine.definitions import bundle_sha256, is_bpmn, latest_definition, parse_bundle
 from ..exceptions import DeployFailed, NotFound
 from ..extensions import db
 from ..input_limits import bounded_int
@@ -48,7 +48,7 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None) -> tuple[D
     db.session.add(definition)
     db.session.flush()
     trail.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
-                 files=sorted(files))
+                 files=sorted(files), warnings=[str(w) for w in parsed.warnings])
     log.info("deployed %s version %d", definition.key, definition.version, extra={
         "event": "deployed", "key": definition.key, "version": definition.version, "sha256": sha, "by": actor})
     return definition, True
@@ -77,9 +77,9 @@ def get_definition(key: str, version: int | str) -> Definition:
 def main_bpmn(definition: Definition) -> tuple[str, str]:
     """The BPMN file that holds the definition's process."""
     for name, text in sorted(definition.files.items()):
-        if name.endswith(".bpmn") and f'id="{definition.key}"' in text:
+        if is_bpmn(name) and f'id="{definition.key}"' in text:
             return name, text
-    name = min(n for n in definition.files if n.endswith(".bpmn"))
+    name = min(n for n in definition.files if is_bpmn(n))
     return name, definition.files[name]
 
 

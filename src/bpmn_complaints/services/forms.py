@@ -1,20 +1,36 @@
 """Form schemas of human tasks, server-side validation of submitted data, and which
-answers are free text (personal data that must stay out of the audit trail)."""
+answers are free text (personal data that must stay out of the audit trail).
 
-import json
-from typing import cast
+Validation refuses a field the form does not declare (unless the schema itself allows
+more, with ``additionalProperties`` or ``patternProperties``), runs every ``pattern`` with
+a time limit (:mod:`..expressions.patterns`), and fills an unanswered field with the form's
+default, as Camunda does on submit. A task without a form has nothing to validate against:
+its answers reach the engine as routing values only (:mod:`.case_text` turns words into
+case-file pointers) and the trail keeps fingerprints of its words (``free_text_fields`` is
+``None``: every string counts as free text).
+"""
+
+from collections.abc import Iterator
+from typing import Any, cast
 
 import jsonschema
 
+from ..engine import camunda_forms
+from ..engine.definitions import bundle_files
 from ..exceptions import ValidationFailed
+from ..expressions.patterns import PatternTimeout, search
 from ..extensions import db
 from ..models import Definition, HumanTask, ProcessInstance
 
 
 def _load(definition: Definition, path: str | None) -> dict | None:
-    if not path or path not in definition.files:
+    """A form's JSON Schema: a JSON file, or a Camunda form converted (checked at deploy)."""
+    if not path:
         return None
-    return json.loads(definition.files[path])
+    try:
+        return camunda_forms.load(bundle_files(definition), path)
+    except (KeyError, ValueError):  # a version deployed before its form was checked
+        return None
 
 
 def schemas_for(task: HumanTask) -> tuple[dict | None, dict | None]:
@@ -23,13 +39,36 @@ def schemas_for(task: HumanTask) -> tuple[dict | None, dict | None]:
     return _load(instance.definition, task.form_schema), _load(instance.definition, task.form_ui_schema)
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """JSON Schema's ``pattern``, on the regex engine with a time limit."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        if not search(pattern, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+    except PatternTimeout:
+        yield jsonschema.ValidationError("the answer took too long to check against the form's pattern")
+
+
+def with_defaults(schema: dict | None, data: dict) -> dict:
+    """``data`` with each unanswered field the form gives a default set to it."""
+    if schema is None:
+        return data
+    defaults = {name: prop["default"] for name, prop in (schema.get("properties") or {}).items()
+                if isinstance(prop, dict) and "default" in prop and name not in data}
+    return {**defaults, **data}
+
+
 def validate_submission(schema: dict | None, data: dict) -> None:
     """:raises ValidationFailed: with ``details`` mapping each field to its messages."""
     if schema is None:
         return
-    validator_cls = jsonschema.validators.validator_for(schema)
+    validator_cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
     validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
     errors: dict[str, list[str]] = {}
+    if "additionalProperties" not in schema and "patternProperties" not in schema:
+        for name in sorted(set(data) - set(schema.get("properties") or {})):
+            errors[name] = ["This form has no such field."]
     for error in validator.iter_errors(data):
         if error.validator == "required" and not error.path and isinstance(data, dict):
             # jsonschema reports each missing field as its own error, with the whole list.

@@ -10,8 +10,10 @@ from ..models import CaseMessage, Incident, ProcessInstance
 from . import case_text, complaints
 
 
-def send_message(reference: str, name: str, payload: dict, actor: str, channel: str | None = None) -> ProcessInstance:
-    """Correlate message ``name`` to the complaint with ``reference`` and deliver it.
+def send_message(reference: str, name: str, payload: dict, actor: str, channel: str | None = None,
+                 correlation_key: str | None = None) -> ProcessInstance:
+    """Correlate message ``name`` to the complaint with ``reference`` and deliver it to its
+    one receiver there (chosen by ``correlation_key`` where the diagram declares one).
     ``channel`` is how it reached us (default: the portal for the complainant, else the API)."""
     complaint = complaints.get_by_reference(reference)
     instance = complaints.instance_of(complaint)
@@ -24,7 +26,7 @@ def send_message(reference: str, name: str, payload: dict, actor: str, channel: 
     db.session.add(message)
     db.session.flush()
     routing = case_text.routing_values(payload, case_text.message_pointer(message.id))
-    runtime.send_message(instance, name, routing, actor)
+    runtime.send_message(instance, name, routing, actor, correlation_key)
     return instance
 
 

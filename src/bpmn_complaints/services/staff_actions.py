@@ -19,7 +19,7 @@ from ..exceptions import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..handlers.mailing import sent_record
 from ..mail import links, to_complainant
-from ..models import AuditEvent, CaseMessage, Comment, Complaint, InboundMail, User
+from ..models import AuditEvent, CaseMessage, Complaint, InboundMail, User
 from ..policy import (
     CORRECT_CONTACT_DETAILS,
     MARK_DUPLICATES,
@@ -28,7 +28,7 @@ from ..policy import (
     RESEND_ACKNOWLEDGEMENTS,
     allows,
 )
-from . import complaints, instances, privacy
+from . import comments, complaints, instances, privacy
 from .process_events import ComplaintObserver
 
 REOPEN_MESSAGE = "complaint_reopened"  # the message the process's reopen start event catches
@@ -109,14 +109,6 @@ def correct_contact(reference: str, user: User, changes: dict[str, Any]) -> list
     return changed
 
 
-def _note(complaint: Complaint, user: User, body: str) -> None:
-    comment = Comment(complaint_id=complaint.id, author=user.name, body=body, created_at=utcnow())
-    db.session.add(comment)
-    db.session.flush()
-    trail.record("comment_added", user.name, complaint, comment_id=comment.id,
-                 body_sha256=trail.fingerprint(body))
-
-
 def resend_acknowledgement(reference: str, user: User) -> Complaint:
     """Send the acknowledgement again, to the complainant's address as it is now, with the
     response date the first one gave, the status code and a working status link.
@@ -160,8 +152,8 @@ def mark_duplicate(reference: str, user: User, original_reference: str, note: st
     complaint.duplicate_of_id = original.id
     complaint.closure_reason = DUPLICATE
     text = f"Closed as a duplicate of {original.reference}." + (f" {note}" if note else "")
-    _note(complaint, user, text)
-    _note(original, user, f"{complaint.reference} was closed as a duplicate of this complaint.")
+    comments.add(complaint, user.name, text)
+    comments.add(original, user.name, f"{complaint.reference} was closed as a duplicate of this complaint.")
     trail.record("marked_duplicate", user.name, complaint, of=original.reference)
     trail.record("duplicate_linked", user.name, original, duplicate=complaint.reference)
     same_person = bool(complaint.email and original.email and complaint.email.lower() == original.email.lower())
@@ -203,7 +195,7 @@ def reopen(reference: str, user: User, reason: str) -> Complaint:
     rounds = 1 + _reopen_count(complaint)
     complaint.state, complaint.closed_at, complaint.closure_reason = "open", None, None
     complaint.duplicate_of_id = None
-    _note(complaint, user, f"Reopened: {reason}")
+    comments.add(complaint, user.name, f"Reopened: {reason}")
     now = utcnow()
     trail.record("complaint_reopened", user.name, complaint, previous_reason=previous, round=rounds)
     data = complaints.start_data(complaint) | {"reopened_at": now.isoformat(), "priority": complaint.priority}

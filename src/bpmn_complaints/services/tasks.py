@@ -9,6 +9,7 @@ the others get 409 saying what happened first.
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
 from ..db import trail
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, complaints, forms, independence, notifications
+from . import case_text, comments, complaints, forms, independence, notifications
 from .users import get_user
 
 # Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
@@ -165,7 +166,14 @@ def _change_if_held(task: HumanTask, holder: str | None, **values: Any) -> None:
         .values(**values).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise _lost_race(task.id)
-    db.session.refresh(task)
+    _written(task, **values)
+
+
+def _written(task: HumanTask, **values: Any) -> None:
+    """Tell the loaded ``task`` what a conditional UPDATE just wrote to its row, instead of
+    reading the row back."""
+    for name, value in values.items():
+        set_committed_value(task, name, value)
 
 
 def _taken_from(task: HumanTask, user: User) -> bool:
@@ -187,19 +195,24 @@ def claim(task_id: str, user: User) -> HumanTask:
     if task.state == "ready" and task.assignee == user.name:
         return task
     _check_may_work(user, task)
-    now = utcnow()
+    _take(task, user)
+    return task
+
+
+def _take(task: HumanTask, user: User) -> None:
+    """Make ``user`` the holder of the unclaimed ``task`` in one conditional UPDATE, and
+    record the claim."""
     result = cast(CursorResult[Any], db.session.execute(
         update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
-        .values(assignee=user.name, claimed_at=now)
+        .where(HumanTask.id == task.id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
+        .values(assignee=user.name, claimed_at=(now := utcnow()))
         .execution_options(synchronize_session=False)
     ))
     if result.rowcount != 1:
-        raise _holder_conflict(task_id)
-    db.session.refresh(task)
+        raise _holder_conflict(task.id)
+    _written(task, assignee=user.name, claimed_at=now)
     trail.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name)
-    return task
 
 
 def unclaim(task_id: str, user: User) -> HumanTask:
@@ -243,22 +256,21 @@ def comment(task_id: str, user: User, body: str) -> Comment:
     task = get_task(task_id, user)
     if not body or not body.strip():
         raise BadRequest("a comment needs some text")
-    if task.complaint_id is None:
+    complaint = _complaint(task)
+    if complaint is None:
         raise Conflict("this task belongs to no complaint")
-    note = Comment(complaint_id=task.complaint_id, task_id=task.id, author=user.name, body=body.strip(),
-                   created_at=utcnow())
-    db.session.add(note)
-    db.session.flush()
-    trail.record("comment_added", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
-                 comment_id=note.id)
-    return note
+    return comments.add(complaint, user.name, body.strip(), task)
 
 
 def complete(task_id: str, user: User, data: dict) -> HumanTask:
-    """Complete a task you hold, with form data validated against its JSON Schema.
+    """Complete a task you hold, with form data validated against its JSON Schema. An
+    unclaimed task that is yours to take is claimed in the same change (as Camunda's
+    complete allows), so a client needs one request, not two; if the completion fails,
+    the claim is rolled back with it.
 
-    :raises Conflict: if you are not the assignee, or the task is no longer ready; a supervisor's
-        reassignment that got there first is named ("this task was just reassigned to X").
+    :raises Conflict: if someone else holds it, or it is no longer ready; a supervisor's
+        reassignment or hand-back that got there first is named ("this task was just
+        reassigned to X").
     :raises ValidationFailed: with per-field messages.
     """
     task = get_task(task_id, user)
@@ -267,12 +279,16 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     if task.assignee != user.name:
         if _taken_from(task, user):
             raise _moved(task)
-        holder = f"{task.assignee} holds it" if task.assignee else "claim it first"
-        raise Conflict(f"only the assignee may complete this task ({holder})", {"assignee": task.assignee})
+        if task.assignee is not None:
+            raise Conflict(f"only the assignee may complete this task ({task.assignee} holds it)",
+                           {"assignee": task.assignee})
+        _check_may_work(user, task)
+        _take(task, user)
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
     independence.check(user.name, task, you=True)
     schema, _ui = forms.schemas_for(task)
+    data = forms.with_defaults(schema, data)
     forms.validate_submission(schema, data)
     _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,
                     submitted_data=data, answer_labels=forms.labels_of(schema))

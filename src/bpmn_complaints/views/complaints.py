@@ -8,6 +8,7 @@ from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
 from ..input_limits import bounded_int
+from ..mail import links
 from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS, RECORD_REPLIES
 from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
 from ..services import attachments, case_file, downloads, inbound, instances, letters, staff_actions
@@ -106,9 +107,10 @@ def new():
             problems.update(err.messages)
         errors = {name: ENTRY_MESSAGES.get(name, "Check this answer.") for name in ENTRY_FIELDS if name in problems}
         if not errors:
-            complaint, token = run_change(service.submit, data, me().name)
-            session["recorded"] = {"reference": complaint.reference, "token": token,
-                                   "code": status_code.display(complaint.status_code or "")}
+            complaint, _token = run_change(service.submit, data, me().name)
+            # The reference only: the session cookie is signed, not encrypted, so it never
+            # holds the complainant's token or code (the page reads them from the complaint).
+            session["recorded"] = {"reference": complaint.reference}
             return redirect(url_for("complaint_pages.recorded"))
     return render_template("complaint_new.html", values=values, errors=errors, fields=ENTRY_FIELDS,
                            contact_choices=CONTACT_CHOICES, channel_choices=CHANNEL_CHOICES), (400 if errors else 200)
@@ -122,10 +124,12 @@ def recorded():
     entry = session.get("recorded")
     if not entry:
         return redirect(url_for("complaint_pages.index"))
-    status_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "portal.status", reference=entry["reference"], token=entry["token"])
-    return render_template("complaint_recorded.html", reference=entry["reference"], code=entry.get("code", ""),
-                           status_url=status_url)
+    complaint = service.get_by_reference(entry["reference"])
+    if complaint.entered_by != me().name:
+        return redirect(url_for("complaint_pages.index"))
+    status_url = links.status_link(complaint.reference, links.status_token(complaint))
+    return render_template("complaint_recorded.html", reference=complaint.reference,
+                           code=status_code.display(complaint.status_code or ""), status_url=status_url)
 
 
 def _load(reference):

@@ -1,6 +1,17 @@
 """The public complainant portal: how to complain, the complaint form, the confirmation,
 and the status page reached with the reference and the secret token, where the complainant
-replies, adds evidence and downloads the files they sent."""
+replies, adds evidence and downloads the files they sent.
+
+The status token never travels in a URL the server sees, so no access log (ours, a proxy's)
+keeps it: letters link to ``/status/<ref>#token=...``, a fragment the browser keeps to
+itself, and ``static/status.js`` posts it from the page's form (a person without scripts
+types the status code into the same form). Once a token or code is shown, the session
+remembers the reference for ``STATUS_ACCESS_SECONDS``, never the token or the code; the
+session cookie is signed, not encrypted, so it holds nothing that would open the complaint
+elsewhere. Links sent before this (``?token=``) still open the page, and the page removes
+the token from the address bar."""
+
+import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from marshmallow import Schema, ValidationError, fields, validate
@@ -9,6 +20,7 @@ from .. import status_code
 from ..db import run_change
 from ..exceptions import Conflict
 from ..extensions import limiter
+from ..mail import links
 from ..schemas.resources import ComplaintIn
 from ..services import attachments, downloads, instances
 from ..services import complaints as service
@@ -89,11 +101,34 @@ def complain():
         if data is not None and not errors:
             complaint, token = run_change(attachments.submit_with_evidence, {**data, "channel": "web"}, None,
                                           evidence, "complaint_form")
-            session["submitted"] = {"reference": complaint.reference, "token": token,
-                                    "code": status_code.display(complaint.status_code or ""), "files": len(evidence)}
+            _grant(complaint.reference)
+            session["submitted"] = {"reference": complaint.reference, "files": len(evidence)}
             return redirect(url_for("portal.received"))
     return render_template("portal/complain.html", values=values, errors=errors, fields=FIELDS + ("files",),
                            contact_choices=CONTACT_CHOICES), (400 if errors else 200)
+
+
+def _grant(reference: str) -> None:
+    """Remember in the session that this browser showed ``reference``'s credential."""
+    now = time.time()
+    granted = {ref: until for ref, until in session.get("status_access", {}).items() if until > now}
+    granted[reference] = now + current_app.config["STATUS_ACCESS_SECONDS"]
+    session["status_access"] = dict(sorted(granted.items(), key=lambda item: item[1])[-5:])
+
+
+def _credential(reference: str) -> str:
+    """What opens ``reference`` for this request: the token or code sent with it, else the
+    complaint's code when the session was granted it (empty: nothing opens it). A token
+    that opens it grants the session."""
+    sent = (request.form.get("token") or request.args.get("token") or "").strip()
+    if sent:
+        service.get_for_complainant(reference, sent)
+        _grant(reference.upper())
+        return sent
+    if session.get("status_access", {}).get(reference.upper(), 0) > time.time():
+        _grant(reference.upper())
+        return service.code_for_session(reference) or ""
+    return ""
 
 
 @bp.route("/complain/received")
@@ -101,34 +136,48 @@ def received():
     submitted = session.get("submitted")
     if not submitted:
         return redirect(url_for("portal.home"))
-    status_url = url_for("portal.status", reference=submitted["reference"], token=submitted["token"])
-    return render_template("portal/received.html", reference=submitted["reference"], status_url=status_url,
-                           code=submitted.get("code", ""), files=submitted.get("files", 0))
-
-
-@bp.route("/status", methods=["GET"])
-def find_status():
-    reference = request.args.get("reference", "").strip().upper()
-    token = request.args.get("token", "").strip()
-    if reference and token:
-        return redirect(url_for("portal.status", reference=reference, token=token))
-    return render_template("portal/find_status.html", reference=reference)
-
-
-def _status_page(reference: str, token: str, **kept):
-    """The status page; ``kept`` carries what a refused reply form had (its comment, the error)."""
-    return render_template("portal/status.html", complaint=service.public_status(reference, token), token=token,
-                           attachments=attachments.for_complainant(reference, token), **kept)
+    complaint = service.get_for_complainant(submitted["reference"], _credential(submitted["reference"]))
+    status_url = url_for("portal.status", reference=complaint.reference) + links.token_fragment(
+        links.status_token(complaint))
+    return render_template("portal/received.html", reference=complaint.reference, status_url=status_url,
+                           code=status_code.display(complaint.status_code or ""), files=submitted.get("files", 0))
 
 
 def _lookup_limit() -> str:
     return current_app.config["STATUS_LOOKUP_RATE_LIMIT"]
 
 
-@bp.route("/status/<reference>")
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(_lookup_limit, deduct_when=lambda response: response.status_code == 404)
+def find_status():
+    """The reference and status code typed in (posted, so the code stays out of the URL;
+    an old bookmark's query still works), then the complaint's own page."""
+    reference = request.values.get("reference", "").strip().upper()
+    token = request.values.get("token", "").strip()
+    if reference and token:
+        service.get_for_complainant(reference, token)
+        _grant(reference)
+        return redirect(url_for("portal.status", reference=reference), 303)
+    return render_template("portal/find_status.html", reference=reference)
+
+
+def _status_page(reference: str, token: str, **kept):
+    """The status page; ``kept`` carries what a refused reply form had (its comment, the error)."""
+    return render_template("portal/status.html", complaint=service.public_status(reference, token),
+                           attachments=attachments.for_complainant(reference, token), **kept)
+
+
+@bp.route("/status/<reference>", methods=["GET", "POST"])
 @limiter.limit(_lookup_limit, deduct_when=lambda response: response.status_code == 404)
 def status(reference):
-    return _status_page(reference, request.args.get("token", ""))
+    """With a credential (posted by the page's form, or an old link's query) or a granted
+    session, the status page; without, the form that asks for the code (401)."""
+    credential = _credential(reference)
+    if request.method == "POST":
+        return redirect(url_for("portal.status", reference=reference.upper()), 303)
+    if not credential:
+        return render_template("portal/open_status.html", reference=reference.upper()), 401
+    return _status_page(reference, credential)
 
 
 def _attach(reference: str, token: str, evidence: list, surface: str) -> None:
@@ -147,12 +196,12 @@ def _attach(reference: str, token: str, evidence: list, surface: str) -> None:
 @bp.route("/status/<reference>/reply", methods=["POST"])
 @limiter.limit(_submit_limit)
 def reply(reference):
-    token = request.form.get("token", "")
+    token = _credential(reference)
     service.get_for_complainant(reference, token)
     choice = REPLIES.get(request.form.get("choice", ""))
     if choice is None:
         flash("Choose one of the buttons.", "error")
-        return redirect(url_for("portal.status", reference=reference, token=token))
+        return redirect(url_for("portal.status", reference=reference))
     name, accepted, thanks = choice
     comment = request.form.get("comment", "").strip()[:5000]
     try:
@@ -170,14 +219,14 @@ def reply(reference):
         flash(thanks, "success")
         if evidence:
             _attach(reference, token, evidence, "reply")
-    return redirect(url_for("portal.status", reference=reference, token=token))
+    return redirect(url_for("portal.status", reference=reference))
 
 
 @bp.route("/status/<reference>/attachments", methods=["POST"])
 @limiter.limit(_submit_limit)
 def add_evidence(reference):
-    """The status page's "Add evidence" form, authenticated by the reference and token."""
-    token = request.form.get("token", "")
+    """The status page's "Add evidence" form, authenticated by the session (or a token)."""
+    token = _credential(reference)
     service.get_for_complainant(reference, token)
     try:
         evidence = received_files()
@@ -188,14 +237,13 @@ def add_evidence(reference):
             _attach(reference, token, evidence, "status_page")
         else:
             flash("Choose a file to add first.", "error")
-    return redirect(url_for("portal.status", reference=reference, token=token) + "#evidence")
+    return redirect(url_for("portal.status", reference=reference) + "#evidence")
 
 
 @bp.route("/status/<reference>/attachments/<int:attachment_id>")
 def attachment(reference, attachment_id):
     """One of the complainant's own files, as a download."""
-    token = request.args.get("token", "")
-    return downloads.send(downloads.for_complainant(reference, token, attachment_id))
+    return downloads.send(downloads.for_complainant(reference, _credential(reference), attachment_id))
 
 
 class FeedbackIn(Schema):

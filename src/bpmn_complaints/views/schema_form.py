@@ -55,7 +55,7 @@ def build_fields(schema: dict | None, data: dict | None = None, errors: dict | N
         item = Field(
             name=name, label=prop.get("title") or name.replace("_", " ").capitalize(),
             hint=prop.get("description", ""), widget=widget, required=name in required,
-            value=data.get(name), choices=_choices(prop) if widget == "select" else [],
+            value=data.get(name, prop.get("default")), choices=_choices(prop) if widget == "select" else [],
             errors=list(errors.get(name, [])), max_length=prop.get("maxLength"),
         )
         if widget == "number":

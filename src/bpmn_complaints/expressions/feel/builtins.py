@@ -11,19 +11,15 @@ from __future__ import annotations
 import builtins as _py
 import datetime as dt
 import decimal
-import importlib
 import re
-import sys
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import MAX_LENGTH
+from ..patterns import nested_repeat
 from . import values as v
 from .values import CONTEXT, D, FeelError, Function, Range, YearsMonths
-
-# The parsed form of a pattern, to refuse nested quantifiers (Python 3.11 moved it).
-sre_parse: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 BUILTINS: dict[str, Function] = {}
 
@@ -378,26 +374,6 @@ def _ends(_i: Any, string: Any, match: Any) -> Any:
     return string.endswith(match) if _str(string) and _str(match) else None
 
 
-def _nested_repeat(items: Any, inside: bool = False) -> bool:
-    for op, arg in items:
-        name = str(op)
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            if inside:
-                return True
-            if _nested_repeat(arg[2], True):
-                return True
-        elif name == "SUBPATTERN":
-            if _nested_repeat(arg[-1], inside):
-                return True
-        elif name == "BRANCH":
-            if any(_nested_repeat(branch, inside) for branch in arg[1]):
-                return True
-        elif name in ("ASSERT", "ASSERT_NOT"):
-            if _nested_repeat(arg[1], inside):
-                return True
-    return False
-
-
 def _regex(pattern: str, flags: Any) -> re.Pattern[str]:
     if len(pattern) > 1000:
         raise FeelError("the pattern is too long (limit 1,000 characters)")
@@ -406,8 +382,7 @@ def _regex(pattern: str, flags: Any) -> re.Pattern[str]:
         value |= {"i": re.IGNORECASE, "s": re.DOTALL, "m": re.MULTILINE, "x": re.VERBOSE, "q": 0}[flag]
     if flags and "q" in flags:
         pattern = re.escape(pattern)
-    parsed = sre_parse.parse(pattern, value)
-    if _nested_repeat(parsed.data if hasattr(parsed, "data") else parsed):
+    if nested_repeat(pattern, value):
         raise FeelError("patterns with a repeated group that repeats again (like (a+)+) are refused: they can run "
                         "for an exponential time")
     return re.compile(pattern, value)

@@ -12,7 +12,7 @@ not own its tables on PostgreSQL: when config DATABASE_APP_ROLE names a role tha
 this revision lets that role SELECT and INSERT audit events and nothing else.
 
 Revision ID: 7a1c9e3b5d20
-Revises: 4d8e2f6a1b39
+Revises: d7e8f9a0b1c2
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -22,7 +22,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = '7a1c9e3b5d20'
-down_revision = '4d8e2f6a1b39'
+down_revision = 'd7e8f9a0b1c2'
 branch_labels = None
 depends_on = None
 

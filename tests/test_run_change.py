@@ -1,0 +1,93 @@
+"""run_change runs a change again only when it lost a real race (a stale version or one of
+the named unique keys); any other integrity error is raised at once, on both databases."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bpmn_complaints.db.transaction import RACE_KEYS, run_change, violated_unique_key
+from bpmn_complaints.extensions import db
+from bpmn_complaints.models import Definition, User
+
+
+def _definition(version: int) -> Definition:
+    return Definition(key="race", version=version, name="", sha256="0" * 64, files={},
+                      deployed_by="test", deployed_at=datetime.now(UTC))
+
+
+def test_a_lost_race_on_a_named_key_runs_the_change_again(app):
+    with app.app_context():
+        db.session.add(_definition(1))
+        db.session.commit()
+        attempts = []
+
+        def deploy_next() -> int:
+            # The first attempt takes version 1, as a colleague's deploy just did.
+            attempts.append(1)
+            version = 1 if len(attempts) == 1 else 2
+            db.session.add(_definition(version))
+            db.session.flush()
+            return version
+
+        assert run_change(deploy_next) == 2
+        assert len(attempts) == 2
+
+
+def test_another_integrity_error_is_raised_without_a_retry(app, caplog):
+    with app.app_context():
+        db.session.add(User(name="ann", roles=["staff"], created_at=datetime.now(UTC)))
+        db.session.commit()
+        attempts = []
+
+        def add_twice() -> None:
+            attempts.append(1)
+            db.session.add(User(name="ann", roles=["staff"], created_at=datetime.now(UTC)))  # users.name is no race key
+            db.session.flush()
+
+        with pytest.raises(IntegrityError) as raised:
+            run_change(add_twice)
+        assert len(attempts) == 1
+        assert violated_unique_key(raised.value) == ("users", ("name",))
+        assert "not a race" in caplog.text
+
+
+def test_a_missing_value_is_not_a_unique_key(app):
+    with app.app_context():
+        attempts = []
+
+        def no_name() -> None:
+            attempts.append(1)
+            db.session.add(User(name=None, roles=["staff"], created_at=datetime.now(UTC)))
+            db.session.flush()
+
+        with pytest.raises(IntegrityError) as raised:
+            run_change(no_name)
+        assert len(attempts) == 1
+        assert violated_unique_key(raised.value) is None
+
+
+def test_every_race_key_is_a_unique_key_of_the_models(app):
+    with app.app_context():
+        uniques = set()
+        for table in db.metadata.tables.values():
+            for constraint in table.constraints:
+                if constraint.__class__.__name__ == "UniqueConstraint":
+                    uniques.add((table.name, tuple(c.name for c in constraint.columns)))
+            uniques.update((table.name, (c.name,)) for c in table.columns if c.unique)
+        assert RACE_KEYS <= uniques
+
+
+def test_sqlite_durability_is_the_configured_choice(tmp_path):
+    from sqlalchemy import text
+
+    from bpmn_complaints import create_app
+
+    for level, expected in (("FULL", 2), ("normal", 1)):
+        app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLITE_SYNCHRONOUS": level,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'{level}.sqlite'}"})
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == expected
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "SQLITE_SYNCHRONOUS": "sometimes",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
