@@ -78,6 +78,9 @@ BODIES = {
     "POST external_tasks.extend_lock": {"json": {"workerId": "w", "newDuration": 1000}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
+# Answers that are not a server error there: readiness is 503 on this database, which
+# db.create_all() made without the migrations' version table.
+UNAVAILABLE = {("GET", "operations.readyz")}
 TOKEN_IN = {"POST messages.send": "json", "POST portal.reply": "form", "POST portal.add_evidence": "form",
             "POST portal.status": "form",
             "GET portal.feedback": "sig", "POST portal.feedback": "sig"}
@@ -236,7 +239,7 @@ def test_each_role_gets_what_the_policy_says(prepared, method, endpoint, tmp_pat
                 response = _request(client, app, method, endpoint, prepared, who, with_token=False)
                 api = response.request.path.startswith("/api")
                 said = _refused(response, api)
-                if response.status_code >= 500:
+                if response.status_code >= 500 and (method, endpoint) not in UNAVAILABLE:
                     problems.append(f"{who}: {response.status_code}")
                     continue
                 if access.permission is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import clock, errors, security
+from . import clock, errors, logs, security
 from .api.blueprint import Api
 from .config import DEFAULTS
 from .extensions import db, init_db, migrate
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
+    logs.init_app(app)
     clock.init_app(app)
     init_db(app)
     from .services import principals
@@ -53,6 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_api(Api(app))
     from . import views
     views.init_app(app)
+    from .views import operations
+    operations.init_app(app)
     # After Api(app), which installs its own HTTPException handler: ours must win.
     errors.init_app(app)
     security.init_app(app)

@@ -181,10 +181,12 @@ def secret_key_command():
 @with_appcontext
 def worker_command(once):
     """Fire due timers and retries."""
-    from .worker import Worker
+    from .worker import Worker, heartbeat
 
     worker = Worker()
     if once:
+        heartbeat.beat(worker.owner)  # seen, though it does not stay to wake again
+        worker.schedule()
         done = worker.run_once()
         click.echo(f"{done} job(s) run")
     else:
@@ -240,9 +242,13 @@ def run_command(host, port, mail_sink, sink_port, mail_folder):
     import sys
     from pathlib import Path
 
+    from . import logs
     from .mail.sink import start_sink
 
     env = dict(os.environ)
+    if not current_app.config.get("LOG_FORMAT"):  # one machine, a person watching: plain text
+        env["COMPLAINTS_LOG_FORMAT"] = "text"
+        logs.configure("text", current_app.config.get("LOG_LEVEL") or "INFO")
     sink = None
     if mail_sink:
         folder = Path(mail_folder) if mail_folder else Path(current_app.instance_path) / "mail"
@@ -380,29 +386,36 @@ def config_command():
 
     for key in sorted(DEFAULTS):
         value = current_app.config.get(key)
-        if key in ("SECRET_KEY", "SMTP_PASSWORD") and value:
+        if key in ("SECRET_KEY", "SMTP_PASSWORD", "AUDIT_KEY", "IMAP_PASSWORD", "METRICS_TOKEN") and value:
             value = "***"
         click.echo(f"{key} = {json.dumps(value, default=str)}")
 
 
 @click.command("verify-audit")
 @click.option("--reference", default=None, help="Check one complaint's trail only.")
+@click.option("--anchors", "anchor_dir", default=None, type=click.Path(file_okay=False),
+              help="A folder of checkpoints (audit-anchor): prove no event before them changed.")
 @with_appcontext
-def verify_audit_command(reference):
-    """Check that the audit trails' hash chains are intact (ISO 10002 8.5). Exits 1 and
-    names each break if an event was changed, removed or reordered."""
+def verify_audit_command(reference, anchor_dir):
+    """Check that the audit trails' hash chains are intact and sealed with the trail's key
+    (ISO 10002 8.5). Exits 1 and names each break if an event was changed, removed or
+    reordered, or differs from a checkpoint."""
     from sqlalchemy import select
 
-    from .db import trail
+    from .db import anchors, trail
     from .models import AuditEvent
 
+    checkpoints = anchors.load(anchor_dir) if anchor_dir else None
+    for problem in checkpoints.problems if checkpoints else []:
+        click.echo(f"checkpoints: {problem}")
     if reference:
         streams = [f"complaint:{reference}"]
     else:
-        streams = db.session.scalars(select(AuditEvent.stream).distinct().order_by(AuditEvent.stream)).all()
+        found = set(db.session.scalars(select(AuditEvent.stream).distinct()))
+        streams = sorted(found | (checkpoints.streams if checkpoints else set()))
     broken = 0
     for number, stream in enumerate(streams, 1):
-        problems = trail.verify(stream)
+        problems = trail.verify(stream, checkpoints)
         if reference and not problems and db.session.scalar(
                 select(AuditEvent.id).where(AuditEvent.stream == stream).limit(1)) is None:
             click.echo(f"error: there is no audit trail for {reference}", err=True)
@@ -412,10 +425,31 @@ def verify_audit_command(reference):
         broken += bool(problems)
         if number % 1000 == 0:
             click.echo(f"  checked {number}/{len(streams)} trails", err=True)
-    if broken:
+    if broken or (checkpoints and checkpoints.problems):
         click.echo(f"{broken} of {len(streams)} audit trail(s) broken", err=True)
         sys.exit(1)
-    click.echo(f"{len(streams)} audit trail(s) checked: all intact")
+    unsealed = trail.unsealed_chains() if not reference else []
+    if unsealed and not checkpoints:
+        click.echo(f"note: {len(unsealed)} trail(s) hold events from before the trail was sealed with a key "
+                   f"(first: {unsealed[0]}); only a checkpoint vouches for those: use --anchors")
+    against = f" and match {checkpoints.newest}" if checkpoints else ""
+    click.echo(f"{len(streams)} audit trail(s) checked: all intact{against}")
+
+
+@click.command("audit-anchor")
+@click.option("--dir", "directory", default=None, type=click.Path(file_okay=False),
+              help="Where to write the checkpoint (default: AUDIT_ANCHOR_DIR).")
+@with_appcontext
+def audit_anchor_command(directory):
+    """Write a signed checkpoint of every audit chain's head to a folder outside the
+    database; `verify-audit --anchors DIR` later proves no event before it changed."""
+    from .db import anchors
+
+    directory = directory or current_app.config.get("AUDIT_ANCHOR_DIR")
+    if not directory:
+        raise click.UsageError("say where: --dir DIR, or set AUDIT_ANCHOR_DIR")
+    path, count = anchors.write(directory)
+    click.echo(f"checkpoint of {count} audit trail(s) written to {path}")
 
 
 @click.command("compare")
@@ -491,7 +525,7 @@ def mail_in_command(address, lmtp, imap, once):
 
 COMMANDS = (init_db_command, deploy_command, export_command, rollback_command, migrate_command,
             secret_key_command, worker_command, serve_command, run_command,
-            demo_command, config_command, erase_command, retention_command, verify_audit_command,
+            demo_command, config_command, erase_command, retention_command, verify_audit_command, audit_anchor_command,
             report_command, audit_sample_command, compare_command, dmn_tck_command, mail_in_command)
 
 

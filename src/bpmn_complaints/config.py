@@ -95,6 +95,36 @@ DEFAULTS: dict[str, Any] = {
     # SQLite only: the longest a worker sleeps before looking for jobs that other
     # processes added (on PostgreSQL a NOTIFY wakes it as soon as one is written).
     "WORKER_POLL_SECONDS": 1.0,
+    # A worker whose heartbeat is older than this is taken for gone: /readyz says so, and
+    # writers no longer count on it waking (seconds).
+    "WORKER_STALE_SECONDS": 300,
+    # The audit trail's key, which seals every event and signs the checkpoints: the key
+    # itself, or a file holding it (at least 32 bytes), kept outside the database. None of
+    # both: derived from SECRET_KEY (then changing SECRET_KEY makes sealed events
+    # unverifiable). AUDIT_OLD_KEY_FILES: retired keys whose events must still verify.
+    "AUDIT_KEY": None,
+    "AUDIT_KEY_FILE": None,
+    "AUDIT_OLD_KEY_FILES": [],
+    # Where checkpoints of every chain head go (`audit-anchor`), and how often the worker
+    # writes one (seconds; None: only when someone runs `audit-anchor`).
+    "AUDIT_ANCHOR_DIR": None,
+    "AUDIT_ANCHOR_EVERY_SECONDS": None,
+    # PostgreSQL: the role the app connects as, if it is not the one that owns the tables
+    # and runs the migrations. The migrations let it read and insert audit events only.
+    "DATABASE_APP_ROLE": None,
+    # Logging (logs.py): "json" lines or "text"; None means text with DEBUG or TESTING and
+    # JSON otherwise. LOG_REQUESTS logs one line per request (route pattern, status, time).
+    "LOG_FORMAT": None,
+    "LOG_LEVEL": "INFO",
+    "LOG_REQUESTS": True,
+    # /metrics is open to these addresses or networks, and to `Authorization: Bearer
+    # <METRICS_TOKEN>` when that is set. A job due for longer than JOB_LATE_SECONDS is late.
+    "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
+    "METRICS_TOKEN": None,
+    "JOB_LATE_SECONDS": 60,
+    # A worker serves its own figures (jobs, lateness, emails, engine steps) here; None: not.
+    "WORKER_METRICS_PORT": None,
+    "WORKER_METRICS_HOST": "127.0.0.1",
     # Web pages. SESSION_COOKIE_SECURE None means: Secure unless PUBLIC_BASE_URL is plain
     # http on this machine (127.0.0.1, localhost, [::1]), so production cookies never
     # travel without TLS. Set it to true or false to decide yourself.

@@ -175,6 +175,10 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "portal.feedback": COMPLAINANT,
     "auth.login": ANYONE,
     "auth.logout": ANYONE,
+    # What an operator's tools read; /metrics is open only to METRICS_ALLOW or METRICS_TOKEN.
+    "operations.healthz": ANYONE,
+    "operations.readyz": ANYONE,
+    "operations.scrape": ANYONE,
     # The REST API.
     "api-docs.openapi_json": ANYONE,
     "complaints.submit": ANYONE,

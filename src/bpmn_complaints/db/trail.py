@@ -1,11 +1,19 @@
 """The trail: append events to the hash-chained, append-only record of every change,
 and verify a chain.
 
+Each event is sealed with an HMAC under the trail's key (:mod:`.audit_key`), which is not
+in the database: whoever can write the database can change an event, but cannot seal the
+change, so :func:`verify` finds it. Events written before the trail was keyed carry no
+scheme and a plain SHA-256; they still verify, are never written any more, and may not
+follow a sealed event in their chain (that would be a downgrade). A checkpoint of every
+chain head (:mod:`.anchors`) protects them as well.
+
 The trail is append-only, so it must never hold personal data, which has to be
 erasable: free text goes in as a fingerprint (:func:`for_trail`)."""
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +21,8 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..extensions import db
 from ..models import AuditEvent, Complaint
+from . import anchors
+from .audit_key import HMAC_SCHEME, AuditKey, current_key, known_keys
 
 GENESIS = "0" * 64
 
@@ -22,12 +32,16 @@ def stream_for(complaint: Complaint | None) -> str:
 
 
 def _digest(stream: str, seq: int, at: datetime, actor: str, action: str, task_id, bpmn_id,
-            details: dict, prev_hash: str) -> str:
-    body = json.dumps(
-        [stream, seq, at.isoformat(), actor, action, task_id, bpmn_id, details, prev_hash],
-        sort_keys=True, separators=(",", ":"), default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+            details: dict, prev_hash: str, scheme: str | None = None, key: AuditKey | None = None) -> str:
+    """The event's hash: an HMAC under ``key`` over its fields and its scheme, or, for an
+    event from before the trail was keyed (no scheme), a plain SHA-256 of its fields."""
+    fields = [stream, seq, at.isoformat(), actor, action, task_id, bpmn_id, details, prev_hash]
+    body = json.dumps(fields + ([scheme] if scheme else []), sort_keys=True, separators=(",", ":"),
+                      default=str).encode()
+    if scheme is None:
+        return hashlib.sha256(body).hexdigest()
+    assert key is not None
+    return key.seal(body)
 
 
 def record(action: str, actor: str, complaint: Complaint | None = None, *, task_id: str | None = None,
@@ -42,11 +56,12 @@ def record(action: str, actor: str, complaint: Complaint | None = None, *, task_
     seq, prev_hash = _chain_head(stream)
     at = utcnow()
     details = json.loads(json.dumps(details, default=str))
+    key = current_key()
     event = AuditEvent(
         stream=stream, seq=seq, at=at, actor=actor, action=action,
         complaint_id=complaint.id if complaint is not None else None,
-        task_id=task_id, bpmn_id=bpmn_id, details=details, prev_hash=prev_hash,
-        hash=_digest(stream, seq, at, actor, action, task_id, bpmn_id, details, prev_hash),
+        task_id=task_id, bpmn_id=bpmn_id, details=details, prev_hash=prev_hash, scheme=key.scheme,
+        hash=_digest(stream, seq, at, actor, action, task_id, bpmn_id, details, prev_hash, key.scheme, key),
     )
     db.session.add(event)
     _heads()[stream] = (seq, event.hash)
@@ -99,20 +114,42 @@ def _chain_head(stream: str) -> tuple[int, str]:
     return seq + 1, prev_hash
 
 
-def verify(stream: str) -> list[str]:
-    """Recompute a chain; return a description of every break (empty if intact)."""
-    problems, prev = [], GENESIS
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq))
+def verify(stream: str, checkpoints: anchors.Checkpoints | None = None) -> list[str]:
+    """Recompute a chain, and compare it with ``checkpoints`` if given; return a
+    description of every break (empty if intact)."""
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.stream == stream).order_by(AuditEvent.seq)))
+    problems = check_chain(events, known_keys())
+    if checkpoints is not None:
+        problems += anchors.check(stream, events, checkpoints)
+    return problems
+
+
+def check_chain(events: Iterable[AuditEvent], keys: dict[str, AuditKey]) -> list[str]:
+    """Every break in one chain's ``events`` (in ``seq`` order), checked with ``keys``."""
+    problems, prev, sealed = [], GENESIS, False
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             problems.append(f"event {expected_seq} is missing")
         if event.prev_hash != prev:
             problems.append(f"event {event.seq} does not follow the event before it")
+        prev = event.hash
+        key = None
+        if event.scheme is None:
+            if sealed:
+                problems.append(f"event {event.seq} is unsealed after a sealed event (a downgrade)")
+                continue
+        else:
+            sealed = True
+            kind, _, key_id = event.scheme.partition(":")
+            key = keys.get(key_id) if kind == HMAC_SCHEME else None
+            if key is None:
+                problems.append(f"event {event.seq} was sealed with a key that is not configured ({event.scheme})")
+                continue
         digest = _digest(event.stream, event.seq, event.at, event.actor, event.action, event.task_id,
-                         event.bpmn_id, event.details, event.prev_hash)
+                         event.bpmn_id, event.details, event.prev_hash, event.scheme, key)
         if digest != event.hash:
             problems.append(f"event {event.seq} was changed after it was written")
-        prev = event.hash
     return problems
 
 
@@ -120,3 +157,9 @@ def first_at(complaint: Complaint, action: str) -> datetime | None:
     """When ``action`` was first recorded in the complaint's trail, or ``None``."""
     return db.session.scalar(select(AuditEvent.at).where(
         AuditEvent.stream == stream_for(complaint), AuditEvent.action == action).order_by(AuditEvent.seq).limit(1))
+
+
+def unsealed_chains() -> list[str]:
+    """The streams holding events from before the trail was keyed (no scheme)."""
+    return list(db.session.scalars(select(AuditEvent.stream).where(AuditEvent.scheme.is_(None))
+                                   .distinct().order_by(AuditEvent.stream)))

@@ -3,10 +3,13 @@ person, a message or a timer, and turn what fails on the way into an incident.""
 
 from __future__ import annotations
 
+import time
+
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .. import metrics
 from .incidents import record_failure
 from .observer import Step
 from .run import MAX_STEPS, Run, all_workflows, properties
@@ -25,6 +28,7 @@ def advance(run: Run, first: Task | None = None, complete_first: bool = False) -
     the diagram) is recorded on :attr:`Run.failure` and as an incident or a scheduled
     retry; it does not propagate."""
     workflow = run.workflow
+    started, steps_before = time.perf_counter(), run.steps
 
     def will_complete(task: Task) -> None:
         run.steps += 1
@@ -67,3 +71,6 @@ def advance(run: Run, first: Task | None = None, complete_first: bool = False) -
     except Exception as err:  # a handler, an expression or the diagram failed: an incident
         run.failure = err
         record_failure(run, err)
+    finally:
+        metrics.ENGINE_STEPS.inc(run.steps - steps_before)
+        metrics.ENGINE_SECONDS.observe(time.perf_counter() - started)

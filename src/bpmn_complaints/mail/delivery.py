@@ -13,6 +13,7 @@ which the row is ``failed``: listed for supervisors at ``GET /api/outbox?status=
 and put back in the queue with ``POST /api/outbox/<id>/retry``.
 """
 
+import logging
 import re
 import smtplib
 import ssl
@@ -22,11 +23,14 @@ from email.utils import format_datetime
 
 from flask import current_app
 
+from .. import metrics
 from ..clock import utcnow
 from ..db import run_change, trail
 from ..extensions import db
 from ..models import Complaint, OutboxMessage
 from .outbox import reply_address
+
+log = logging.getLogger(__name__)
 
 
 def deliver(owner: str, outbox_id: int) -> int:
@@ -108,6 +112,7 @@ def _record_sent(outbox_id: int, refused: dict) -> None:
         message.last_error = _describe(smtplib.SMTPRecipientsRefused(refused))
     trail.record("email_sent", "worker", _complaint(message), message_id=message.message_id,
                  template=message.template, attempts=message.attempts, refused=len(refused))  # a count: no addresses
+    metrics.EMAILS.labels("sent").inc()
 
 
 def _record_failure(outbox_id: int, owner: str, err: Exception) -> None:
@@ -118,10 +123,25 @@ def _record_failure(outbox_id: int, owner: str, err: Exception) -> None:
     message.attempts += 1
     message.last_error = _describe(err)
     message.lock_owner = message.lock_expires_at = None
-    if _permanent(err) or message.attempts >= cfg["OUTBOX_MAX_ATTEMPTS"]:
+    final = _permanent(err) or message.attempts >= cfg["OUTBOX_MAX_ATTEMPTS"]
+    _log_failure(message, final)
+    if final:
         message.status = "failed"
         trail.record("email_failed", "worker", _complaint(message), message_id=message.message_id,
                      template=message.template, attempts=message.attempts, error=message.last_error)
         return
     delay = cfg["OUTBOX_BACKOFF_SECONDS"] * 2 ** (message.attempts - 1)
     message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+
+def _log_failure(message: OutboxMessage, final: bool) -> None:
+    """Log an SMTP failure with the complaint's reference; ``last_error`` holds no address."""
+    complaint = _complaint(message)
+    reference = complaint.reference if complaint is not None else None
+    outcome = "failed" if final else "retry"
+    metrics.EMAILS.labels(outcome).inc()
+    log.log(logging.ERROR if final else logging.WARNING, "email %d (%s) of %s: SMTP failure, attempt %d, %s: %s",
+            message.id, message.template, reference, message.attempts, "gave up" if final else "will retry",
+            message.last_error, extra={"event": f"email_{outcome}", "complaint": reference, "outbox_id": message.id,
+                                       "template": message.template, "attempts": message.attempts,
+                                       "error": message.last_error})

@@ -15,6 +15,7 @@ from .outbox import OutboxMessage
 from .task import HumanTask, TaskIndependence
 from .trail import AuditEvent
 from .user import ApiToken, AuthEpoch, Membership, User, UserSession
+from .worker import WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -39,4 +40,5 @@ __all__ = [
     "TaskIndependence",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
 ]

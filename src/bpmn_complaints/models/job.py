@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
@@ -11,7 +11,16 @@ from .types import UTCDateTime
 
 class Job(Model):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "due_at"),)
+    # The two partial indexes answer the worker's "when is the next job free to take?"
+    # (worker/leases.py): the earliest due job nobody holds, and the earliest lease to
+    # expire, each without reading the rows the other one covers.
+    __table_args__ = (
+        Index("ix_jobs_due", "due_at"),
+        Index("ix_jobs_free_due", "due_at", sqlite_where=text("lock_expires_at IS NULL"),
+              postgresql_where=text("lock_expires_at IS NULL")),
+        Index("ix_jobs_lock_expires", "lock_expires_at", sqlite_where=text("lock_expires_at IS NOT NULL"),
+              postgresql_where=text("lock_expires_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))

@@ -8,7 +8,7 @@ dies mid-delivery leaves the row to be taken over when its lock expires.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -20,7 +20,17 @@ OUTBOX_STATUSES = ("pending", "sent", "failed", "to_print", "posted")  # the las
 
 class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # As for jobs (models/job.py): partial indexes for the pending emails nobody holds,
+    # and for the leases on pending emails, so the worker finds its next wake in one probe.
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_free_due", "next_attempt_at",
+              sqlite_where=text("status = 'pending' AND lock_expires_at IS NULL"),
+              postgresql_where=text("status = 'pending' AND lock_expires_at IS NULL")),
+        Index("ix_outbox_lock_expires", "lock_expires_at",
+              sqlite_where=text("status = 'pending' AND lock_expires_at IS NOT NULL"),
+              postgresql_where=text("status = 'pending' AND lock_expires_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The RFC 5322 Message-ID, fixed when the row is written: every delivery attempt of

@@ -30,3 +30,7 @@ class AuditEvent(Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was made: "hmac-sha256:<key id>" (sealed with the trail's key, which is
+    # not in the database), or NULL for an event written before the trail was keyed (a
+    # plain SHA-256, which anyone could recompute).
+    scheme: Mapped[str | None] = mapped_column(String(40))

@@ -1,5 +1,6 @@
 """Deploy definition bundles as new versions, and read them back."""
 
+import logging
 from dataclasses import dataclass
 
 from flask import current_app
@@ -34,6 +35,8 @@ def check(files: dict[str, str], key: str | None = None):
             {"problems": [p.as_dict() for p in problems]},
         )
     return parsed, [p.as_dict() for p in problems]
+
+log = logging.getLogger(__name__)
 
 
 def validate(files: dict[str, str], key: str | None = None):
@@ -94,6 +97,8 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None,
                  files=sorted(files), based_on=definition.based_on, source=base.source,
                  warnings=[str(w) for w in parsed.warnings],
                  forced_over=latest.version if stale and latest else None)
+    log.info("deployed %s version %d", definition.key, definition.version, extra={
+        "event": "deployed", "key": definition.key, "version": definition.version, "sha256": sha, "by": actor})
     return definition, True
 
 

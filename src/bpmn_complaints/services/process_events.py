@@ -5,6 +5,7 @@ the complaint."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +16,16 @@ from ..db import trail
 from ..engine.observer import Settled, Step
 from ..extensions import db
 from ..handlers.spec import ComplaintView
+from ..logs import redact
 from ..models import AuditEvent, Complaint, HumanTask, ProcessInstance
 from . import case_text, independence, notifications
 from .host import HostServices
 from .status import change_status
 
 STATUS_PROPERTY = "complaintStatus"  # the plain-language status the complainant sees
+# What the engine reports that an operator must hear of (logs.py), with the complaint's reference.
+LOGGED = {"incident": logging.ERROR, "retry_scheduled": logging.WARNING}
+log = logging.getLogger(__name__)
 
 
 class ComplaintObserver:
@@ -35,6 +40,13 @@ class ComplaintObserver:
         complaint = db.session.get(Complaint, instance.complaint_id) if instance.complaint_id else None
         return cls(complaint)
 
+    def _log(self, action: str, bpmn_id: str | None, details: dict[str, Any]) -> None:
+        reference = self.complaint.reference if self.complaint is not None else None
+        log.log(LOGGED[action], "%s on %s at %s: %s", action, reference, bpmn_id, redact(details.get("message")),
+                extra={"event": action, "complaint": reference, "bpmn_id": bpmn_id,
+                       "handler": details.get("handler"), "attempts": details.get("attempts"),
+                       "error": redact(details.get("message"))})
+
     def started(self, instance: ProcessInstance) -> None:
         instance.complaint_id = self.complaint.id if self.complaint is not None else None
 
@@ -46,6 +58,8 @@ class ComplaintObserver:
             words = {name: case_text.resolve(value) for name, value in payload.items()}
             details["payload"] = trail.for_trail(words, free_text=None)
         trail.record(action, actor, self.complaint, task_id=task_id, bpmn_id=bpmn_id, **details)
+        if action in LOGGED:
+            self._log(action, bpmn_id, details)
         if action == "task_cancelled" and task_id:
             row = db.session.get(HumanTask, task_id)
             if row is not None:

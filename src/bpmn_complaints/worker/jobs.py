@@ -1,19 +1,26 @@
 """Running one leased job: fire an instance's due timers or retry a handler, in the
 transaction that deletes the job; a job that keeps failing becomes an incident."""
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
 
+from .. import metrics
 from ..clock import utcnow
 from ..db import run_change, trail
 from ..engine import runtime
 from ..engine.continuations import SERVICE_JOB
 from ..extensions import db
+from ..logs import redact
 from ..models import Complaint, Incident, Job, ProcessInstance
-from ..services import digest
+from ..services import checkpoints, digest
 from .budget import JobTimeout, time_budget
 from .service_jobs import run_service_job
+
+# Jobs of no instance that recur: what runs one, and when the next is due after a failure.
+RECURRING = {digest.KIND: (digest.run, digest.next_run), checkpoints.KIND: (checkpoints.run, checkpoints.next_run)}
+log = logging.getLogger(__name__)
 
 
 def run_job(owner: str, job_id: int) -> int:
@@ -46,12 +53,14 @@ def _run(owner: str, job_id: int) -> int:
     job = db.session.get(Job, job_id)
     if job is None or job.lock_owner != owner:
         return 0  # done or taken over by another worker after our lock expired
+    metrics.JOBS.labels(job.kind, "started").inc()
+    metrics.JOB_LATENESS.labels(job.kind).observe(max(0.0, (utcnow() - job.due_at).total_seconds()))
     instance = db.session.get(ProcessInstance, job.instance_id) if job.instance_id else None
     kind, payload = job.kind, dict(job.payload or {})
     db.session.delete(job)
     db.session.flush()
-    if kind == digest.KIND:
-        digest.run()
+    if kind in RECURRING:
+        RECURRING[kind][0]()
         return 1
     if instance is None or instance.status == "completed":
         return 1
@@ -69,12 +78,15 @@ def _failed(job_id: int, err: BaseException, final: bool = False) -> None:
     job.attempts += 1
     job.last_error = f"{type(err).__name__}: {err}"
     job.lock_owner = job.lock_expires_at = None
-    if not final and job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]:
+    retry = not final and job.attempts < current_app.config["JOB_MAX_ATTEMPTS"]
+    _log_failure(job, retry)
+    if retry:
         job.due_at = utcnow() + timedelta(seconds=2 ** job.attempts)
         return
-    if job.instance_id is None:  # the daily digest: give up on today's, keep tomorrow's
+    if job.instance_id is None:  # a recurring job: give up on this run, keep the next
         db.session.delete(job)
-        db.session.add(Job(kind=job.kind, instance_id=None, due_at=digest.next_run(utcnow()), created_at=utcnow(),
+        next_run = RECURRING[job.kind][1] if job.kind in RECURRING else digest.next_run
+        db.session.add(Job(kind=job.kind, instance_id=None, due_at=next_run(utcnow()), created_at=utcnow(),
                            payload={}))
         return
     instance = db.session.get(ProcessInstance, job.instance_id)
@@ -86,3 +98,16 @@ def _failed(job_id: int, err: BaseException, final: bool = False) -> None:
     complaint = db.session.get(Complaint, instance.complaint_id) if instance.complaint_id else None
     trail.record("incident", "worker", complaint, job=job.kind, message=job.last_error, attempts=job.attempts)
     db.session.delete(job)
+
+
+def _log_failure(job: Job, retry: bool) -> None:
+    """Log a failed job with its complaint's reference (never its error's personal data)."""
+    instance = db.session.get(ProcessInstance, job.instance_id) if job.instance_id else None
+    complaint = db.session.get(Complaint, instance.complaint_id) if instance and instance.complaint_id else None
+    reference = complaint.reference if complaint is not None else None
+    outcome = "retry" if retry else "incident"
+    metrics.JOBS.labels(job.kind, outcome).inc()
+    log.log(logging.WARNING if retry else logging.ERROR, "%s job %d of %s failed (attempt %d), %s: %s", job.kind,
+            job.id, reference, job.attempts, "will retry" if retry else "now an incident", redact(job.last_error),
+            extra={"event": f"job_{outcome}", "complaint": reference, "job_id": job.id, "kind": job.kind,
+                   "attempts": job.attempts, "error": redact(job.last_error)})

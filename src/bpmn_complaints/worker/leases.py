@@ -4,16 +4,20 @@ worker's rows are taken over when its lease expires. One claimer serves every qu
 timer and retry jobs, and outbox emails.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, literal_column, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
+from .. import metrics
 from ..clock import utcnow
 from ..extensions import db
-from ..models import Job, OutboxMessage
+from ..models import Complaint, Job, OutboxMessage, ProcessInstance
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,34 +31,71 @@ class Queue:
 
 
 JOBS = Queue(Job, Job.due_at)
-EMAILS = Queue(OutboxMessage, OutboxMessage.next_attempt_at, (OutboxMessage.status == "pending",))
+# A literal, not a bound parameter, so both databases match the partial indexes'
+# ``status = 'pending'`` (models/outbox.py).
+EMAILS = Queue(OutboxMessage, OutboxMessage.next_attempt_at, (OutboxMessage.status == literal_column("'pending'"),))
 
 
-def _unleased(queue: Queue, now: datetime) -> ColumnElement[bool]:
-    """No live lease holds the row: it never had one, or its holder's expired."""
-    return or_(queue.model.lock_expires_at.is_(None), queue.model.lock_expires_at < now)
+def _lock_for_update(query: Select[tuple[int]]) -> Select[tuple[int]]:
+    return query.with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else query
+
+
+def lease_until() -> datetime:
+    return utcnow() + timedelta(seconds=current_app.config["JOB_LOCK_SECONDS"])
 
 
 def claim(queue: Queue, owner: str, batch: int) -> list[int]:
-    """Lease up to ``batch`` due rows of ``queue`` that no live lease holds to ``owner``,
-    earliest due first, and commit; returns their ids.
+    """Lease up to ``batch`` due rows of ``queue`` that no live lease holds to ``owner``
+    and commit; returns their ids. Rows whose holder's lease expired come first (a dead
+    worker's work is the oldest), then free rows, earliest due first.
 
     On PostgreSQL the rows are read ``FOR UPDATE SKIP LOCKED``, so workers claiming at
     the same moment take different rows and never wait for each other.
     """
     now = utcnow()
-    model = queue.model
-    query = (select(model.id).where(*queue.ready, queue.due <= now, _unleased(queue, now))
-             .order_by(queue.due, model.id).limit(batch))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(query))
+    model, expires = queue.model, queue.model.lock_expires_at
+    ids = list(db.session.scalars(_lock_for_update(
+        select(model.id).where(*queue.ready, expires.is_not(None), expires < now)
+        .order_by(expires, model.id).limit(batch))))
     if ids:
-        lock_until = now + timedelta(seconds=current_app.config["JOB_LOCK_SECONDS"])
+        _log_takeover(queue, ids)
+    if len(ids) < batch:
+        ids += db.session.scalars(_lock_for_update(
+            select(model.id).where(*queue.ready, expires.is_(None), queue.due <= now)
+            .order_by(queue.due, model.id).limit(batch - len(ids))))
+    if ids:
         db.session.execute(update(model).where(model.id.in_(ids))
-                           .values(lock_owner=owner, lock_expires_at=lock_until))
+                           .values(lock_owner=owner, lock_expires_at=lease_until()))
     db.session.commit()
     return ids
+
+
+def _log_takeover(queue: Queue, ids: list[int]) -> None:
+    """Log each row taken over from a worker whose lease expired, with its complaint."""
+    model = queue.model
+    if model is Job:
+        query = (select(Job.id, Job.lock_owner, Complaint.reference)
+                 .outerjoin(ProcessInstance, ProcessInstance.id == Job.instance_id)
+                 .outerjoin(Complaint, Complaint.id == ProcessInstance.complaint_id))
+    else:
+        query = (select(OutboxMessage.id, OutboxMessage.lock_owner, Complaint.reference)
+                 .outerjoin(Complaint, Complaint.id == OutboxMessage.complaint_id))
+    name = model.__tablename__
+    for row_id, previous, reference in db.session.execute(query.where(model.id.in_(ids))):
+        metrics.TAKEOVERS.labels(name).inc()
+        log.warning("took over %s row %d of %s from %s, whose lease expired", name, row_id, reference, previous,
+                    extra={"event": "takeover", "queue": name, "row_id": row_id, "complaint": reference,
+                           "previous_owner": previous})
+
+
+def renew(queue: Queue, owner: str, ids: list[int]) -> list[int]:
+    """Extend ``owner``'s leases on ``ids`` by ``JOB_LOCK_SECONDS`` and commit; returns
+    the ids still held (a lease another worker took over after it expired is lost)."""
+    model = queue.model
+    held = set(db.session.scalars(update(model).where(model.id.in_(ids), model.lock_owner == owner)
+                                  .values(lock_expires_at=lease_until()).returning(model.id)))
+    db.session.commit()
+    return [row_id for row_id in ids if row_id in held]
 
 
 def release(queue: Queue, owner: str, ids: list[int]) -> None:
@@ -66,16 +107,11 @@ def release(queue: Queue, owner: str, ids: list[int]) -> None:
     db.session.commit()
 
 
-def next_free_due(queue: Queue) -> datetime | None:
-    """When the earliest row of ``queue`` that no live lease holds is due (it may be due
-    already), or ``None`` when there is none."""
-    return db.session.scalar(
-        select(queue.due).where(*queue.ready, _unleased(queue, utcnow()))
-        .order_by(queue.due).limit(1))
-
-
-def earliest_live_lock(queue: Queue) -> datetime | None:
-    """When the earliest live lease on ``queue`` expires (its holder may have died), or
-    ``None`` when no lease is live."""
+def next_available(queue: Queue) -> datetime | None:
+    """When a worker may next take a row of ``queue`` (it may be now or past): the
+    earliest due row nobody holds, or the earliest lease to expire (its holder may die),
+    or ``None`` when the queue is empty. Two probes, one per partial index."""
     expires = queue.model.lock_expires_at
-    return db.session.scalar(select(func.min(expires)).where(*queue.ready, expires >= utcnow()))
+    free = db.session.scalar(select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1))
+    held = db.session.scalar(select(expires).where(*queue.ready, expires.is_not(None)).order_by(expires).limit(1))
+    return min((d for d in (free, held) if d is not None), default=None)
