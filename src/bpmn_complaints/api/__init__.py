@@ -11,6 +11,7 @@ from . import (
     incidents,
     messages,
     outbox,
+    repair,
     reports,
     tasks,
     workload,
@@ -19,6 +20,6 @@ from . import (
 
 def register(api) -> None:
     for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, messages, incidents,
-                   outbox, inbound, reports, audit_sample, workload):
+                   repair, outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

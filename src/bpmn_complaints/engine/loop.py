@@ -11,26 +11,35 @@ from .incidents import record_failure
 from .observer import Step
 from .run import MAX_STEPS, Run, all_workflows, properties
 from .service_tasks import ErrorThrown, catch_error
-from .workarounds import interrupt_for_event_subprocesses
+from .workarounds import SPIFF_MAX_DEPTH, interrupt_for_event_subprocesses, out_of_sight
 
 
 class RunawayProcess(RuntimeError):
-    """A change took more than :data:`.run.MAX_STEPS` engine steps: the diagram loops."""
+    """A change took more than :data:`.run.MAX_STEPS` engine steps, or went deeper than
+    SpiffWorkflow walks the task tree: the diagram loops. ``bpmn_id`` is the last element."""
+
+    def __init__(self, message: str, bpmn_id: str | None):
+        super().__init__(message)
+        self.bpmn_id = bpmn_id
 
 
-def advance(run: Run) -> None:
+def advance(run: Run, *, strict: bool = False) -> None:
     """Run engine steps until no automatic task is ready. A failure (a handler, an
     expression or the diagram) is recorded on :attr:`Run.failure` and as an incident or a
-    scheduled retry; it does not propagate."""
+    scheduled retry; it does not propagate. With ``strict`` (a person's change, which is
+    rolled back when a step fails) it propagates instead and nothing is recorded."""
     workflow = run.workflow
 
     def will_complete(task: Task) -> None:
         run.steps += 1
+        element = task.task_spec.bpmn_id or task.task_spec.name
         if run.steps > MAX_STEPS:
-            raise RunawayProcess(
-                f"more than {MAX_STEPS} engine steps without reaching a wait state; "
-                f"the diagram loops (last element {task.task_spec.bpmn_id or task.task_spec.name})"
-            )
+            raise RunawayProcess(f"more than {MAX_STEPS} engine steps without reaching a wait state; "
+                                 f"the diagram loops (last element {element})", task.task_spec.bpmn_id)
+        if out_of_sight(task):
+            raise RunawayProcess(f"the process went round more often than the engine can follow "
+                                 f"({SPIFF_MAX_DEPTH} elements deep) without reaching a wait state; "
+                                 f"the diagram loops (last element {element})", task.task_spec.bpmn_id)
 
     def did_complete(task: Task) -> None:
         spec = task.task_spec
@@ -53,5 +62,7 @@ def advance(run: Run) -> None:
             if not any(w.get_tasks(state=TaskState.READY, manual=False) for w in all_workflows(workflow)):
                 break
     except Exception as err:  # a handler, an expression or the diagram failed: an incident
+        if strict:
+            raise
         run.failure = err
         record_failure(run, err)
