@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent, EventBasedGateway
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -31,8 +32,9 @@ from .run import Run, all_workflows
 
 WAITING_STATES = TaskState.READY | TaskState.WAITING | TaskState.ERROR
 # Elements a token cannot be put on: it would wait for other tokens (joins), start
-# another scope, or be an event that only something else triggers.
-_NOT_TARGETS = (StartEvent, BoundaryEvent, EventBasedGateway, ParallelGateway, InclusiveGateway, ExclusiveGateway,
+# another scope, be an event that only something else triggers, or end the process
+# (stopping a complaint is a cancellation, with its own closure reason).
+_NOT_TARGETS = (StartEvent, EndEvent, BoundaryEvent, EventBasedGateway, ParallelGateway, InclusiveGateway, ExclusiveGateway,
                 SubWorkflowTask, LoopTask)
 
 
