@@ -88,9 +88,9 @@ READ_REPORTS = _permission("read_reports", SUPERVISOR, AUDITOR, PROCESS_OWNER)
 DRAW_AUDIT_SAMPLE = _permission("draw_audit_sample", AUDITOR, SUPERVISOR)
 # See the workload per person (ISO 10002 4.3, 4.14).
 SEE_WORKLOAD = _permission("see_workload", SUPERVISOR)
-# List the open incidents (failed service tasks and jobs).
+# List the open incidents (failed steps, and people's changes that were rolled back).
 READ_INCIDENTS = _permission("read_incidents", SUPERVISOR, AUDITOR)
-# Retry a failed service task or job.
+# Retry an incident (refused once its complaint is closed).
 MANAGE_INCIDENTS = _permission("manage_incidents", SUPERVISOR)
 # See a running complaint's process state: where it waits, its variables, its pending timers.
 INSPECT_INSTANCES = _permission("inspect_instances", SUPERVISOR, AUDITOR)
@@ -235,6 +235,8 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "complaint_pages.letter_pdf": Access(READ_COMPLAINTS),
     "complaint_pages.letter_posted": Access(RECORD_REPLIES),
     "complaint_pages.retry": Access(MANAGE_INCIDENTS),
+    "heatmap_pages.show": Access(READ_REPORTS),
+    "heatmap_pages.element": Access(READ_REPORTS),
     "incident_pages.index": Access(READ_INCIDENTS),
     "incident_pages.retry": Access(MANAGE_INCIDENTS),
     "repair_pages.set_variable": Access(REPAIR_INSTANCES),

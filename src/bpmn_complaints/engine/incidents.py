@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..db.notify import announce
+from ..exceptions import ProcessFailed
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, RetryLater
-from ..exceptions import ProcessFailed
 from ..models import Incident, Job, ProcessInstance
 from .observer import observer_for
 from .run import Run, all_workflows

@@ -34,8 +34,8 @@ WAITING_STATES = TaskState.READY | TaskState.WAITING | TaskState.ERROR
 # Elements a token cannot be put on: it would wait for other tokens (joins), start
 # another scope, be an event that only something else triggers, or end the process
 # (stopping a complaint is a cancellation, with its own closure reason).
-_NOT_TARGETS = (StartEvent, EndEvent, BoundaryEvent, EventBasedGateway, ParallelGateway, InclusiveGateway, ExclusiveGateway,
-                SubWorkflowTask, LoopTask)
+_NOT_TARGETS = (StartEvent, EndEvent, BoundaryEvent, EventBasedGateway, ParallelGateway, InclusiveGateway,
+                ExclusiveGateway, SubWorkflowTask, LoopTask)
 
 
 def waiting_tokens(run: Run) -> list[Task]:

@@ -1,0 +1,154 @@
+"""Where time goes (ISO 10002 8.7): a version's diagram as a heatmap, from the audit trail
+of a chosen period and the task table, never from workflow state.
+
+What it counts, for the process rounds (a complaint, or a reopening of it) that started on
+the version within the period:
+
+- per element: how many complaints passed it (completed it at least once), the median and
+  90th percentile of the time spent there, and how many wait there now (ready tasks in
+  the task table);
+- per sequence flow: how often it was taken.
+
+The trail records each element an instance completes (``step_completed``,
+``timer_fired``) but no flows. Both figures are derived from consecutive element events
+of one round: the time spent at an element runs from the completion of the element before
+it (when the token arrived) to its own completion, and a flow was taken when its source's
+completion is followed by its target's. For sequential paths this is exact; where
+parallel branches interleave, a pair that is no flow of the diagram is not counted and the
+time at an element can include time the other branch took.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, func, select
+
+from ..extensions import db
+from ..models import AuditEvent, Complaint, Definition, HumanTask, ProcessInstance
+from ..xml_safety import parse_xml
+from .definitions import main_bpmn
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+ELEMENT_EVENTS = ("step_completed", "timer_fired")
+STARTED = "instance_started"
+
+
+@dataclass
+class ElementFigures:
+    passed: int = 0
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    waiting: int = 0
+
+
+@dataclass
+class Heatmap:
+    definition: str
+    started_from: datetime
+    started_to: datetime
+    rounds: int
+    elements: dict[str, ElementFigures] = field(default_factory=dict)
+    flows: dict[str, int] = field(default_factory=dict)
+
+
+def _flows(definition: Definition) -> dict[tuple[str, str], str]:
+    """(source, target) -> flow id, for the version's sequence flows."""
+    _name, text = main_bpmn(definition)
+    root = parse_xml(text, int(current_app.config["MAX_DEFINITION_BYTES"]))
+    return {(str(f.get("sourceRef")), str(f.get("targetRef"))): str(f.get("id"))
+            for f in root.iter(f"{BPMN}sequenceFlow")}
+
+
+def _rounds(definition: Definition, started_from: datetime, started_to: datetime):
+    """The instance_started events of rounds on ``definition`` in the period (a subquery)."""
+    label = f"{definition.key} v{definition.version}"
+    return (select(AuditEvent.id.label("round_id"), AuditEvent.complaint_id)
+            .where(AuditEvent.action == STARTED, AuditEvent.at >= started_from, AuditEvent.at < started_to,
+                   AuditEvent.details["definition"].as_string() == label)
+            .subquery())
+
+
+def _element_events(definition: Definition, started_from: datetime, started_to: datetime):
+    """Per round, its element completions in order: (round id, complaint id, bpmn id, at).
+
+    An event belongs to the round that started last before it in its complaint's trail;
+    a reopened complaint's later rounds (maybe on another version) end the earlier one."""
+    rounds = _rounds(definition, started_from, started_to)
+    later = AuditEvent.__table__.alias("later")
+    next_round = (select(func.min(later.c.id)).where(later.c.complaint_id == rounds.c.complaint_id,
+                                                     later.c.action == STARTED, later.c.id > rounds.c.round_id)
+                  .scalar_subquery())
+    bounds = select(rounds.c.round_id, rounds.c.complaint_id, next_round.label("round_end")).subquery()
+    return db.session.execute(
+        select(bounds.c.round_id, AuditEvent.complaint_id, AuditEvent.bpmn_id, AuditEvent.at)
+        .join(bounds, and_(AuditEvent.complaint_id == bounds.c.complaint_id, AuditEvent.id > bounds.c.round_id,
+                           (bounds.c.round_end.is_(None)) | (AuditEvent.id < bounds.c.round_end)))
+        .where(AuditEvent.action.in_(ELEMENT_EVENTS), AuditEvent.bpmn_id.is_not(None))
+        .order_by(bounds.c.round_id, AuditEvent.id))
+
+
+def _percentile(sorted_values: list[float], share: float) -> float:
+    """The ``share`` percentile by linear interpolation between closest ranks."""
+    if len(sorted_values) == 1:
+        return sorted_values[0]
+    return statistics.quantiles(sorted_values, n=100, method="inclusive")[round(share * 100) - 1]
+
+
+def heatmap(definition: Definition, started_from: datetime, started_to: datetime) -> Heatmap:
+    """The figures for rounds on ``definition`` that started in [started_from, started_to)."""
+    flows = _flows(definition)
+    durations: dict[str, list[float]] = defaultdict(list)
+    passed: dict[str, set[int]] = defaultdict(set)
+    taken: dict[str, int] = defaultdict(int)
+    round_ids: set[int] = set()
+    current, previous, previous_at = None, None, None
+    for round_id, complaint_id, bpmn_id, at in _element_events(definition, started_from, started_to):
+        round_ids.add(round_id)
+        if round_id != current:
+            current, previous, previous_at = round_id, None, None
+        passed[bpmn_id].add(complaint_id)
+        if previous is not None:
+            durations[bpmn_id].append((at - previous_at).total_seconds())
+            flow = flows.get((previous, bpmn_id))
+            if flow is not None:
+                taken[flow] += 1
+        previous, previous_at = bpmn_id, at
+    result = Heatmap(f"{definition.key} v{definition.version}", started_from, started_to, len(round_ids))
+    for bpmn_id, complaints in passed.items():
+        times = sorted(durations.get(bpmn_id, []))
+        result.elements[bpmn_id] = ElementFigures(
+            passed=len(complaints), median_seconds=statistics.median(times) if times else None,
+            p90_seconds=_percentile(times, 0.9) if times else None)
+    for bpmn_id, count in _waiting(definition).items():
+        result.elements.setdefault(bpmn_id, ElementFigures()).waiting = count
+    result.flows = dict(taken)
+    return result
+
+
+def _waiting(definition: Definition) -> dict[str, int]:
+    """Ready tasks per element now, on instances of ``definition`` (the task table)."""
+    rows = db.session.execute(
+        select(HumanTask.bpmn_id, func.count()).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "ready", ProcessInstance.definition_id == definition.id)
+        .group_by(HumanTask.bpmn_id))
+    return {bpmn_id: count for bpmn_id, count in rows}
+
+
+def complaints_at(definition: Definition, bpmn_id: str, started_from: datetime, started_to: datetime,
+                  limit: int = 200) -> list[tuple[str, str]]:
+    """The complaints (reference, "passed" or "waiting") at element ``bpmn_id``: those that
+    passed it in the period's rounds, and those waiting there now; at most ``limit``."""
+    rounds = _rounds(definition, started_from, started_to)
+    passed = select(AuditEvent.complaint_id).join(rounds, rounds.c.complaint_id == AuditEvent.complaint_id).where(
+        AuditEvent.action.in_(ELEMENT_EVENTS), AuditEvent.bpmn_id == bpmn_id, AuditEvent.id > rounds.c.round_id)
+    waiting = select(HumanTask.complaint_id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+        HumanTask.state == "ready", HumanTask.bpmn_id == bpmn_id, ProcessInstance.definition_id == definition.id)
+    waiting_ids = set(db.session.scalars(waiting))
+    rows = db.session.execute(select(Complaint.id, Complaint.reference).where(
+        Complaint.id.in_(passed) | Complaint.id.in_(waiting_ids)).order_by(Complaint.received_at.desc()).limit(limit))
+    return [(reference, "waiting" if cid in waiting_ids else "passed") for cid, reference in rows]
