@@ -10,12 +10,14 @@ the version within the period:
 - per sequence flow: how often it was taken.
 
 The trail records each element an instance completes (``step_completed``,
-``timer_fired``) but no flows. Both figures are derived from consecutive element events
-of one round: the time spent at an element runs from the completion of the element before
-it (when the token arrived) to its own completion, and a flow was taken when its source's
-completion is followed by its target's. For sequential paths this is exact; where
-parallel branches interleave, a pair that is no flow of the diagram is not counted and the
-time at an element can include time the other branch took.
+``timer_fired``; ``task_completed`` for a human task) and each human task it offers
+(``task_created``), but no flows. Both
+figures are derived from consecutive events of one round: a token arrives at an element
+when the element before it completes (or, for a human task, when the task is offered),
+the time spent there runs from its arrival to its own completion, and a flow was taken
+when its source's completion is followed by its target's arrival. For sequential paths this
+is exact; where parallel branches interleave, a pair that is no flow of the diagram is not
+counted and the time at an element can include time the other branch took.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from ..xml_safety import parse_xml
 from .definitions import main_bpmn
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-ELEMENT_EVENTS = ("step_completed", "timer_fired")
+ELEMENT_EVENTS = ("step_completed", "timer_fired", "task_completed")
+OFFERED = "task_created"
 STARTED = "instance_started"
 
 
@@ -74,7 +77,8 @@ def _rounds(definition: Definition, started_from: datetime, started_to: datetime
 
 
 def _element_events(definition: Definition, started_from: datetime, started_to: datetime):
-    """Per round, its element completions in order: (round id, complaint id, bpmn id, at).
+    """Per round, its element completions and task offers in order: (round id, complaint id,
+    action, bpmn id, at).
 
     An event belongs to the round that started last before it in its complaint's trail;
     a reopened complaint's later rounds (maybe on another version) end the earlier one."""
@@ -85,10 +89,10 @@ def _element_events(definition: Definition, started_from: datetime, started_to: 
                   .scalar_subquery())
     bounds = select(rounds.c.round_id, rounds.c.complaint_id, next_round.label("round_end")).subquery()
     return db.session.execute(
-        select(bounds.c.round_id, AuditEvent.complaint_id, AuditEvent.bpmn_id, AuditEvent.at)
+        select(bounds.c.round_id, AuditEvent.complaint_id, AuditEvent.action, AuditEvent.bpmn_id, AuditEvent.at)
         .join(bounds, and_(AuditEvent.complaint_id == bounds.c.complaint_id, AuditEvent.id > bounds.c.round_id,
                            (bounds.c.round_end.is_(None)) | (AuditEvent.id < bounds.c.round_end)))
-        .where(AuditEvent.action.in_(ELEMENT_EVENTS), AuditEvent.bpmn_id.is_not(None))
+        .where(AuditEvent.action.in_((*ELEMENT_EVENTS, OFFERED)), AuditEvent.bpmn_id.is_not(None))
         .order_by(bounds.c.round_id, AuditEvent.id))
 
 
@@ -107,16 +111,22 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
     taken: dict[str, int] = defaultdict(int)
     round_ids: set[int] = set()
     current, previous, previous_at = None, None, None
-    for round_id, complaint_id, bpmn_id, at in _element_events(definition, started_from, started_to):
+    arrived: dict[str, datetime] = {}  # human tasks offered in this round: bpmn id -> when
+    for round_id, complaint_id, action, bpmn_id, at in _element_events(definition, started_from, started_to):
         round_ids.add(round_id)
         if round_id != current:
-            current, previous, previous_at = round_id, None, None
-        passed[bpmn_id].add(complaint_id)
-        if previous is not None:
-            durations[bpmn_id].append((at - previous_at).total_seconds())
-            flow = flows.get((previous, bpmn_id))
+            current, previous, previous_at, arrived = round_id, None, None, {}
+        if action == OFFERED or bpmn_id not in arrived:
+            flow = flows.get((previous, bpmn_id)) if previous is not None else None
             if flow is not None:
                 taken[flow] += 1
+        if action == OFFERED:
+            arrived[bpmn_id] = at
+            continue
+        since = arrived.pop(bpmn_id, previous_at)
+        if since is not None:
+            durations[bpmn_id].append((at - since).total_seconds())
+        passed[bpmn_id].add(complaint_id)
         previous, previous_at = bpmn_id, at
     result = Heatmap(f"{definition.key} v{definition.version}", started_from, started_to, len(round_ids))
     for bpmn_id, complaints in passed.items():
