@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AuditEvent, Complaint, Definition, HumanTask, ProcessInstance
@@ -81,19 +81,23 @@ def _element_events(definition: Definition, started_from: datetime, started_to: 
     action, bpmn id, at).
 
     An event belongs to the round that started last before it in its complaint's trail;
-    a reopened complaint's later rounds (maybe on another version) end the earlier one."""
+    a reopened complaint's later rounds (maybe on another version) end the earlier one. The
+    complaints' trails are read once, in order, and split into rounds here (one pass)."""
+    label = f"{definition.key} v{definition.version}"
     rounds = _rounds(definition, started_from, started_to)
-    later = AuditEvent.__table__.alias("later")
-    next_round = (select(func.min(later.c.id)).where(later.c.complaint_id == rounds.c.complaint_id,
-                                                     later.c.action == STARTED, later.c.id > rounds.c.round_id)
-                  .scalar_subquery())
-    bounds = select(rounds.c.round_id, rounds.c.complaint_id, next_round.label("round_end")).subquery()
-    return db.session.execute(
-        select(bounds.c.round_id, AuditEvent.complaint_id, AuditEvent.action, AuditEvent.bpmn_id, AuditEvent.at)
-        .join(bounds, and_(AuditEvent.complaint_id == bounds.c.complaint_id, AuditEvent.id > bounds.c.round_id,
-                           (bounds.c.round_end.is_(None)) | (AuditEvent.id < bounds.c.round_end)))
-        .where(AuditEvent.action.in_((*ELEMENT_EVENTS, OFFERED)), AuditEvent.bpmn_id.is_not(None))
-        .order_by(bounds.c.round_id, AuditEvent.id))
+    # Core, not ORM rows: this reads every event of the period's complaints.
+    rows = db.session.connection().execute(
+        select(AuditEvent.id, AuditEvent.complaint_id, AuditEvent.action, AuditEvent.bpmn_id, AuditEvent.at,
+               AuditEvent.details["definition"].as_string())
+        .where(AuditEvent.complaint_id.in_(select(rounds.c.complaint_id)),
+               AuditEvent.action.in_((*ELEMENT_EVENTS, OFFERED, STARTED)))
+        .order_by(AuditEvent.complaint_id, AuditEvent.id))
+    round_id = None
+    for event_id, complaint_id, action, bpmn_id, at, started_on in rows:
+        if action == STARTED:
+            round_id = event_id if started_on == label and started_from <= at < started_to else None
+        elif round_id is not None and bpmn_id is not None:
+            yield round_id, complaint_id, action, bpmn_id, at
 
 
 def _percentile(sorted_values: list[float], share: float) -> float:
@@ -117,7 +121,7 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
         if round_id != current:
             current, previous, previous_at, arrived = round_id, None, None, {}
         if action == OFFERED or bpmn_id not in arrived:
-            flow = flows.get((previous, bpmn_id)) if previous is not None else None
+            flow: str | None = flows.get((previous, bpmn_id)) if previous is not None else None
             if flow is not None:
                 taken[flow] += 1
         if action == OFFERED:
