@@ -57,10 +57,12 @@ def test_heatmap_figures_for_a_known_set_of_complaints(api):
     figures, flows = _data(page, "figures"), _data(page, "flows")
 
     assert figures["Catch_reply"]["passed"] == 3
-    assert figures["Catch_reply"]["median"] == 4 * HOUR
+    assert abs(figures["Catch_reply"]["median"] - 4 * HOUR) < 0.01
     assert abs(figures["Catch_reply"]["p90"] - 5.6 * HOUR) < 1  # 4 h + 0.8 of the way to 6 h
     assert figures["Gateway_accepted"]["passed"] == 3 and figures["Gateway_accepted"]["median"] < 1
-    assert figures["Task_review"] == {"passed": 1, "median": 1 * HOUR, "p90": 1 * HOUR, "waiting": 1}
+    review = figures["Task_review"]
+    assert (review["passed"], review["waiting"]) == (1, 1)
+    assert abs(review["median"] - HOUR) < 0.01 and abs(review["p90"] - HOUR) < 0.01
     assert figures["EndEvent_accepted"]["passed"] == 1 and figures["EndEvent_reviewed"]["passed"] == 1
     assert flows == {"Flow_1": 3, "Flow_2": 3, "Flow_yes": 1, "Flow_no": 2, "Flow_3": 1}
 

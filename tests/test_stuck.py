@@ -118,3 +118,28 @@ def test_a_loop_past_spiffworkflows_depth_is_an_incident_not_a_silent_wait(api):
     assert "loops" in details["reason"]
     [incident] = api.get("/api/incidents", "sam").get_json()
     assert incident["complaint_reference"] == ref and "loops" in incident["message"]
+
+
+def test_a_message_whose_next_step_fails_is_rolled_back_and_resolved_when_sent_again(api):
+    assert api.deploy(DIAGRAMS / "stuck_message.bpmn").exit_code == 0
+    _people(api)
+    ref = api.submit()["reference"]
+
+    def reply(accepted):
+        return api.post("/api/messages/complainant_reply", "sam",
+                        json={"reference": ref, "channel": "phone", "payload": {"accepted": accepted}})
+
+    failed = reply(False)
+    assert failed.status_code == 422, failed.get_json()
+    assert failed.get_json()["error"]["details"]["element"] == "Script_ratio"
+    assert "division by zero" in failed.get_json()["error"]["details"]["reason"]
+    actions = [e["action"] for e in api.history(ref, "sam")["events"]]
+    assert "message_received" not in actions and "incident" in actions  # rolled back, incident kept
+    [incident] = api.get("/api/incidents", "sam").get_json()
+    assert incident["kind"] == "message" and incident["bpmn_id"] == "Script_ratio"
+    # A message is not re-sent by a retry (its words were not kept): the retry says so.
+    retried = api.post(f"/api/incidents/{incident['id']}/retry", "sam")
+    assert retried.status_code == 409 and "sending it again" in retried.get_json()["error"]["message"]
+    assert reply(True).status_code in (200, 202)
+    assert api.get("/api/incidents", "sam").get_json() == []
+    assert api.task_for("sam", ref)["bpmn_id"] == "Task_review"
