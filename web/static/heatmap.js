@@ -42,19 +42,11 @@ const listComplaints = async (container, id) => {
 document.addEventListener("DOMContentLoaded", async () => {
   const container = document.getElementById("heatmap");
   if (!container || typeof BpmnJS === "undefined") return;
-  const viewer = new BpmnJS({ container });
-  try {
-    const response = await fetch(container.dataset.xmlUrl, { credentials: "same-origin" });
-    await viewer.importXML(await response.text());
-  } catch (err) {
-    container.classList.add("diagram-missing");
-    container.textContent = "The diagram could not be shown; the tables below have the figures.";
-    return;
-  }
+  const viewer = await window.showDiagram(container, "The diagram could not be shown; the tables below have the figures.");
+  if (!viewer) return;
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
   const overlays = viewer.get("overlays");
-  canvas.zoom("fit-viewport", "auto");
   const figures = JSON.parse(container.dataset.figures || "{}");
   const flows = JSON.parse(container.dataset.flows || "{}");
   const medians = Object.values(figures).map((f) => f.median).filter((m) => m !== null);

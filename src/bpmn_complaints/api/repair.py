@@ -8,13 +8,9 @@ from ..schemas.repair import ActionDone, CancelIn, InstanceStateOut, MoveIn, Var
 from ..services import repair as service
 from .auth import current_user, require
 from .blueprint import Blueprint
+from .complaint_actions import done as _done
 
 bp = Blueprint("repair", __name__, url_prefix="/api/complaints", description="Repairs of a complaint's process")
-
-
-def _done(complaint) -> dict:
-    return {"reference": complaint.reference, "state": complaint.state, "status": complaint.status,
-            "closure_reason": complaint.closure_reason}
 
 
 @bp.route("/<reference>/process-state", methods=["GET"])

@@ -15,22 +15,15 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..db import trail
 from ..engine import repair, runtime
-from ..exceptions import BadRequest, Conflict, Forbidden
+from ..exceptions import BadRequest, Conflict
 from ..extensions import db
 from ..models import Complaint, Incident, ProcessInstance, User
-from ..policy import INSPECT_INSTANCES, REPAIR_INSTANCES, allows
+from ..policy import INSPECT_INSTANCES, REPAIR_INSTANCES
 from . import complaints
+from .staff_actions import complaint_for
 
 CANCELLED = "cancelled"  # the closure reason of a complaint a supervisor stopped
 REASON_MAX = 2000
-
-
-def _complaint(reference: str, user: User, permission: Any, what: str) -> Complaint:
-    complaint = complaints.get_by_reference(reference)
-    complaints.check_visible(user, complaint)
-    if not allows(user, permission):
-        raise Forbidden(f"only supervisors may {what}")
-    return complaint
 
 
 def _running(complaint: Complaint) -> ProcessInstance:
@@ -51,7 +44,7 @@ def _reason(reason: str | None) -> str:
 
 def state(reference: str, user: User) -> dict[str, Any]:
     """Where the complaint's process waits, the variables there and its pending timers."""
-    complaint = _complaint(reference, user, INSPECT_INSTANCES, "see a complaint's process state")
+    complaint = complaint_for(reference, user, INSPECT_INSTANCES, "see a complaint's process state")
     instance = complaints.instance_of(complaint)
     found = repair.state_of(instance)
     return {"status": instance.status, "definition": f"{instance.definition.key} v{instance.definition.version}",
@@ -65,7 +58,7 @@ def set_variable(reference: str, user: User, name: str, value: Any, reason: str 
     :raises BadRequest: for a name that is no identifier, a value too large, or no reason.
     :raises Conflict: if the complaint is closed.
     """
-    complaint = _complaint(reference, user, REPAIR_INSTANCES, "set a complaint's variables")
+    complaint = complaint_for(reference, user, REPAIR_INSTANCES, "set a complaint's variables")
     why = _reason(reason)
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         raise BadRequest("a variable name is a plain identifier (letters, digits and _, not first _)",
@@ -82,7 +75,7 @@ def move_token(reference: str, user: User, from_element: str, to_element: str, r
     :raises Conflict: if the complaint is closed or the move is impossible (named).
     :raises ProcessFailed: if the process fails on its way from ``to_element`` (nothing moves).
     """
-    complaint = _complaint(reference, user, REPAIR_INSTANCES, "move a complaint's process")
+    complaint = complaint_for(reference, user, REPAIR_INSTANCES, "move a complaint's process")
     why = _reason(reason)
     repair.move(_running(complaint), from_element, to_element, user.name, why)
     return complaint
@@ -94,7 +87,7 @@ def cancel(reference: str, user: User, reason: str | None) -> Complaint:
 
     :raises Conflict: if the complaint is already closed.
     """
-    complaint = _complaint(reference, user, REPAIR_INSTANCES, "cancel a complaint")
+    complaint = complaint_for(reference, user, REPAIR_INSTANCES, "cancel a complaint")
     why = _reason(reason)
     instance = _running(complaint)
     complaint.closure_reason = CANCELLED
