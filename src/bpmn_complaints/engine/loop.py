@@ -10,7 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from .incidents import record_failure
 from .observer import Step
 from .run import MAX_STEPS, Run, all_workflows, properties
-from .service_tasks import ErrorThrown, catch_error
+from .service_tasks import ErrorThrown, HandlerFailed, catch_error
 from .workarounds import SPIFF_MAX_DEPTH, interrupt_for_event_subprocesses, out_of_sight
 
 
@@ -27,7 +27,9 @@ def advance(run: Run, *, strict: bool = False) -> None:
     """Run engine steps until no automatic task is ready. A failure (a handler, an
     expression or the diagram) is recorded on :attr:`Run.failure` and as an incident or a
     scheduled retry; it does not propagate. With ``strict`` (a person's change, which is
-    rolled back when a step fails) it propagates instead and nothing is recorded."""
+    rolled back when a step fails) a failure of the definition (a script, a condition, a
+    timer, a loop) propagates instead and nothing is recorded; a handler's failure still
+    becomes its incident or scheduled retry, and the person's change is kept."""
     workflow = run.workflow
 
     def will_complete(task: Task) -> None:
@@ -62,7 +64,13 @@ def advance(run: Run, *, strict: bool = False) -> None:
             if not any(w.get_tasks(state=TaskState.READY, manual=False) for w in all_workflows(workflow)):
                 break
     except Exception as err:  # a handler, an expression or the diagram failed: an incident
-        if strict:
+        if strict and not _handler_failed(err):
             raise
         run.failure = err
         record_failure(run, err)
+
+
+def _handler_failed(err: BaseException) -> bool:
+    """Whether ``err`` is a service-task handler's failure (the outside world, not the
+    definition): it has its own retries and incident, whoever's change ran it."""
+    return isinstance(err, HandlerFailed) or isinstance(err.__cause__, HandlerFailed)
