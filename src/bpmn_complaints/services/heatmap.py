@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 
 from ..extensions import db
 from ..models import AuditEvent, Complaint, Definition, HumanTask, ProcessInstance
@@ -81,7 +81,7 @@ def _seconds(column):
     600,000 datetimes into Python costs more than the query)."""
     if db.engine.dialect.name == "sqlite":
         return (func.julianday(column) - 2440587.5) * 86400.0
-    return func.extract("epoch", column)
+    return cast(func.extract("epoch", column), Float)  # a float, not numeric (a Decimal per row)
 
 
 def _element_events(definition: Definition, started_from: datetime, started_to: datetime):
