@@ -159,6 +159,17 @@ class Api:
         with self.app.app_context():
             return Worker(owner="test").run_once()
 
+    def work_fails(self, who, reference, data, scope="group"):
+        """Claim and complete as :meth:`work`, where a step after the task fails: the
+        completion is rolled back with 422 (the task still waits) and an incident is
+        opened. Returns the error's details (``element``, ``reason``)."""
+        task = self.task_for(who, reference, scope)
+        assert self.claim(who, task["id"]).status_code == 200
+        response = self.complete(who, task["id"], data)
+        assert response.status_code == 422, response.get_json()
+        assert self.task_for(who, reference, "mine")["id"] == task["id"]
+        return response.get_json()["error"]["details"]
+
     def history(self, reference, who):
         response = self.get(f"/api/complaints/{reference}/history", who)
         assert response.status_code == 200, response.get_json()

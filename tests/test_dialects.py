@@ -295,9 +295,9 @@ def test_a_unique_table_with_two_matches_is_an_incident_not_a_guess(api, tmp_pat
     assert api.deploy(bundle).exit_code == 0
     api.user("alice", groups=["intake"])
     ref = api.submit()["reference"]
-    api.work("alice", ref, {"tier": "gold"})
+    # The completion whose decision fails is rolled back (422) and an incident opened (#12).
+    assert "2 rules match a UNIQUE table" in api.work_fails("alice", ref, {"tier": "gold"})["reason"]
     complaint = api.get(f"/api/complaints/{ref}", "alice").get_json()
-    assert complaint["instance_status"] == "error"
     assert "2 rules match a UNIQUE table" in complaint["incidents"][0]["message"]
 
 
@@ -348,9 +348,10 @@ def _incident_after(api, path, data):
     assert api.deploy(path).exit_code == 0
     api.user("alice", groups=["intake"])
     ref = api.submit()["reference"]
-    api.work("alice", ref, data)
+    # The completion whose condition fails is rolled back (422) and an incident opened (#12).
+    details = api.work_fails("alice", ref, data)
     complaint = api.get(f"/api/complaints/{ref}", "alice").get_json()
-    assert complaint["instance_status"] == "error"
+    assert complaint["incidents"][0]["bpmn_id"] == details["element"]
     return complaint["incidents"][0]["message"]
 
 

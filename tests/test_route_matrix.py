@@ -76,6 +76,12 @@ BODIES = {
     "POST external_tasks.failure": {"json": {"workerId": "w"}},
     "POST external_tasks.bpmn_error": {"json": {"workerId": "w", "errorCode": "e"}},
     "POST external_tasks.extend_lock": {"json": {"workerId": "w", "newDuration": 1000}},
+    "POST repair.set_variable": {"json": {"name": "severity", "value": "high", "reason": "phoned in"}},
+    "POST repair.move_token": {"json": {"from": "Task_nowhere", "to": "Task_nowhere", "reason": "a test"}},
+    "POST repair.cancel": {"json": {"reason": "entered twice"}},
+    "POST repair_pages.set_variable": {"data": {"name": "severity", "value": "high", "reason": "phoned in"}},
+    "POST repair_pages.move_token": {"data": {"from": "Task_nowhere", "to": "Task_nowhere", "reason": "a test"}},
+    "POST repair_pages.cancel": {"data": {"reason": "entered twice"}},
 }
 # The complainant's token goes where the complainant's own pages and scripts put it.
 # Answers that are not a server error there: readiness is 503 on this database, which
@@ -136,7 +142,8 @@ def prepared(tmp_path_factory):
               "key": "complaint_handling", "version": "1", "name": "complainant_reply",
               "incident_id": 1, "outbox_id": (outbox["items"] or [{"id": 1}])[0]["id"],
               "letter_id": (outbox["items"] or [{"id": 1}])[-1]["id"], "mail_id": 1,
-              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js", "token_id": 1}
+              "package": "bpmn-js", "filename": "dist/bpmn-viewer.production.min.js", "token_id": 1,
+              "bpmn_id": "StartEvent_1"}
     return {"folder": folder, "template": folder / "template.sqlite", "tokens": tokens, "cookies": cookies,
             "values": values, "ref": ref, "token": token, "sig": sig, "task": task["id"]}
 

@@ -109,3 +109,34 @@ def test_gateway_conditions_are_plain_bpmn_conditions_holding_their_text():
     gateway = parser.get_spec("p").task_specs["g"]
     conditions = [c for c, _ in gateway.cond_task_specs if c is not None]
     assert [type(c) for c in conditions] == [_BpmnCondition] and conditions[0].args[0] == "=x"
+
+
+LOOPING = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" targetNamespace="t">
+  <bpmn:process id="loop" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="count"/>
+    <bpmn:scriptTask id="count"><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="count" targetRef="more"/>
+    <bpmn:exclusiveGateway id="more" default="again"/>
+    <bpmn:sequenceFlow id="again" sourceRef="more" targetRef="count"/>
+    <bpmn:sequenceFlow id="done" sourceRef="more" targetRef="e">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">n &gt;= 600</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_long_loop_falls_out_of_sight_of_get_tasks():
+    """Worked around by ``workarounds.out_of_sight`` (the runaway guard in ``engine/loop.py``):
+    past ``TaskIterator``'s depth, ``do_engine_steps`` stops as if the process waited."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.fromstring(LOOPING), filename="loop.bpmn")
+    workflow = BpmnWorkflow(parser.get_spec("loop"))
+    workflow.get_next_task(state=TaskState.READY).data["n"] = 0
+    workflow.do_engine_steps()
+    assert not workflow.completed
+    assert workflow.get_tasks(state=TaskState.READY) == []
+    assert workflow.get_tasks(state=TaskState.READY, max_depth=10**6) != []

@@ -166,6 +166,8 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": None,
     # The longest draft of a task's form kept for a person, in characters of JSON.
     "DRAFT_MAX_CHARS": 100_000,
+    # The largest value (as JSON) a supervisor's repair may set as a process variable.
+    "REPAIR_VALUE_MAX_CHARS": 10_000,
     # Rows per page in the staff inbox.
     "INBOX_PAGE_SIZE": 25,
     # flask-smorest / OpenAPI

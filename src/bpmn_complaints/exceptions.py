@@ -5,6 +5,8 @@ handler in :mod:`bpmn_complaints.errors` turns it into the API's error shape
 ``{"error": {"code", "message", "details"}}``. Views never catch and format errors.
 """
 
+from collections.abc import Callable
+
 
 class AppError(Exception):
     status_code = 500
@@ -60,6 +62,24 @@ class StaleBase(Conflict):
     the newer versions changed. Deploying again with ``force`` overrides it."""
 
     code = "stale_base"
+
+
+class ProcessFailed(AppError):
+    """A step of the process failed during a person's change (a pre- or post-script, a
+    timer, a condition, a loop with no wait state): the change is rolled back and the
+    answer names the element and the reason (``details["element"]``, ``details["reason"]``).
+
+    ``after_rollback``, when set, is what to keep anyway (the incident a supervisor sees):
+    :func:`bpmn_complaints.db.run_change` calls it in a transaction of its own after the
+    rollback.
+    """
+
+    status_code = 422
+    code = "process_failed"
+
+    def __init__(self, message: str, details: dict | None = None, after_rollback: Callable[[], None] | None = None):
+        super().__init__(message, details)
+        self.after_rollback = after_rollback
 
 
 class PayloadTooLarge(AppError):

@@ -91,10 +91,14 @@ READ_REPORTS = _permission("read_reports", SUPERVISOR, AUDITOR, PROCESS_OWNER)
 DRAW_AUDIT_SAMPLE = _permission("draw_audit_sample", AUDITOR, SUPERVISOR)
 # See the workload per person (ISO 10002 4.3, 4.14).
 SEE_WORKLOAD = _permission("see_workload", SUPERVISOR)
-# List the open incidents (failed service tasks and jobs).
+# List the open incidents (failed steps, and people's changes that were rolled back).
 READ_INCIDENTS = _permission("read_incidents", SUPERVISOR, AUDITOR)
-# Retry a failed service task or job.
+# Retry an incident (refused once its complaint is closed).
 MANAGE_INCIDENTS = _permission("manage_incidents", SUPERVISOR)
+# See a running complaint's process state: where it waits, its variables, its pending timers.
+INSPECT_INSTANCES = _permission("inspect_instances", SUPERVISOR, AUDITOR)
+# Repair a running complaint, with a reason: set a variable, move a waiting token, cancel it.
+REPAIR_INSTANCES = _permission("repair_instances", SUPERVISOR)
 # List the email outbox: what is waiting, what was sent, what failed.
 READ_OUTBOX = _permission("read_outbox", SUPERVISOR, AUDITOR)
 # Queue a failed email again.
@@ -225,6 +229,10 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "handlers.list_handlers": Access(READ_HANDLERS),
     "incidents.list_incidents": Access(READ_INCIDENTS),
     "incidents.retry": Access(MANAGE_INCIDENTS),
+    "repair.state": Access(INSPECT_INSTANCES),
+    "repair.set_variable": Access(REPAIR_INSTANCES),
+    "repair.move_token": Access(REPAIR_INSTANCES),
+    "repair.cancel": Access(REPAIR_INSTANCES),
     "outbox.list_outbox": Access(READ_OUTBOX),
     "outbox.retry": Access(MANAGE_OUTBOX),
     "reports.summary": Access(READ_REPORTS),
@@ -252,6 +260,13 @@ ROUTES: Mapping[str, Access] = MappingProxyType({
     "complaint_pages.letter_pdf": Access(READ_COMPLAINTS),
     "complaint_pages.letter_posted": Access(RECORD_REPLIES),
     "complaint_pages.retry": Access(MANAGE_INCIDENTS),
+    "heatmap_pages.show": Access(READ_REPORTS),
+    "heatmap_pages.element": Access(READ_REPORTS),
+    "incident_pages.index": Access(READ_INCIDENTS),
+    "incident_pages.retry": Access(MANAGE_INCIDENTS),
+    "repair_pages.set_variable": Access(REPAIR_INSTANCES),
+    "repair_pages.move_token": Access(REPAIR_INSTANCES),
+    "repair_pages.cancel": Access(REPAIR_INSTANCES),
     "complaint_actions.record_reply": Access(RECORD_REPLIES),
     "complaint_actions.correct_contact": Access(CORRECT_CONTACT_DETAILS),
     "complaint_actions.resend_acknowledgement": Access(RESEND_ACKNOWLEDGEMENTS),

@@ -3,20 +3,10 @@
 document.addEventListener("DOMContentLoaded", async () => {
   const container = document.getElementById("diagram");
   if (!container || typeof BpmnJS === "undefined") return;
-  const viewer = new BpmnJS({ container });
-  try {
-    const response = await fetch(container.dataset.xmlUrl, { credentials: "same-origin" });
-    await viewer.importXML(await response.text());
-  } catch (err) {
-    container.classList.add("diagram-missing");
-    container.textContent = /no diagram to display/i.test(String(err && err.message))
-      ? "This version of the process has no diagram layout (BPMN DI), so it cannot be drawn."
-      : "The diagram could not be shown.";
-    return;
-  }
+  const viewer = await window.showDiagram(container, "The diagram could not be shown.");
+  if (!viewer) return;
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
-  canvas.zoom("fit-viewport", "auto");
   const mark = (ids, marker) => JSON.parse(ids || "[]").forEach((id) => {
     if (registry.get(id)) canvas.addMarker(id, marker);
   });

@@ -14,6 +14,7 @@ from . import (
     incidents,
     messages,
     outbox,
+    repair,
     reports,
     tasks,
     workload,
@@ -22,6 +23,6 @@ from . import (
 
 def register(api) -> None:
     for module in (complaints, complaint_actions, attachments, tasks, drafts, definitions, editor, messages, incidents,
-                   external_tasks, handlers, outbox, inbound, reports, audit_sample, workload):
+                   external_tasks, handlers, repair, outbox, inbound, reports, audit_sample, workload):
         api.register_blueprint(module.bp)
     api.spec.options["security"] = [{"bearerAuth": []}]

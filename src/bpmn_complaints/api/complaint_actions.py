@@ -19,6 +19,10 @@ def _done(complaint) -> dict:
             "closure_reason": complaint.closure_reason}
 
 
+# The repairs (api/repair.py) answer with the same body.
+done = _done
+
+
 @bp.route("/<reference>/acknowledgement", methods=["POST"])
 @bp.response(200, ActionDone)
 @bp.alt_response(409, description="The complaint is closed, or was never acknowledged")

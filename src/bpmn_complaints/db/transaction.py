@@ -65,11 +65,27 @@ def lost_race(error: Exception) -> bool:
     return isinstance(error, IntegrityError) and violated_unique_key(error) in RACE_KEYS
 
 
+def _after_rollback(error: BaseException, name: str) -> None:
+    """Keep what a failed change must leave behind anyway (see ``ProcessFailed``), in a
+    transaction of its own. If that fails too, it is logged: the change's own error is the
+    answer."""
+    keep = getattr(error, "after_rollback", None)
+    if keep is None:
+        return
+    try:
+        keep()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("change %s failed, and so did recording why", name)
+
+
 def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``change`` and commit. If the commit loses a race (another writer changed the
     same instance version, or took the same unique key, see ``RACE_KEYS``), roll back and
     run the whole change again, up to ``CONFLICT_RETRIES`` times. Any other error rolls
-    back and is raised at once, an integrity error logged first.
+    back and is raised at once, an integrity error logged first; an error with an
+    ``after_rollback`` (``ProcessFailed``) has it run and committed after the rollback.
 
     ``change`` must load what it needs by id inside itself, so a retry sees fresh rows.
 
@@ -92,7 +108,8 @@ def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
             if attempt == attempts:
                 break
             time.sleep(random.uniform(0, 0.01 * attempt))
-        except BaseException:
+        except BaseException as error:
             db.session.rollback()
+            _after_rollback(error, name)
             raise
     raise Conflict("someone else changed this at the same moment; please try again")

@@ -1,5 +1,9 @@
 """When a change fails: schedule a retry of the failed service task, or open (or update)
-an incident a person must look at; and resolve incidents once a retry goes through."""
+an incident a person must look at; and resolve incidents once a retry goes through.
+
+A person's change (completing a task, delivering a message) that fails is rolled back
+instead: :func:`person_change_failed` names the element and the reason, and opens its
+incident after the rollback."""
 
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..db.notify import announce
+from ..exceptions import ProcessFailed
 from ..extensions import db
 from ..handlers.spec import HandlerIncident, RetryLater
 from ..models import Incident, Job, ProcessInstance
+from .observer import observer_for
 from .run import Run, all_workflows
 from .service_tasks import HandlerFailed
 
@@ -25,8 +31,10 @@ def failed_tasks(run: Run) -> list[Task]:
 
 
 def open_incidents(instance: ProcessInstance) -> list[Incident]:
+    """The instance's open incidents of steps the engine ran (what a retry runs again)."""
     return list(db.session.scalars(
-        select(Incident).where(Incident.instance_id == instance.id, Incident.resolved_at.is_(None))))
+        select(Incident).where(Incident.instance_id == instance.id, Incident.resolved_at.is_(None),
+                               Incident.kind == "engine")))
 
 
 def record_failure(run: Run, err: Exception) -> None:
@@ -52,7 +60,7 @@ def record_failure(run: Run, err: Exception) -> None:
         return
     incident = db.session.scalar(
         select(Incident).where(Incident.instance_id == run.instance.id, Incident.resolved_at.is_(None),
-                               Incident.task_id == task_id)
+                               Incident.kind == "engine", Incident.task_id == task_id)
     )
     if incident is None:
         incident = Incident(instance_id=run.instance.id, task_id=task_id, bpmn_id=bpmn_id, handler=handler,
@@ -63,6 +71,65 @@ def record_failure(run: Run, err: Exception) -> None:
     db.session.flush()
     run.observer.record("incident", "engine", task_id=task_id, bpmn_id=bpmn_id, handler=handler,
                         message=message, attempts=attempts, incident_id=incident.id)
+
+
+def element_of(run: Run, err: BaseException) -> str | None:
+    """The element a failed step belongs to: the task in error, else the one the error
+    names (SpiffWorkflow's ``task_spec``, our ``RunawayProcess``'s ``bpmn_id``)."""
+    failed = failed_tasks(run)
+    if failed:
+        return str(failed[0].task_spec.bpmn_id or failed[0].task_spec.name)
+    named = getattr(err, "bpmn_id", None)
+    if named:
+        return str(named)
+    spec = getattr(err, "task_spec", None) or getattr(getattr(err, "task", None), "task_spec", None)
+    return str(spec.bpmn_id) if spec is not None and spec.bpmn_id else None
+
+
+def person_change_failed(run: Run, err: Exception, kind: str, task_id: str | None, **payload: Any) -> ProcessFailed:
+    """What to raise when a person's change (``kind``: ``completion`` of task ``task_id``,
+    or ``message``) failed on a step: the answer names the element and the reason, and
+    after the rollback the incident is opened (or its attempts counted) for supervisors."""
+    bpmn_id = element_of(run, err)
+    reason = describe(err).rstrip(".")
+    instance_id, actor = run.instance.id, run.actor
+
+    def keep() -> None:
+        open_person_incident(instance_id, kind, task_id, bpmn_id, reason, actor, payload)
+
+    where = f"the step {bpmn_id!r}" if bpmn_id else "a step of the process"
+    return ProcessFailed(f"{where} failed, so nothing was changed: {reason}. A supervisor has been shown "
+                         "the incident", {"element": bpmn_id, "reason": reason}, after_rollback=keep)
+
+
+def open_person_incident(instance_id: int, kind: str, task_id: str | None, bpmn_id: str | None, message: str,
+                         actor: str, payload: dict[str, Any]) -> Incident:
+    """Open the incident of a person's change that was rolled back, or count one more
+    attempt on the open one for the same change."""
+    instance = db.session.get_one(ProcessInstance, instance_id)
+    query = select(Incident).where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None),
+                                   Incident.kind == kind)
+    query = query.where(Incident.task_id == task_id) if task_id else query
+    incident = next((i for i in db.session.scalars(query) if (i.payload or {}) == payload), None)
+    if incident is None:
+        incident = Incident(instance_id=instance_id, kind=kind, task_id=task_id, bpmn_id=bpmn_id, message=message,
+                            actor=actor, payload=payload, attempts=1, created_at=utcnow())
+        db.session.add(incident)
+    else:
+        incident.bpmn_id, incident.message, incident.actor = bpmn_id, message, actor
+        incident.attempts += 1
+    db.session.flush()
+    observer_for(instance).record("incident", "engine", task_id=task_id, bpmn_id=bpmn_id, kind=kind,
+                                  message=message, attempts=incident.attempts, incident_id=incident.id, by=actor)
+    return incident
+
+
+def resolve_person_incidents(run: Run, kind: str, task_id: str | None, **payload: Any) -> None:
+    """The same change went through this time: its open incidents are resolved."""
+    query = select(Incident).where(Incident.instance_id == run.instance.id, Incident.resolved_at.is_(None),
+                                   Incident.kind == kind)
+    query = query.where(Incident.task_id == task_id) if task_id else query
+    resolve(run, [i for i in db.session.scalars(query) if (i.payload or {}) == payload])
 
 
 def resolve(run: Run, incidents: list[Incident], by: str | None = None) -> None:

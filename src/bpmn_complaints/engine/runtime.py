@@ -12,6 +12,7 @@ retried. What happened is reported to the instance's observer (:mod:`.observer`)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -26,14 +27,21 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
-from ..exceptions import Conflict, NotFound
+from ..exceptions import AppError, Conflict, NotFound
 from ..extensions import db
 from ..handlers.spec import BpmnError, HandlerContext, HandlerFunc
 from ..models import Definition, ProcessInstance
 from . import correlation, serializer
 from .continuations import defer
 from .definitions import load_specs
-from .incidents import failed_tasks, open_incidents, record_failure, resolve
+from .incidents import (
+    failed_tasks,
+    open_incidents,
+    person_change_failed,
+    record_failure,
+    resolve,
+    resolve_person_incidents,
+)
 from .loop import RunawayProcess, advance
 from .observer import InstanceObserver, observer_for
 from .persist import persist
@@ -149,9 +157,12 @@ def complete_task(instance: ProcessInstance, task_id: str, data: dict[str, Any],
     task = _find_task(run.workflow, task_id)
     if not task.has_state(TaskState.READY) or not task.task_spec.manual:
         raise Conflict("this task is no longer waiting to be completed")
-    task.data.update(data)
-    task.run()
-    _advance(run)
+
+    def complete() -> None:
+        task.data.update(data)
+        task.run()
+
+    _person_change(run, complete, "completion", task_id)
     return run
 
 
@@ -165,16 +176,37 @@ def send_message(instance: ProcessInstance, name: str, payload: dict[str, Any], 
     """
     run = load(instance, actor)
     event = BpmnEvent(MessageEventDefinition(name), payload)
-    try:
-        correlation.deliver(run.workflow, event, correlation_key, getattr(run.workflow.spec, "correlation_keys", {}))
-    except correlation.NoReceiver:
-        raise Conflict(f"this complaint is not waiting for the message {name!r} now"
-                       + (f" with the correlation key {correlation_key!r}" if correlation_key else "")) from None
-    except correlation.AmbiguousReceivers as err:
-        raise Conflict(str(err)) from None
-    run.observer.record("message_received", actor, message=name, payload=payload)
-    _advance(run)
+
+    def deliver() -> None:
+        try:
+            correlation.deliver(run.workflow, event, correlation_key,
+                                getattr(run.workflow.spec, "correlation_keys", {}))
+        except correlation.NoReceiver:
+            raise Conflict(f"this complaint is not waiting for the message {name!r} now"
+                           + (f" with the correlation key {correlation_key!r}" if correlation_key else "")) from None
+        except correlation.AmbiguousReceivers as err:
+            raise Conflict(str(err)) from None
+        run.observer.record("message_received", actor, message=name, payload=payload)
+
+    _person_change(run, deliver, "message", None, message=name)
     return run
+
+
+def _person_change(run: Run, change: Callable[[], None], kind: str, task_id: str | None, **payload: Any) -> None:
+    """Apply a person's ``change`` and run the process to its next wait. If a step fails
+    on the way (a script, a timer, a condition, a loop), nothing of it may be kept: raise
+    :class:`~bpmn_complaints.exceptions.ProcessFailed`, which names the element and opens
+    the incident after the rollback. If it goes through, the incidents of earlier failed
+    attempts at the same change are resolved."""
+    try:
+        change()
+        advance(run, strict=True)
+    except AppError:
+        raise
+    except Exception as err:
+        raise person_change_failed(run, err, kind, task_id, **payload) from err
+    resolve_person_incidents(run, kind, task_id, **payload)
+    persist(run)
 
 
 def cancel(instance: ProcessInstance, actor: str, reason: str) -> Run:

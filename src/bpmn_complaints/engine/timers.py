@@ -9,6 +9,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from sqlalchemy import delete, select
 
 from ..clock import utcnow
@@ -19,22 +20,25 @@ from .run import Run
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    """The earliest moment a waiting timer in ``workflow`` is due, or ``None``.
+    """The earliest moment a waiting timer in ``workflow`` is due, or ``None``."""
+    return min((due for _task, due in pending_timers(workflow)), default=None)
+
+
+def pending_timers(workflow: BpmnWorkflow) -> list[tuple[Task, datetime]]:
+    """Each waiting timer of ``workflow`` with its next due moment, soonest first.
 
     The event manager knows every task that waits for an event, including the events
     after an event-based gateway (which are not in the WAITING state themselves)."""
-    earliest: datetime | None = None
+    found = []
     for task in list(workflow.event_manager.tasks.values()):
         if not _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
             continue
         value = task._get_internal_data("event_value")
         if isinstance(value, dict):
             value = value.get("next") if value.get("cycles") != 0 else None
-        if not value:
-            continue
-        due = TimerEventDefinition.get_datetime(value)
-        earliest = due if earliest is None or due < earliest else earliest
-    return earliest
+        if value:
+            found.append((task, TimerEventDefinition.get_datetime(value)))
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def _waits_on_timer(definition: Any) -> bool:

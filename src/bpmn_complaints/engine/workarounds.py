@@ -9,6 +9,7 @@ reviewed and deleted. Trap 1 (``PythonScriptEngine.call_service`` hides the caus
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
@@ -16,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from .run import Run, all_workflows
 
@@ -94,3 +95,17 @@ def freeze_start(process_spec: Any) -> None:
             sub_process._connect_notify(start)
         if process_spec.end not in sub_process.outputs:
             sub_process.connect(process_spec.end)
+
+
+# -- how deep SpiffWorkflow looks --------------------------------------------------------
+# Upstream: every ``get_tasks`` walks the task tree with ``TaskIterator(max_depth=1000)``,
+# and each element a token passes adds a level. A loop of three elements that goes round
+# about 330 times puts its READY task below that depth: ``do_engine_steps`` no longer sees
+# it and returns as if the process waited, with nothing to wait for.
+
+SPIFF_MAX_DEPTH: int = inspect.signature(TaskIterator.__init__).parameters["max_depth"].default
+
+
+def out_of_sight(task: Task) -> bool:
+    """Whether the children of ``task`` would lie beyond the depth SpiffWorkflow walks."""
+    return bool(task.depth >= SPIFF_MAX_DEPTH - 1)

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from .complaint import Complaint
 from .definition import Definition
 from .types import UTCDateTime
 
@@ -30,12 +31,22 @@ class ProcessInstance(Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     definition: Mapped[Definition] = relationship(lazy="joined")
+    complaint: Mapped[Complaint | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
 
+INCIDENT_KINDS = ("engine", "completion", "message")
+
+
 class Incident(Model):
-    """A failed service task or job that needs a person: shown, and retryable."""
+    """A failed step that needs a person: shown, and retryable.
+
+    ``kind`` says what failed: ``engine`` a step the engine or worker ran (a service task,
+    a timer, a job: the instance is in ``error``); ``completion`` or ``message`` a person's
+    change (completing task ``task_id``, delivering the message ``payload["message"]``) that
+    was rolled back, by ``actor``.
+    """
 
     __tablename__ = "incidents"
 
@@ -45,9 +56,17 @@ class Incident(Model):
     bpmn_id: Mapped[str | None] = mapped_column(String(200))
     handler: Mapped[str | None] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="engine", server_default="engine")
+    actor: Mapped[str | None] = mapped_column(String(80))
+    payload: Mapped[dict | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(80))
 
     instance: Mapped[ProcessInstance] = relationship()
+
+    @property
+    def complaint_reference(self) -> str | None:
+        complaint = self.instance.complaint
+        return complaint.reference if complaint is not None else None

@@ -131,6 +131,10 @@ class CommentOut(Schema):
 
 class IncidentOut(Schema):
     id = fields.Integer()
+    kind = fields.String(metadata={"description": "engine: a step the engine or worker ran; completion or "
+                                                  "message: a person's change that was rolled back"})
+    complaint_reference = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={"description": "who made the change that failed"})
     task_id = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
     handler = fields.String(allow_none=True)

@@ -52,6 +52,10 @@ def _complaint_for(reference: str, user: User, permission: Any, what: str) -> Co
     return complaint
 
 
+# The repairs (services/repair.py) load their complaint the same way.
+complaint_for = _complaint_for
+
+
 def record_reply(reference: str, user: User, kind: str, text: str, channel: str) -> Complaint:
     """Record what the complainant told us by ``channel``: it becomes the same message the
     portal sends, with their words, and the trail says who recorded it.

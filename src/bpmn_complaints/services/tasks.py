@@ -6,6 +6,7 @@ people claiming, reassigning, handing back and completing at once exactly one wi
 the others get 409 saying what happened first.
 """
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, or_, select, update
@@ -14,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
-from ..exceptions import BadRequest, Conflict, Forbidden, NotFound
+from ..exceptions import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import PRIORITY_RANK
@@ -301,8 +302,26 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     # The engine gets codes, flags, dates and numbers; the words stay in the case file.
     routing = case_text.routing_values(data, case_text.task_pointer(task.id), forms.free_text_fields(schema),
                                        forms.declared_fields(schema))
-    runtime.complete_task(instance, task.id, routing, user.name)
+    try:
+        runtime.complete_task(instance, task.id, routing, user.name)
+    except ProcessFailed as failed:
+        failed.after_rollback = _keeping_answers(failed.after_rollback, task.id, user.name, data)
+        raise
     return task
+
+
+def _keeping_answers(keep: Callable[[], None] | None, task_id: str, user_name: str, data: dict) -> Callable[[], None]:
+    """After a failed completion is rolled back, its answers stay as the person's draft of
+    the task (its owner reads it back, export and erasure cover it), so neither they nor a
+    supervisor's retry of the incident has to type them again."""
+
+    def keep_answers() -> None:
+        if keep is not None:
+            keep()
+        db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id, TaskDraft.user_name == user_name))
+        db.session.add(TaskDraft(task_id=task_id, user_name=user_name, data=data, updated_at=utcnow()))
+
+    return keep_answers
 
 
 def list_tasks_for_complaint(complaint: Complaint) -> list[HumanTask]:

@@ -42,9 +42,12 @@ def init_app(app: Flask) -> None:
         complaint_actions,
         complaints,
         drafts,
+        heatmap,
         inbox,
+        incidents,
         modeler,
         portal,
+        repair,
         reports,
         tasks,
         team,
@@ -52,7 +55,7 @@ def init_app(app: Flask) -> None:
     )
 
     for module in (auth, portal, inbox, tasks, drafts, complaints, complaint_actions, modeler, reports, audit_sample,
-                   team, account, vendor):
+                   team, account, vendor, heatmap, incidents, repair):
         app.register_blueprint(module.bp)
     app.add_template_filter(_when, "when")
     app.add_template_filter(_age, "age")

@@ -6,12 +6,20 @@ from marshmallow import ValidationError
 
 from .. import status_code
 from ..db import run_change
-from ..exceptions import Conflict
+from ..exceptions import AppError, Conflict
 from ..input_limits import bounded_int
 from ..mail import links
-from ..policy import ATTACH_FILES, ENTER_COMPLAINTS, MANAGE_INCIDENTS, READ_COMPLAINTS, RECORD_REPLIES
+from ..policy import (
+    ATTACH_FILES,
+    ENTER_COMPLAINTS,
+    INSPECT_INSTANCES,
+    MANAGE_INCIDENTS,
+    READ_COMPLAINTS,
+    RECORD_REPLIES,
+    allows,
+)
 from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
-from ..services import attachments, case_file, downloads, inbound, instances, letters, staff_actions
+from ..services import attachments, case_file, downloads, inbound, instances, letters, repair, staff_actions
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
@@ -52,12 +60,16 @@ ACTIONS = {
     "email_received": "Email received",
     "staff_notified": "Staff told by email",
     "email_reply_decided": "Email recorded as the complainant's decision",
+    "variable_set": "Process variable set (repair)",
+    "token_moved": "Process moved to another step (repair)",
+    "complaint_cancelled": "Complaint cancelled (repair)",
+    "incident_retried": "Incident retried",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
 # Details worth a line in the timeline (the rest is in the API's /history).
 SHOWN_DETAILS = ("name", "before", "after", "handler", "message", "definition", "reason", "channel", "target_days",
-                 "fields", "content_type", "surface", "matched_by", "kind")
+                 "fields", "content_type", "surface", "matched_by", "kind", "by")
 
 
 @bp.route("")
@@ -76,6 +88,7 @@ def index():
     return render_template("complaints.html", items=items, total=total, capped=capped, page=page, pages=pages,
                            query=query,
                            priorities=PRIORITIES,
+                           with_incident=instances.open_incident_complaints({c.id for c in items}),
                            link=lambda **changes: url_for("complaint_pages.index", **{**args, "page": page, **changes}))
 
 
@@ -159,6 +172,8 @@ def show(reference):
         duplicates=staff_actions.duplicates_of(complaint), to_print=letters.to_print(complaint),
         diagram={"available": vendor.available("bpmn-js"), "done": sorted(done), "current": sorted(current),
                  "failed": sorted(i.bpmn_id for i in incidents if i.resolved_at is None and i.bpmn_id)},
+        process_state=repair.state(reference, me()) if allows(me(), INSPECT_INSTANCES) and complaint.state == "open"
+        and instance.status != "completed" else None,
     )
 
 
@@ -177,7 +192,7 @@ def retry(reference, incident_id):
     _load(reference)
     try:
         run_change(instances.retry_incident, incident_id, me().name)
-    except Conflict as err:
+    except AppError as err:
         flash(err.message, "error")
     else:
         flash("The failed step ran again. If it failed once more, the incident below says why.", "success")

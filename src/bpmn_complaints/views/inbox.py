@@ -6,6 +6,7 @@ from ..input_limits import bounded_int
 from ..policy import SEE_ALL_TASKS, WORK_TASKS, allows
 from ..schemas.resources import PRIORITIES, TaskQuery
 from ..services import tasks as service
+from ..services.instances import open_incident_complaints
 from .auth import me, staff_required
 
 bp = Blueprint("inbox", __name__)
@@ -34,4 +35,5 @@ def inbox():
     return render_template("inbox.html", items=items, total=total, page=page, pages=pages,
                            query=query, args=args, tabs=tabs, sorts=SORTS, priorities=PRIORITIES,
                            lanes=service.lanes_for(user, query.get("lane")),
-                           link=link, user=user, summaries=service.summaries(items))
+                           link=link, user=user, summaries=service.summaries(items),
+                           with_incident=open_incident_complaints({t.complaint_id for t in items if t.complaint_id}))

@@ -1,0 +1,37 @@
+"""The heatmap in a real browser (#13): a supervisor opens it from the process page, sees
+the elements coloured and badged and the flows counted, and clicks an element to list its
+complaints. No page error (the CSP forbids inline script and style)."""
+
+from pathlib import Path
+
+import pytest
+from test_web_browser import PROCESSES, chromium, live_server, new_page, shot, sign_in  # noqa: F401
+
+from test_web_staff import add_user
+
+
+def test_heatmap_colours_badges_and_lists_on_click(api, app, new_page, shot):  # noqa: F811
+    if not (Path(app.static_folder).parent / "node_modules" / "bpmn-js" / "dist").is_dir():
+        pytest.skip("bpmn-js is not installed in web/node_modules: run `make browser-deps` (needs npm)")
+    assert api.deploy(PROCESSES).exit_code == 0  # the shipped process has a layout to draw
+    add_user(api.runner, "sam", ["intake"], roles=("staff", "supervisor"))
+    references = {api.submit()["reference"] for _ in range(2)}
+    page = new_page()
+    problems = []
+    page.on("pageerror", lambda err: problems.append(str(err)))
+    sign_in(page, "sam")
+    page.goto("/process")
+    page.get_by_role("link", name="Heatmap").first.click()
+    page.wait_for_selector("#heatmap.ready")
+    assert page.locator(".djs-element[class*=heat-]").count() >= 2
+    assert page.locator(".heat-badge.heat-element").count() >= 2
+    assert page.locator(".heat-badge.heat-flow").count() >= 1
+    start = page.locator("#heatmap .djs-element.heat-0, #heatmap .djs-element[class*=heat-]").first
+    element_id = start.get_attribute("data-element-id")
+    start.click()
+    page.wait_for_selector("#heatmap-complaints li a")
+    listed = set(page.locator("#heatmap-complaints li a").all_inner_texts())
+    assert listed == references
+    assert page.inner_text("#heatmap-element") == element_id
+    assert problems == []
+    shot(page, "heatmap")
