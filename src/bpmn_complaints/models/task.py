@@ -4,9 +4,11 @@ The inbox reads only this table; it never deserializes a workflow. Rows are writ
 the same transaction as the workflow state they mirror.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, false, func, literal_column, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -68,13 +70,58 @@ class TaskIndependence(Model):
     bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
-# The inbox's orderings (services.tasks.SORTS), each led by the state, so a page is read in
-# index order and stops after its rows instead of sorting every open task; a deep page
-# skips index entries, not sorted copies of wide rows. "My tasks" and the groups' unclaimed
-# tasks (assignee IS NULL) are an equality prefix of the first.
-_DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority_rank, HumanTask.id)
-Index("ix_human_tasks_state_assignee", HumanTask.state, HumanTask.assignee, *_DUE_ORDER)
-Index("ix_human_tasks_inbox_due", HumanTask.state, *_DUE_ORDER)
-Index("ix_human_tasks_inbox_priority", HumanTask.state, HumanTask.priority_rank, HumanTask.due_at.is_(None),
-      HumanTask.due_at, HumanTask.id)
-Index("ix_human_tasks_inbox_created", HumanTask.state, HumanTask.created_at, HumanTask.id)
+# The inbox reads open tasks through partial indexes (``WHERE state = 'ready'``): a task
+# leaves them when it is completed or cancelled, so they hold only what is open, however
+# long the history grows. A query uses them only when its WHERE names the same predicate
+# as literal SQL (``OPEN``), which a bound parameter would not be on either database.
+OPEN_SQL = "state = 'ready'"
+OPEN = HumanTask.state == literal_column("'ready'")
+UNCLAIMED_SQL = "state = 'ready' AND assignee IS NULL"
+
+
+class NoDue(ColumnElement[datetime]):
+    """The due date that sorts a task without one after every other (9999-12-31 UTC), as a
+    literal written the way each database stores the column, so that an index on
+    :data:`DUE_KEY` matches the query's expression and the cursor's bound value alike."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(NoDue)
+def _no_due(element, compiler, **kw):
+    return "'9999-12-31 00:00:00+00'"
+
+
+@compiles(NoDue, "sqlite")
+def _no_due_sqlite(element, compiler, **kw):
+    return "'9999-12-31 00:00:00.000000'"
+
+
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+# The due date as the inbox sorts it: never NULL, so a cursor is a plain row comparison and
+# "overdue" and "not overdue" are ranges of one indexed expression.
+DUE_KEY = func.coalesce(HumanTask.due_at, NoDue(), type_=UTCDateTime())
+
+# The orderings of services.tasks.SORTS, each for every open task, for one person's
+# ("My tasks"), for one lane (the lane filter) and for one group's unclaimed tasks (the
+# group tab, one index range per group). Each ends with the id, so a page is stable.
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "due": (DUE_KEY, HumanTask.priority_rank, HumanTask.id),
+    "priority": (HumanTask.priority_rank, DUE_KEY, HumanTask.id),
+    "created": (HumanTask.created_at, HumanTask.id),
+}
+_SCOPES: tuple[tuple[str, tuple[Any, ...], str], ...] = (
+    ("open", (), OPEN_SQL), ("mine", (HumanTask.assignee,), OPEN_SQL),
+    ("lane", (HumanTask.candidate_group,), OPEN_SQL), ("unclaimed", (HumanTask.candidate_group,), UNCLAIMED_SQL))
+for _sort, _keys in ORDERINGS.items():
+    for _scope, _lead, _where in _SCOPES:
+        Index(f"ix_human_tasks_{_scope}_{_sort}", *_lead, *_keys,
+              sqlite_where=text(_where), postgresql_where=text(_where))
+# Whose complaints a person may open (services.complaints.visible_to) over the whole
+# history: the tasks they held or completed.
+Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)
+Index("ix_human_tasks_completed_by", HumanTask.completed_by, HumanTask.complaint_id)
+# What each person finished lately (the workload page): only completions, by date.
+Index("ix_human_tasks_completed_at", HumanTask.completed_at, HumanTask.completed_by,
+      sqlite_where=text("state = 'completed'"), postgresql_where=text("state = 'completed'"))
