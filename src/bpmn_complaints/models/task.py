@@ -19,11 +19,6 @@ PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 class HumanTask(Model):
     __tablename__ = "human_tasks"
-    __table_args__ = (
-        Index("ix_human_tasks_state_group", "state", "candidate_group"),
-        Index("ix_human_tasks_state_due", "state", "due_at"),
-    )
-
     # SpiffWorkflow's task UUID.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)

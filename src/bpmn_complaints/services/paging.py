@@ -123,7 +123,7 @@ def bounded_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
     """How many rows ``query`` has, counting no further than ``bound`` (config
     ``INBOX_COUNT_BOUND``): ``(n, False)``, or ``(bound, True)`` for more than ``bound``."""
     bound = count_bound() if bound is None else bound
-    limited = query.with_only_columns(literal(1)).order_by(None).limit(bound + 1).subquery()
+    limited = query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(bound + 1).subquery()
     found = db.session.scalar(select(func.count()).select_from(limited)) or 0
     return (bound, True) if found > bound else (found, False)
 
