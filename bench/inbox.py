@@ -107,7 +107,7 @@ def run_samples():
 
 
 def _row(obj, *skip):
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip}
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip and c.computed is None}
 
 
 def templates():
@@ -170,7 +170,7 @@ def generate(samples, count, completed, rng, start_id, batch=50_000):
 
 def _copy(raw, table, rows):
     """COPY ``rows`` (dicts) into ``table`` over psycopg."""
-    columns = [c.key for c in table.columns]
+    columns = [c.key for c in table.columns if c.computed is None]
     json_columns = {c.key for c in table.columns if c.type.__class__.__name__ == "JSON"}
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

@@ -7,7 +7,7 @@ the same transaction as the workflow state they mirror.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, false, func, literal_column, text
+from sqlalchemy import JSON, ColumnElement, Computed, ForeignKey, Index, String, Text, false, func, literal_column, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,6 +15,25 @@ from ..extensions import Model
 from .types import UTCDateTime
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+class NoDue(ColumnElement[datetime]):
+    """The due date that sorts a task without one after every other (9999-12-31 UTC), as a
+    literal written the way each database stores the column, so that ``due_key`` compares
+    with a cursor's bound value (:data:`NO_DUE`) as equal."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(NoDue)
+def _no_due(element, compiler, **kw):
+    return "'9999-12-31 00:00:00+00'"
+
+
+@compiles(NoDue, "sqlite")
+def _no_due_sqlite(element, compiler, **kw):
+    return "'9999-12-31 00:00:00.000000'"
 
 
 class HumanTask(Model):
@@ -42,6 +61,12 @@ class HumanTask(Model):
     priority: Mapped[str] = mapped_column(String(20), default="normal")
     priority_rank: Mapped[int] = mapped_column(default=2)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The due date as the inbox sorts it, computed by the database: never NULL (a task
+    # without one sorts after every date), so a cursor is a plain row comparison, "overdue"
+    # and "not overdue" are ranges of one indexed column, and PostgreSQL counts them from
+    # the index alone. Never written by us (VIRTUAL on SQLite, STORED on PostgreSQL).
+    due_key: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, Computed(func.coalesce(literal_column("due_at"), NoDue())))
     form_schema: Mapped[str | None] = mapped_column(String(400))
     form_ui_schema: Mapped[str | None] = mapped_column(String(400))
     instructions: Mapped[str | None] = mapped_column(Text)
@@ -74,29 +99,8 @@ OPEN = HumanTask.state == literal_column("'ready'")
 UNCLAIMED_SQL = "state = 'ready' AND assignee IS NULL"
 
 
-class NoDue(ColumnElement[datetime]):
-    """The due date that sorts a task without one after every other (9999-12-31 UTC), as a
-    literal written the way each database stores the column, so that an index on
-    :data:`DUE_KEY` matches the query's expression and the cursor's bound value alike."""
-
-    type = UTCDateTime()
-    inherit_cache = True
-
-
-@compiles(NoDue)
-def _no_due(element, compiler, **kw):
-    return "'9999-12-31 00:00:00+00'"
-
-
-@compiles(NoDue, "sqlite")
-def _no_due_sqlite(element, compiler, **kw):
-    return "'9999-12-31 00:00:00.000000'"
-
-
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
-# The due date as the inbox sorts it: never NULL, so a cursor is a plain row comparison and
-# "overdue" and "not overdue" are ranges of one indexed expression.
-DUE_KEY = func.coalesce(HumanTask.due_at, NoDue(), type_=UTCDateTime())
+DUE_KEY = HumanTask.due_key
 
 # The orderings of services.tasks.SORTS, each for every open task, for one person's
 # ("My tasks"), for one lane (the lane filter) and for one group's unclaimed tasks (the

@@ -2,11 +2,11 @@
 
 Each inbox ordering gets an index for every open task, for one person's, for one lane's
 and for one group's unclaimed tasks, all ``WHERE state = 'ready'`` (a completed task leaves
-them). The due date is indexed as ``coalesce(due_at, 9999-12-31)`` so a keyset cursor is
-a plain row comparison. Plus the history lookups: who held and who completed a task (for
+them). The due date is indexed as ``due_key``, a generated column
+``coalesce(due_at, 9999-12-31)``, so a keyset cursor is a plain row comparison and
+PostgreSQL counts overdue tasks from the index alone. Plus the history lookups: who held and who completed a task (for
 ``visible_to``), and completions by date (the workload page). Written by hand: the due
-keys are expressions (see db.revisions.include_object). Indexes only: on SQLite nothing
-is batch-copied.
+column is computed. On SQLite nothing is batch-copied.
 
 Revision ID: 6e1b9c4d2f70
 Revises: 4d8e2f6a1b39
@@ -30,10 +30,12 @@ OLD = ("ix_human_tasks_state_assignee", "ix_human_tasks_inbox_due", "ix_human_ta
        "ix_human_tasks_inbox_created", "ix_human_tasks_state_group", "ix_human_tasks_state_due")
 
 
-def _due_key():
-    # The literal as each database stores the column (models.task.NoDue).
+def _add_due_key():
+    # The literal as each database stores the column (models.task.NoDue). On SQLite the
+    # column is VIRTUAL, which ALTER TABLE can add without copying the table.
     far = "9999-12-31 00:00:00.000000" if op.get_bind().dialect.name == "sqlite" else "9999-12-31 00:00:00+00"
-    return sa.text(f"coalesce(due_at, '{far}')")
+    op.add_column("human_tasks", sa.Column("due_key", sa.DateTime(timezone=True),
+                                           sa.Computed(sa.text(f"coalesce(due_at, '{far}')")), nullable=True))
 
 
 def _where(sql):
@@ -43,7 +45,8 @@ def _where(sql):
 def upgrade():
     for name in OLD:
         op.drop_index(name, table_name="human_tasks")
-    due = _due_key()
+    _add_due_key()
+    due = "due_key"
     orderings = {"due": [due, "priority_rank", "id"], "priority": ["priority_rank", due, "id"],
                  "created": ["created_at", "id"]}
     for sort, keys in orderings.items():
@@ -62,6 +65,7 @@ def downgrade():
     for sort in ("due", "priority", "created"):
         for scope in ("open", "mine", "lane", "unclaimed"):
             op.drop_index(f"ix_human_tasks_{scope}_{sort}", table_name="human_tasks")
+    op.drop_column("human_tasks", "due_key")
     due_order = [sa.text("(due_at IS NULL)"), "due_at", "priority_rank", "id"]
     op.create_index("ix_human_tasks_state_assignee", "human_tasks", ["state", "assignee", *due_order])
     op.create_index("ix_human_tasks_inbox_due", "human_tasks", ["state", *due_order])
