@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from conftest import DIAGRAMS
 
 ASSESSED = {"in_scope": True, "severity": "high"}
@@ -114,7 +115,7 @@ def test_counts_stop_at_the_bound_and_say_so(desk, app):
     assert (body["total"], body["total_capped"]) == (3, False)
     submit(desk)
 
-    from test_web_staff import add_user, Browser  # the signed-in browser of the page tests
+    from test_web_staff import Browser, add_user  # the signed-in browser of the page tests
 
     add_user(desk.runner, "ada", ["intake"])
     page = Browser(app).login("ada").get("/inbox?scope=group").get_data(as_text=True)
@@ -139,7 +140,7 @@ def test_a_cursor_from_elsewhere_is_a_400(desk):
 def test_the_inbox_pages_by_cursor_to_the_last_page_and_back(desk, app):
     refs = [submit(desk)["reference"] for _ in range(5)]
     app.config["INBOX_PAGE_SIZE"] = 2
-    from test_web_staff import add_user, Browser
+    from test_web_staff import Browser, add_user
 
     add_user(desk.runner, "ada", ["intake"])
     ada = Browser(app).login("ada")
