@@ -117,6 +117,13 @@ for _sort, _keys in ORDERINGS.items():
     for _scope, _lead, _where in _SCOPES:
         Index(f"ix_human_tasks_{_scope}_{_sort}", *_lead, *_keys,
               sqlite_where=text(_where), postgresql_where=text(_where))
+# Counting a group's unclaimed tasks (the group tab) and what each person holds (the
+# workload page) from the index alone: every column those counts read.
+Index("ix_human_tasks_unclaimed_count", HumanTask.candidate_group, HumanTask.excludes_workers,
+      HumanTask.exclude_entered_by, HumanTask.complaint_id, HumanTask.id,
+      sqlite_where=text(UNCLAIMED_SQL), postgresql_where=text(UNCLAIMED_SQL))
+Index("ix_human_tasks_held", HumanTask.assignee, HumanTask.due_key, HumanTask.claimed_at, HumanTask.created_at,
+      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 # Whose complaints a person may open (services.complaints.visible_to) over the whole
 # history: the tasks they held or completed.
 Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)

@@ -133,9 +133,9 @@ def shown(total: int, capped: bool) -> str:
     return f"{total:,}+" if capped else f"{total:,}"
 
 
-def seek(parts: Sequence[Select], ordering: Ordering, cursor: str | None, limit: int, offset: int = 0,
-         entity: Any = None) -> tuple[list, str | None, str | None]:
-    """A page of the union of ``parts`` (selects of ``entity`` rows) in ``ordering``, from
+def seek(parts: Sequence[Select], ordering: Ordering, cursor: str | None, limit: int,
+         offset: int = 0) -> tuple[list, str | None, str | None]:
+    """A page of the union of ``parts`` (selects of rows of one entity) in ``ordering``, from
     ``cursor``: ``(rows, next cursor, previous cursor)``.
 
     Each part is one index range (a group's unclaimed tasks, say); each reads at most a page
@@ -145,22 +145,24 @@ def seek(parts: Sequence[Select], ordering: Ordering, cursor: str | None, limit:
     """
     spot = ordering.decode(cursor) if cursor else Cursor("after", None)
     backwards = spot.direction in ("before", "last")
-    want = limit + offset + 1
+    # One range skips its ``offset`` in SQL; several must each give their first rows.
+    skip, want = (offset, limit + 1) if len(parts) == 1 else (0, limit + offset + 1)
     rows: list = []
     for part in parts:
         query = part
         if spot.values is not None:
             query = query.where(ordering.beyond(spot.values, reverse=backwards))
-        rows += db.session.scalars(query.order_by(*ordering.order_by(reverse=backwards)).limit(want)).all()
+        query = query.order_by(*ordering.order_by(reverse=backwards))
+        rows += db.session.scalars(query.limit(want).offset(skip or None)).all()
     rows.sort(key=ordering.values, reverse=ordering.descending != backwards)
-    rows = rows[offset:]
+    rows = rows[offset - skip:]
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
         rows.reverse()
         if spot.direction == "before" and not more:
             # Back at the start (rows before it were completed meanwhile): the first page.
-            return seek(parts, ordering, None, limit, 0, entity)
+            return seek(parts, ordering, None, limit)
         has_prev, has_next = more, True if spot.direction == "before" else False
     else:
         has_next, has_prev = more, spot.values is not None or offset > 0

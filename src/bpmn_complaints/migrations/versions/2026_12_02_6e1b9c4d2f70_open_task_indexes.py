@@ -5,7 +5,9 @@ and for one group's unclaimed tasks, all ``WHERE state = 'ready'`` (a completed 
 them). The due date is indexed as ``due_key``, a generated column
 ``coalesce(due_at, 9999-12-31)``, so a keyset cursor is a plain row comparison and
 PostgreSQL counts overdue tasks from the index alone. Plus the history lookups: who held and who completed a task (for
-``visible_to``), and completions by date (the workload page). Written by hand: the due
+``visible_to``), completions by date and what each person holds (the workload page),
+covering counts of a group's unclaimed tasks, and who entered a complaint (the group
+inbox's independence check). Written by hand: the due
 column is computed. On SQLite nothing is batch-copied.
 
 Revision ID: 6e1b9c4d2f70
@@ -53,14 +55,23 @@ def upgrade():
         for scope, lead, where in (("open", [], OPEN), ("mine", ["assignee"], OPEN),
                                    ("lane", ["candidate_group"], OPEN), ("unclaimed", ["candidate_group"], UNCLAIMED)):
             op.create_index(f"ix_human_tasks_{scope}_{sort}", "human_tasks", [*lead, *keys], **_where(where))
+    op.create_index("ix_human_tasks_unclaimed_count", "human_tasks",
+                    ["candidate_group", "excludes_workers", "exclude_entered_by", "complaint_id", "id"],
+                    **_where(UNCLAIMED))
+    op.create_index("ix_human_tasks_held", "human_tasks", ["assignee", "due_key", "claimed_at", "created_at"],
+                    **_where(OPEN))
     op.create_index("ix_human_tasks_assignee_complaint", "human_tasks", ["assignee", "complaint_id"])
     op.create_index("ix_human_tasks_completed_by", "human_tasks", ["completed_by", "complaint_id"])
     op.create_index("ix_human_tasks_completed_at", "human_tasks", ["completed_at", "completed_by"],
                     **_where("state = 'completed'"))
+    # Who entered a complaint: the group inbox's independence check asks it of every page.
+    op.create_index("ix_complaints_entered_by", "complaints", ["entered_by"])
 
 
 def downgrade():
-    for name in ("ix_human_tasks_completed_at", "ix_human_tasks_completed_by", "ix_human_tasks_assignee_complaint"):
+    op.drop_index("ix_complaints_entered_by", table_name="complaints")
+    for name in ("ix_human_tasks_completed_at", "ix_human_tasks_completed_by", "ix_human_tasks_assignee_complaint",
+                 "ix_human_tasks_held", "ix_human_tasks_unclaimed_count"):
         op.drop_index(name, table_name="human_tasks")
     for sort in ("due", "priority", "created"):
         for scope in ("open", "mine", "lane", "unclaimed"):
