@@ -9,7 +9,7 @@ bulk-loaded (COPY on PostgreSQL, executemany on SQLite, with the tables' indexes
 after the load) until ``--open`` tasks are open. A copy gets a new reference and task id
 and points at its sample's process instance (the inbox never reads an instance), so only
 the 20 samples can be worked through the engine: the bench claims and completes one of
-them through the API before it measures. Each copy moves its receipt, creation and due
+them through the API before the load. Each copy moves its receipt, creation and due
 dates back by a random age (a quarter or so end up overdue) and goes to a random member of
 its group, as a claim or a supervisor's reassignment would. A tenth as many completed
 tasks as open ones stand for the history. On PostgreSQL the bench runs VACUUM ANALYZE
@@ -238,6 +238,10 @@ def seed(app, count):
             run_change(add_user, name, groups, roles, password=PASSWORD, email=f"{name}@example.com")
             tokens[name] = run_change(issue_token, name)
         engine_runs = run_samples()
+    # Before the copies: they share the samples' instances, and a completion re-syncs its
+    # instance's task rows (the copies of that sample would be cancelled with it).
+    prove_a_sample_works(app.test_client(), tokens)
+    with app.app_context():
         samples = templates()
         db.session.commit()  # ends the read, which holds SQLite's write lock
         bulk_load(samples, count - len(samples), rng)
@@ -248,7 +252,6 @@ def seed(app, count):
         with vacuum.connect() as conn:
             conn.execute(text("VACUUM ANALYZE"))
         vacuum.dispose()
-    prove_a_sample_works(app.test_client(), tokens)
     with app.app_context():
         total = db.session.scalar(select(func.count()).where(HumanTask.state == "ready"))
     return tokens, total, engine_runs, time.perf_counter() - started
