@@ -99,6 +99,12 @@ def test_offset_still_pages_for_older_clients(desk):
     assert "offset" not in parse_qs(urlsplit(skipped["links"]["next"]).query)
     rest = desk.get(skipped["links"]["next"], "alice").get_json()
     assert [t["id"] for t in rest["items"]] == everything[3:]
+    # Over several groups too (one investigation joins the intake tasks).
+    desk.user("mia", groups=["intake", "investigators"])
+    desk.work("alice", desk.tasks("alice", "group", sort="created")["items"][0]["complaint_reference"], ASSESSED)
+    both = [t["id"] for t in desk.tasks("mia", "group", sort="-created")["items"]]
+    assert len(both) == 4
+    assert [t["id"] for t in desk.tasks("mia", "group", sort="-created", offset=1, limit=2)["items"]] == both[1:3]
 
 
 def test_counts_stop_at_the_bound_and_say_so(desk, app):

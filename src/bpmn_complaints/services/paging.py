@@ -21,7 +21,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -85,7 +85,7 @@ def _value(kind: type, value: Any) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError("naive time")
-        return parsed
+        return parsed.astimezone(UTC)  # OverflowError at the ends of time
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
             raise ValueError("not an int")

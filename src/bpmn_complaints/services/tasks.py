@@ -73,7 +73,11 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     ``cursor`` (see :mod:`.paging`), with the count up to the bound (none: 0, unless
     ``count``)."""
     filters = _filters(priority, overdue, lane, reference)
-    parts = [select(HumanTask).where(*conditions, *filters) for conditions in _scope_parts(user, scope, state)]
+    ranges = _scope_parts(user, scope, state)
+    if offset and len(ranges) > 1:
+        # The older offset paging over several groups: one query, sorted and skipped in SQL.
+        ranges = [_one_range(user, ranges)]
+    parts = [select(HumanTask).where(*conditions, *filters) for conditions in ranges]
     if not parts:
         return paging.Page([], 0, False)
     items, after, before = paging.seek(parts, SORTS[sort], cursor, limit, offset)
@@ -87,11 +91,13 @@ def count_tasks(user: User, scope: str, state: str = "ready",
     parts = _scope_parts(user, scope, state)
     if not parts:
         return 0, False
-    if scope == "group":
-        shared = [parts[0][0], parts[0][1], HumanTask.candidate_group.in_(sorted(set(user.groups))), parts[0][3]]
-    else:
-        shared = parts[0]
+    shared = _one_range(user, parts) if scope == "group" else parts[0]
     return paging.bounded_count(select(HumanTask.id).where(*shared, *(filters or [])))
+
+
+def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
+    """The group scope's per-group ranges as one condition (``candidate_group IN ...``)."""
+    return [parts[0][0], parts[0][1], HumanTask.candidate_group.in_(sorted(set(user.groups))), parts[0][3]]
 
 
 def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
