@@ -24,7 +24,8 @@ same run, so "x sql" is what the application adds on top of the database. The ``
 row is a request that authenticates and reads one row by primary key. The old OFFSET
 paging is measured once more for comparison (``offset=`` rows).
 
-Run: .venv/bin/python bench/inbox.py [--open N] [--repeat N] [--pg [URL]] [--screenshot DIR]
+Run: .venv/bin/python bench/inbox.py [--open N] [--repeat N] [--pg [URL] [--reuse]] [--explain]
+[--screenshot DIR]
 Without --pg it runs on SQLite; with --pg (or COMPLAINTS_BENCH_DATABASE_URL set) on that
 PostgreSQL database instead. Its public schema is dropped first, so name a database of
 your own.
@@ -205,6 +206,8 @@ def bulk_load(samples, count, rng):
         if raw is not None:
             raw.close()
     with engine.begin() as conn:
+        if postgres:
+            conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # a GIN build over 1M rows
         for table in tables:
             for index in table.indexes:
                 index.create(conn)
@@ -515,11 +518,23 @@ def reset_postgres(url):
     engine.dispose()
 
 
+def reuse(app):
+    """Tokens and the open count of a database an earlier run seeded (``--reuse``)."""
+    with app.app_context():
+        tokens = {name: run_change(issue_token, name) for name, _groups, _roles in USERS}
+        return tokens, db.session.scalar(select(func.count()).where(HumanTask.state == "ready"))
+
+
 def run(name, url, args):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    tokens, total, engine_runs, seconds = seed(app, args.open)
-    print(f"\n{name}: {total:,} open tasks, seeded in {seconds:.1f} s ({engine_runs} complaints through "
-          f"the engine, the rest bulk-loaded); median and p95 of {args.repeat} rounds", flush=True)
+    if args.reuse:
+        tokens, total = reuse(app)
+        print(f"\n{name}: {total:,} open tasks (seeded by an earlier run); median and p95 of {args.repeat} rounds",
+              flush=True)
+    else:
+        tokens, total, engine_runs, seconds = seed(app, args.open)
+        print(f"\n{name}: {total:,} open tasks, seeded in {seconds:.1f} s ({engine_runs} complaints through "
+              f"the engine, the rest bulk-loaded); median and p95 of {args.repeat} rounds", flush=True)
     measure(app, tokens, total, args.repeat, plans=args.explain)
     serialization(app)
     if args.screenshot:
@@ -536,11 +551,14 @@ def main():
     parser.add_argument("--pg", nargs="?", const=DEFAULT_URL, default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL"),
                         help=f"run on this PostgreSQL database instead of SQLite (its public schema is dropped; "
                              f"default {DEFAULT_URL})")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the PostgreSQL database an earlier run seeded, without seeding it again")
     parser.add_argument("--explain", action="store_true", help="print each case's query plans first")
     parser.add_argument("--screenshot", metavar="DIR", help="save screenshots of the seeded inbox here")
     args = parser.parse_args()
     if args.pg:
-        reset_postgres(args.pg)
+        if not args.reuse:
+            reset_postgres(args.pg)
         run("postgresql", args.pg, args)
         return
     with tempfile.TemporaryDirectory() as tmp:
