@@ -82,6 +82,7 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/inbox.py --pg
 
 clean:

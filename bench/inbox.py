@@ -1,27 +1,34 @@
-"""How fast the staff inbox lists tasks when 10,000 are open, on SQLite and PostgreSQL.
+"""How fast the staff inbox and the lists beside it answer with 100,000 or 1,000,000 open
+tasks, on SQLite and PostgreSQL.
 
 Seeding: 20 complaints are run through the real engine (submitted, and most of them
 assessed with different answers), which leaves open tasks in four lanes at four
 priorities: intake assessments, investigations assigned by the handler, immediate actions
-for supervisors and summary resolutions. Those rows are then bulk-copied, with their
-complaint, process instance and timer job, until 10,000 tasks are open. A copy gets a new
-reference and fresh task ids, renamed consistently inside the serialized workflow, so it
-is a working complaint: the bench claims and completes one copy through the API before it
-measures. Each copy moves its receipt, creation and due dates back by a random age (a
-quarter or so end up overdue) and goes to a random member of its group, as a claim or a
-supervisor's reassignment would. The copies have no audit trail, outbox messages or
-comments; the inbox reads none of those. On PostgreSQL the bench runs ANALYZE after the
-load, as autovacuum would soon after.
+for supervisors and summary resolutions. Those task rows and their complaints are then
+bulk-loaded (COPY on PostgreSQL, executemany on SQLite, with the tables' indexes built
+after the load) until ``--open`` tasks are open. A copy gets a new reference and task id
+and points at its sample's process instance (the inbox never reads an instance), so only
+the 20 samples can be worked through the engine: the bench claims and completes one of
+them through the API before the load. Each copy moves its receipt, creation and due
+dates back by a random age (a quarter or so end up overdue) and goes to a random member of
+its group, as a claim or a supervisor's reassignment would. A tenth as many completed
+tasks as open ones stand for the history. On PostgreSQL the bench runs VACUUM ANALYZE
+after the load, as autovacuum would soon after.
 
 Measured: each case through the Flask test client (the whole WSGI stack: auth, the
 service, marshmallow or Jinja), in rounds so that noise from other processes falls on all
-cases alike. The baseline is the same request's SQL, replayed bare on a DBAPI cursor in
-the same run, so "x sql" is what the application adds on top of the database. The
-``floor`` row is a request that authenticates and reads one row by primary key.
+cases alike: every tab, filter and sort of the API and the pages, a deep page (a cursor
+100 rows before the end, and the last page), the complaints list and the workload page.
+The floor beside each is the same request's SQL, replayed bare on a DBAPI cursor in the
+same run, so "x sql" is what the application adds on top of the database. The ``floor``
+row is a request that authenticates and reads one row by primary key. The old OFFSET
+paging is measured once more for comparison (``offset=`` rows).
 
-Run: .venv/bin/python bench/inbox.py [--tasks N] [--repeat N] [--pg [URL]] [--screenshot DIR]
-PostgreSQL runs too when --pg is given or COMPLAINTS_BENCH_DATABASE_URL is set. Its public
-schema is dropped first, so name a database of your own.
+Run: .venv/bin/python bench/inbox.py [--open N] [--repeat N] [--pg [URL] [--reuse]] [--explain]
+[--screenshot DIR]
+Without --pg it runs on SQLite; with --pg (or COMPLAINTS_BENCH_DATABASE_URL set) on that
+PostgreSQL database instead. Its public schema is dropped first, so name a database of
+your own.
 """
 
 import argparse
@@ -46,7 +53,8 @@ from bpmn_complaints import create_app
 from bpmn_complaints.clock import utcnow
 from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import db
-from bpmn_complaints.models import Complaint, HumanTask, Job, ProcessInstance
+from bpmn_complaints.models import Complaint, HumanTask
+from bpmn_complaints.models.search_index import reference_suffixes
 from bpmn_complaints.services import complaints as complaint_service
 from bpmn_complaints.services import tasks as task_service
 from bpmn_complaints.services.users import add_user, get_user, issue_token
@@ -54,7 +62,6 @@ from bpmn_complaints.services.users import add_user, get_user, issue_token
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password"
 CHROMIUM = "/usr/bin/chromium"
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 USERS = [  # name, groups, roles
@@ -101,22 +108,13 @@ def run_samples():
 
 
 def _row(obj, *skip):
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip}
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip and c.computed is None}
 
 
 def templates():
-    """Each open task of the sample with its complaint, instance and jobs, as plain dicts."""
-    out = []
-    for task in db.session.scalars(select(HumanTask).where(HumanTask.state == "ready")):
-        instance = db.session.get(ProcessInstance, task.instance_id)
-        out.append({
-            "task": _row(task),
-            "complaint": _row(db.session.get(Complaint, task.complaint_id), "id"),
-            "instance": _row(instance, "id", "complaint_id"),
-            "jobs": [_row(job, "id", "instance_id")
-                     for job in db.session.scalars(select(Job).where(Job.instance_id == instance.id))],
-        })
-    return out
+    """Each open task of the sample with its complaint, as plain dicts."""
+    return [{"task": _row(task), "complaint": _row(db.session.get(Complaint, task.complaint_id), "id")}
+            for task in db.session.scalars(select(HumanTask).where(HumanTask.state == "ready"))]
 
 
 def _reference(i, year):
@@ -133,74 +131,100 @@ def _members():
     return groups
 
 
-def copy_tasks(samples, count, rng, batch=1000):
-    """Bulk-copy ``samples`` (from :func:`templates`) into ``count`` more open tasks."""
+def generate(samples, count, completed, rng, start_id, batch=50_000):
+    """Batches of (complaint rows, task rows): ``count`` open copies of ``samples`` (from
+    :func:`templates`) and ``completed`` finished ones, each with its own complaint."""
     members = _members()
     year = utcnow().year
     taken = {s["complaint"]["reference"] for s in samples}
-    made = 0
-    while made < count:
-        size = min(batch, count - made)
-        picks, refs = [], []
+    made, cid = 0, start_id
+    total = count + completed
+    while made < total:
+        size = min(batch, total - made)
+        complaint_rows, task_rows = [], []
         for i in range(made, made + size):
+            s = rng.choice(samples)
             ref = _reference(i, year)
             if ref in taken:
                 ref = _reference(i + (1 << 29), year)
-            picks.append(rng.choice(samples))
-            refs.append(ref)
-        ages = [timedelta(days=min(30.0, rng.expovariate(1 / 3))) for _ in picks]
-        complaint_rows = []
-        for s, ref, age in zip(picks, refs, ages, strict=True):
-            row = dict(s["complaint"], reference=ref, status_token_hash=uuid.uuid4().hex * 2)
-            row["received_at"] -= age
-            complaint_rows.append(row)
-        complaint_ids = db.session.scalars(
-            insert(Complaint).returning(Complaint.id, sort_by_parameter_order=True), complaint_rows).all()
-        instance_rows, mappings = [], []
-        for s, ref, age, cid in zip(picks, refs, ages, complaint_ids, strict=True):
-            mapping = {}
-            state = UUID.sub(lambda m, mapping=mapping: mapping.setdefault(m.group(), str(uuid.uuid4())),
-                             s["instance"]["state"])
-            mappings.append(mapping)
-            row = dict(s["instance"], complaint_id=cid, version=1,
-                       state=state.replace(s["complaint"]["reference"], ref))
-            row["created_at"] -= age
-            row["updated_at"] -= age
-            instance_rows.append(row)
-        instance_ids = db.session.scalars(
-            insert(ProcessInstance).returning(ProcessInstance.id, sort_by_parameter_order=True),
-            instance_rows).all()
-        task_rows, job_rows = [], []
-        rows = zip(picks, refs, ages, complaint_ids, instance_ids, mappings, strict=True)
-        for s, ref, age, cid, iid, mapping in rows:
-            task = dict(s["task"], id=mapping[s["task"]["id"]], instance_id=iid, complaint_id=cid,
-                        complaint_reference=ref, created_at=s["task"]["created_at"] - age)
+            age = timedelta(days=min(30.0, rng.expovariate(1 / 3)))
+            complaint = dict(s["complaint"], id=cid, reference=ref, reference_suffixes=reference_suffixes(ref),
+                             status_token_hash=uuid.uuid4().hex * 2, received_at=s["complaint"]["received_at"] - age)
+            task = dict(s["task"], id=str(uuid.uuid4()), complaint_id=cid, complaint_reference=ref,
+                        created_at=s["task"]["created_at"] - age)
             if task["due_at"]:
                 task["due_at"] -= age
             group = members.get(task["candidate_group"], [])
             if group and (task["assignee"] or rng.random() < 0.25):
                 task["assignee"] = rng.choice(group)
                 task["claimed_at"] = task["created_at"] + timedelta(minutes=rng.randint(5, 600))
+            if i >= count:  # the history: done by whoever held it
+                task.update(state="completed", assignee=task["assignee"] or rng.choice(group or ["alice"]))
+                task.update(completed_by=task["assignee"], completed_at=task["created_at"] + timedelta(hours=2),
+                            submitted_data={})
+            complaint_rows.append(complaint)
             task_rows.append(task)
-            for job in s["jobs"]:
-                payload = json.loads(UUID.sub(lambda m, mapping=mapping: mapping.get(m.group(), m.group()),
-                                             json.dumps(job["payload"])))
-                job_rows.append(dict(job, instance_id=iid, payload=payload, due_at=job["due_at"] - age,
-                                     created_at=job["created_at"] - age))
-        db.session.execute(insert(HumanTask), task_rows)
-        if job_rows:
-            db.session.execute(insert(Job), job_rows)
-        db.session.commit()
+            cid += 1
+        yield complaint_rows, task_rows
         made += size
 
 
-def prove_a_copy_works(client, tokens):
-    """Claim and complete one copied assessment through the API, as alice would."""
+def _copy(raw, table, rows):
+    """COPY ``rows`` (dicts) into ``table`` over psycopg."""
+    columns = [c.key for c in table.columns if c.computed is None]
+    json_columns = {c.key for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_columns and row.get(c) is not None else row.get(c)
+                            for c in columns])
+
+
+def bulk_load(samples, count, rng):
+    """Load the copies with the two tables' secondary indexes dropped, then build them."""
+    engine = db.engine
+    postgres = engine.dialect.name == "postgresql"
+    tables = (Complaint.__table__, HumanTask.__table__)
+    with engine.begin() as conn:
+        for table in tables:
+            for index in table.indexes:
+                index.drop(conn)
+        if postgres:
+            conn.execute(text("DROP INDEX IF EXISTS ix_complaints_search"))
+        start = (conn.scalar(select(func.max(Complaint.id))) or 0) + 1
+    raw = engine.raw_connection() if postgres else None
+    try:
+        for complaint_rows, task_rows in generate(samples, count, count // 10, rng, start):
+            if raw is not None:
+                _copy(raw.driver_connection, Complaint.__table__, complaint_rows)
+                _copy(raw.driver_connection, HumanTask.__table__, task_rows)
+                raw.commit()
+            else:
+                with engine.begin() as conn:
+                    conn.execute(insert(Complaint.__table__), complaint_rows)
+                    conn.execute(insert(HumanTask.__table__), task_rows)
+    finally:
+        if raw is not None:
+            raw.close()
+    with engine.begin() as conn:
+        if postgres:
+            conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # a GIN build over 1M rows
+        for table in tables:
+            for index in table.indexes:
+                index.create(conn)
+        if postgres:
+            conn.execute(text("CREATE INDEX ix_complaints_search ON complaints USING gin (search_vector)"))
+            conn.execute(text("SELECT setval('complaints_id_seq', (SELECT max(id) FROM complaints))"))
+
+
+def prove_a_sample_works(client, tokens):
+    """Claim and complete one of the engine's assessments through the API, as alice would."""
     headers = {"Authorization": f"Bearer {tokens['alice']}"}
-    listed = client.get("/api/tasks", headers=headers, query_string={"scope": "group", "sort": "-created"})
-    task = next(t for t in listed.get_json()["items"] if t["bpmn_id"] == "Task_intake_assessment")
-    assert client.post(f"/api/tasks/{task['id']}/claim", headers=headers).status_code == 200
-    done = client.post(f"/api/tasks/{task['id']}/complete", headers=headers,
+    with client.application.app_context():
+        sample = db.session.scalar(select(HumanTask.id).where(HumanTask.state == "ready", HumanTask.assignee.is_(None),
+                                                              HumanTask.bpmn_id == "Task_intake_assessment")
+                                   .order_by(HumanTask.complaint_id).limit(1))
+    assert client.post(f"/api/tasks/{sample}/claim", headers=headers).status_code == 200
+    done = client.post(f"/api/tasks/{sample}/complete", headers=headers,
                        json={"data": {**ASSESSMENT, "severity": "medium"}})
     assert done.status_code == 200, done.get_json()
 
@@ -217,14 +241,20 @@ def seed(app, count):
             run_change(add_user, name, groups, roles, password=PASSWORD, email=f"{name}@example.com")
             tokens[name] = run_change(issue_token, name)
         engine_runs = run_samples()
+    # Before the copies: they share the samples' instances, and a completion re-syncs its
+    # instance's task rows (the copies of that sample would be cancelled with it).
+    prove_a_sample_works(app.test_client(), tokens)
+    with app.app_context():
         samples = templates()
-        copy_tasks(samples, count - len(samples), rng)
-        if db.engine.dialect.name == "postgresql":
-            # What autovacuum does within a minute of a bulk load; without statistics the
-            # planner guesses a handful of rows and sorts instead of reading an index.
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-    prove_a_copy_works(app.test_client(), tokens)
+        db.session.commit()  # ends the read, which holds SQLite's write lock
+        bulk_load(samples, count - len(samples), rng)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # What autovacuum does within a minute of a bulk load: statistics for the planner,
+        # and the visibility map that lets a count read the index alone.
+        vacuum = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT")
+        with vacuum.connect() as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        vacuum.dispose()
     with app.app_context():
         total = db.session.scalar(select(func.count()).where(HumanTask.state == "ready"))
     return tokens, total, engine_runs, time.perf_counter() - started
@@ -239,8 +269,26 @@ def login(app, name):
     return client
 
 
+def deep_cursors(app, total):
+    """Cursors 100 rows before the end of all open tasks (due order) and of all complaints,
+    found once with OFFSET (not measured)."""
+    from bpmn_complaints.models.task import OPEN
+    from bpmn_complaints.services.complaints import NEWEST_FIRST
+
+    due = task_service.SORTS["due"]
+    with app.app_context():
+        task = db.session.scalar(select(HumanTask).where(OPEN).order_by(*due.order_by()).offset(max(0, total - 100))
+                                 .limit(1))
+        complaints = db.session.scalar(select(func.count()).select_from(Complaint))
+        complaint = db.session.scalar(select(Complaint).order_by(*NEWEST_FIRST.order_by())
+                                      .offset(max(0, complaints - 100)).limit(1))
+        return due.encode(task, "after"), NEWEST_FIRST.encode(complaint, "after")
+
+
 def cases(app, tokens, total):
     """(label, client, path, headers) for every measured request."""
+    from bpmn_complaints.services.paging import last_cursor
+
     api = app.test_client()
 
     def bearer(name):
@@ -248,28 +296,50 @@ def cases(app, tokens, total):
 
     sam = login(app, "sam")
     alice = login(app, "alice")
-    last = -(-total // app.config["INBOX_PAGE_SIZE"])
-    deep = max(0, total - 100)
-    return [
-        ("floor: GET /api/tasks/<missing id>", api, "/api/tasks/none", bearer("alice")),
-        ("api group (alice, intake)", api, "/api/tasks?scope=group", bearer("alice")),
-        ("api group sort=priority", api, "/api/tasks?scope=group&sort=priority", bearer("alice")),
-        ("api mine (ivan)", api, "/api/tasks?scope=mine", bearer("ivan")),
-        ("api all (sam)", api, "/api/tasks?scope=all", bearer("sam")),
+    deep, deep_complaint = deep_cursors(app, total)
+    last = last_cursor(task_service.SORTS["due"])
+    plan = [("floor: GET /api/tasks/<missing id>", api, "/api/tasks/none", bearer("alice"))]
+    for sort in ("due", "priority", "created", "-created"):
+        plan += [(f"api group (alice, intake) sort={sort}", api, f"/api/tasks?scope=group&sort={sort}",
+                  bearer("alice")),
+                 (f"api all (sam) sort={sort}", api, f"/api/tasks?scope=all&sort={sort}", bearer("sam"))]
+    for sort in ("due", "priority", "created"):
+        plan.append((f"api mine (ivan) sort={sort}", api, f"/api/tasks?scope=mine&sort={sort}", bearer("ivan")))
+    plan += [
+        ("api group (sam: 2 groups)", api, "/api/tasks?scope=group", bearer("sam")),
+        ("api group (sam) sort=priority", api, "/api/tasks?scope=group&sort=priority", bearer("sam")),
+        ("api group overdue=true", api, "/api/tasks?scope=group&overdue=true", bearer("alice")),
+        ("api mine priority=high", api, "/api/tasks?scope=mine&priority=high", bearer("ivan")),
+        ("api mine overdue=true sort=priority", api, "/api/tasks?scope=mine&overdue=true&sort=priority",
+         bearer("ivan")),
         ("api all priority=urgent", api, "/api/tasks?scope=all&priority=urgent", bearer("sam")),
+        ("api all priority=urgent sort=priority", api, "/api/tasks?scope=all&priority=urgent&sort=priority",
+         bearer("sam")),
         ("api all overdue=true", api, "/api/tasks?scope=all&overdue=true", bearer("sam")),
         ("api all overdue=false sort=priority", api, "/api/tasks?scope=all&overdue=false&sort=priority",
          bearer("sam")),
-        ("api all sort=priority", api, "/api/tasks?scope=all&sort=priority", bearer("sam")),
-        ("api all sort=-created", api, "/api/tasks?scope=all&sort=-created", bearer("sam")),
-        (f"api all deep page offset={deep}", api, f"/api/tasks?scope=all&offset={deep}", bearer("sam")),
+        ("api all lane=investigators", api, "/api/tasks?scope=all&lane=investigators", bearer("sam")),
+        ("api all lane=intake sort=-created", api, "/api/tasks?scope=all&lane=intake&sort=-created", bearer("sam")),
+        ("api all deep page (cursor, 100 to go)", api, f"/api/tasks?scope=all&cursor={deep}", bearer("sam")),
+        ("api all last page (cursor)", api, f"/api/tasks?scope=all&cursor={last}", bearer("sam")),
+        ("api complaints (sam, all)", api, "/api/complaints", bearer("sam")),
+        ("api complaints (alice, visible_to)", api, "/api/complaints", bearer("alice")),
+        ("api complaints deep page (cursor)", api, f"/api/complaints?cursor={deep_complaint}", bearer("sam")),
+        ("api workload", api, "/api/workload", bearer("sam")),
         ("html /inbox mine (sam)", sam, "/inbox?scope=mine", {}),
         ("html /inbox group (sam)", sam, "/inbox?scope=group", {}),
         ("html /inbox group (alice)", alice, "/inbox?scope=group", {}),
         ("html /inbox all (sam)", sam, "/inbox?scope=all", {}),
         ("html /inbox all overdue sort=priority", sam, "/inbox?scope=all&overdue=true&sort=priority", {}),
-        (f"html /inbox all last page ({last})", sam, f"/inbox?scope=all&page={last}", {}),
+        ("html /inbox all lane=intake", sam, "/inbox?scope=all&lane=intake", {}),
+        ("html /inbox all deep page (cursor)", sam, f"/inbox?scope=all&cursor={deep}", {}),
+        ("html /inbox all last page (cursor)", sam, f"/inbox?scope=all&cursor={last}", {}),
+        ("html /complaints (alice)", alice, "/complaints", {}),
+        ("html /team (workload)", sam, "/team", {}),
+        (f"old: api all offset={max(0, total - 100)}", api, f"/api/tasks?scope=all&offset={max(0, total - 100)}",
+         bearer("sam")),
     ]
+    return plan
 
 
 class Statements:
@@ -309,12 +379,30 @@ def replay(engine, statements):
     return elapsed
 
 
+def explain(engine, label, statements):
+    """Print the plan of each SELECT a case sends (``--explain``)."""
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        print(f"\n== {label}")
+        for statement, parameters in statements:
+            if statement.lstrip().upper().startswith("SELECT"):
+                cursor.execute(prefix + statement, parameters)
+                print(" ", " ".join(statement.split())[:160])
+                for row in cursor.fetchall():
+                    print("     ", row[-1])
+        raw.rollback()
+    finally:
+        raw.close()
+
+
 def pct(samples, q):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure(app, tokens, total, repeat, warmup=3):
+def measure(app, tokens, total, repeat, warmup=3, plans=False):
     with app.app_context():
         engine = db.engine
     recorder = Statements(engine)
@@ -325,16 +413,21 @@ def measure(app, tokens, total, repeat, warmup=3):
         assert response.status_code in (200, 404), (label, response.status_code)
         body = response.get_json(silent=True) or {}
         if "items" in body:
-            checks[label] = f"{len(body['items'])}/{body['total']}"
+            checks[label] = f"{len(body['items'])}/{body['total']:,}{'+' if body.get('total_capped') else ''}"
+        elif "people" in body:
+            checks[label] = f"{len(body['people'])} people"
         elif response.mimetype == "text/html":
             html = response.get_data(as_text=True)
-            shown = re.search(r"([\d,]+) tasks?<", html)
-            rows = html.count('class="badge priority-')
+            shown = re.search(r"([\d,]+\+?) (?:tasks?|complaints?)", html)
+            rows = html.count("<tr") - 1
             checks[label] = f"{rows}/{shown.group(1) if shown else '?'}"
         else:
             checks[label] = str(response.status_code)
     statements = {label: recorder.capture(lambda c=client, p=path, h=headers: c.get(p, headers=h))
                   for label, client, path, headers in plan}
+    if plans:
+        for label, *_ in plan:
+            explain(engine, label, statements[label])
     http = {label: [] for label, *_ in plan}
     sql = {label: [] for label, *_ in plan}
     for round_ in range(warmup + repeat):
@@ -346,14 +439,40 @@ def measure(app, tokens, total, repeat, warmup=3):
             if round_ >= warmup:
                 http[label].append(elapsed)
                 sql[label].append(bare)
-    print(f"{'case':42} {'rows/total':>11} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}"
-          f" {'sql p50':>7} {'x sql':>6}")
+    print(f"{'case':44} {'rows/total':>13} {'queries':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}"
+          f" {'sql p50':>7} {'sql p95':>7} {'x sql':>6}")
     for label, *_ in plan:
         p50, bare = statistics.median(http[label]), statistics.median(sql[label])
-        print(f"{label:42} {checks[label]:>11} {len(statements[label]):>7} {p50 * 1000:7.1f}"
+        print(f"{label:44} {checks[label]:>13} {len(statements[label]):>7} {p50 * 1000:7.1f}"
               f" {pct(http[label], 0.95) * 1000:7.1f} {max(http[label]) * 1000:7.1f} {bare * 1000:7.1f}"
-              f" {p50 / bare if bare else float('nan'):6.1f}")
+              f" {pct(sql[label], 0.95) * 1000:7.1f} {p50 / bare if bare else float('nan'):6.1f}", flush=True)
     return http
+
+
+def serialization(app, rounds=200):
+    """What marshmallow costs per page of 50 tasks against building the same dicts by hand
+    (so whether a faster serializer is worth having)."""
+    from bpmn_complaints.schemas.resources import Task, TaskList
+
+    with app.app_context():
+        items = list(db.session.scalars(select(HumanTask).limit(50)))
+        fields = list(Task().fields)
+
+        def by_hand():
+            return [{f: (v.isoformat() if hasattr(v, "isoformat") else v) for f in fields
+                     for v in (getattr(t, f),)} for t in items]
+
+        schema = TaskList()
+        timings = {}
+        for name, fn in (("marshmallow", lambda: schema.dump({"items": items, "total": 50})), ("by hand", by_hand)):
+            runs = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                fn()
+                runs.append(time.perf_counter() - started)
+            timings[name] = statistics.median(runs) * 1000
+    print(f"serializing a page of 50 tasks: marshmallow {timings['marshmallow']:.2f} ms, "
+          f"by hand {timings['by hand']:.2f} ms (median of {rounds})")
 
 
 def screenshot(app, folder):
@@ -399,13 +518,26 @@ def reset_postgres(url):
     engine.dispose()
 
 
+def reuse(app):
+    """Tokens and the open count of a database an earlier run seeded (``--reuse``)."""
+    with app.app_context():
+        tokens = {name: run_change(issue_token, name) for name, _groups, _roles in USERS}
+        return tokens, db.session.scalar(select(func.count()).where(HumanTask.state == "ready"))
+
+
 def run(name, url, args):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    tokens, total, engine_runs, seconds = seed(app, args.tasks)
-    print(f"\n{name}: {total:,} open tasks, seeded in {seconds:.1f} s ({engine_runs} complaints through "
-          f"the engine, the rest bulk-copied); median of {args.repeat} rounds")
-    measure(app, tokens, total, args.repeat)
-    if args.screenshot and name == "sqlite":
+    if args.reuse:
+        tokens, total = reuse(app)
+        print(f"\n{name}: {total:,} open tasks (seeded by an earlier run); median and p95 of {args.repeat} rounds",
+              flush=True)
+    else:
+        tokens, total, engine_runs, seconds = seed(app, args.open)
+        print(f"\n{name}: {total:,} open tasks, seeded in {seconds:.1f} s ({engine_runs} complaints through "
+              f"the engine, the rest bulk-loaded); median and p95 of {args.repeat} rounds", flush=True)
+    measure(app, tokens, total, args.repeat, plans=args.explain)
+    serialization(app)
+    if args.screenshot:
         screenshot(app, Path(args.screenshot))
     with app.app_context():
         db.session.remove()
@@ -414,18 +546,23 @@ def run(name, url, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--open", type=int, default=100_000, help="open tasks to seed (default 100,000)")
+    parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pg", nargs="?", const=DEFAULT_URL, default=os.environ.get("COMPLAINTS_BENCH_DATABASE_URL"),
-                        help=f"also run on this PostgreSQL database (its public schema is dropped; "
+                        help=f"run on this PostgreSQL database instead of SQLite (its public schema is dropped; "
                              f"default {DEFAULT_URL})")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the PostgreSQL database an earlier run seeded, without seeding it again")
+    parser.add_argument("--explain", action="store_true", help="print each case's query plans first")
     parser.add_argument("--screenshot", metavar="DIR", help="save screenshots of the seeded inbox here")
     args = parser.parse_args()
+    if args.pg:
+        if not args.reuse:
+            reset_postgres(args.pg)
+        run("postgresql", args.pg, args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         run("sqlite", f"sqlite:///{tmp}/bench.sqlite", args)
-    if args.pg:
-        reset_postgres(args.pg)
-        run("postgresql", args.pg, args)
 
 
 if __name__ == "__main__":

@@ -170,6 +170,8 @@ DEFAULTS: dict[str, Any] = {
     "REPAIR_VALUE_MAX_CHARS": 10_000,
     # Rows per page in the staff inbox.
     "INBOX_PAGE_SIZE": 25,
+    # Lists count exactly up to this many rows and say "10,000+" beyond (services.paging).
+    "INBOX_COUNT_BOUND": 10_000,
     # flask-smorest / OpenAPI
     "API_TITLE": "bpmn-complaints",
     "API_VERSION": "1",

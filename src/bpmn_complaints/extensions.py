@@ -43,6 +43,23 @@ def init_db(app) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _make_sqlite_transactional(engine, app.config["SQLITE_SYNCHRONOUS"])
+        elif engine.dialect.name == "postgresql":
+            _no_jit(engine)
+
+
+def _no_jit(engine) -> None:
+    """PostgreSQL compiles a query to machine code (JIT) when the planner's cost estimate is
+    high, and it estimates a capped count high (the whole range's cost, not the bound's):
+    at a million open tasks the group tab's count ran in 3 ms after 550 ms of compiling.
+    Our queries are short, so JIT is off for our connections (a ``SET`` after connecting,
+    which a connection pooler passes through, unlike a startup option)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET jit = off")
+        cursor.close()
+        dbapi_connection.commit()
 
 
 SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")

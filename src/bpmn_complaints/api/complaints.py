@@ -26,6 +26,7 @@ from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
 from .auth import STATUS_TOKEN_PARAMETER, current_user, require, status_credential
 from .blueprint import Blueprint
+from .paging import listing
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
 
@@ -74,10 +75,10 @@ def submit(data):
 @bp.response(200, ComplaintList)
 @require(READ_COMPLAINTS)
 def list_complaints(query):
-    """Complaints the caller may see, newest first. With ``q``, ``total`` stops at 1,000
-    and ``total_capped`` says there are more."""
-    items, total, capped = service.list_complaints(current_user(), **query)
-    return {"items": items, "total": total, "total_capped": capped}
+    """Complaints the caller may see, newest first. ``total`` stops at ``INBOX_COUNT_BOUND``
+    (with ``q``: at 1,000) and ``total_capped`` says there are more. Follow ``links.next``
+    and ``links.prev`` (cursors; a search's links page by offset)."""
+    return listing(service.list_complaints(current_user(), **query))
 
 
 @bp.route("/<reference>", methods=["GET"])

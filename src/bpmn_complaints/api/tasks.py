@@ -7,6 +7,7 @@ from ..services import forms
 from ..services import tasks as service
 from .auth import current_user, require
 from .blueprint import Blueprint
+from .paging import listing
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
 
@@ -27,9 +28,10 @@ def _detail(task):
 @require(WORK_TASKS)
 def list_tasks(query):
     """``scope=mine`` (assigned to me), ``group`` (unclaimed in my groups) or ``all``
-    (supervisors), with filters and sorting."""
-    items, total = service.list_tasks(current_user(), **query)
-    return {"items": items, "total": total}
+    (supervisors), with filters and sorting. Pages by keyset: follow ``links.next`` and
+    ``links.prev``; ``total`` is exact up to ``INBOX_COUNT_BOUND`` and ``total_capped`` says
+    there are more."""
+    return listing(service.list_tasks(current_user(), **query))
 
 
 @bp.route("/<task_id>", methods=["GET"])

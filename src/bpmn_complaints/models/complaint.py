@@ -31,7 +31,8 @@ class Complaint(Model):
     channel: Mapped[str] = mapped_column(String(40), default="web")
     preferred_contact: Mapped[str | None] = mapped_column(String(40))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    entered_by: Mapped[str | None] = mapped_column(String(80))
+    # Indexed: the group inbox leaves out what a person entered themselves (independence).
+    entered_by: Mapped[str | None] = mapped_column(String(80), index=True)
     # Tracking (7.3): the plain-language status the complainant sees, and the outcome.
     status: Mapped[str] = mapped_column(String(200), default="Received")
     state: Mapped[str] = mapped_column(String(20), default="open", index=True)

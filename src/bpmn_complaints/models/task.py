@@ -4,9 +4,11 @@ The inbox reads only this table; it never deserializes a workflow. Rows are writ
 the same transaction as the workflow state they mirror.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, ColumnElement, Computed, ForeignKey, Index, String, Text, false, func, literal_column, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -15,13 +17,27 @@ from .types import UTCDateTime
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
+class NoDue(ColumnElement[datetime]):
+    """The due date that sorts a task without one after every other (9999-12-31 UTC), as a
+    literal written the way each database stores the column, so that ``due_key`` compares
+    with a cursor's bound value (:data:`NO_DUE`) as equal."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(NoDue)
+def _no_due(element, compiler, **kw):
+    return "'9999-12-31 00:00:00+00'"
+
+
+@compiles(NoDue, "sqlite")
+def _no_due_sqlite(element, compiler, **kw):
+    return "'9999-12-31 00:00:00.000000'"
+
+
 class HumanTask(Model):
     __tablename__ = "human_tasks"
-    __table_args__ = (
-        Index("ix_human_tasks_state_group", "state", "candidate_group"),
-        Index("ix_human_tasks_state_due", "state", "due_at"),
-    )
-
     # SpiffWorkflow's task UUID.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
@@ -47,6 +63,12 @@ class HumanTask(Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When to look at the task again (Camunda's follow-up date); the due date is the deadline.
     follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The due date as the inbox sorts it, computed by the database: never NULL (a task
+    # without one sorts after every date), so a cursor is a plain row comparison, "overdue"
+    # and "not overdue" are ranges of one indexed column, and PostgreSQL counts them from
+    # the index alone. Never written by us (VIRTUAL on SQLite, STORED on PostgreSQL).
+    due_key: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, Computed(func.coalesce(literal_column("due_at"), NoDue())))
     form_schema: Mapped[str | None] = mapped_column(String(400))
     form_ui_schema: Mapped[str | None] = mapped_column(String(400))
     instructions: Mapped[str | None] = mapped_column(Text)
@@ -70,13 +92,44 @@ class TaskIndependence(Model):
     bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
-# The inbox's orderings (services.tasks.SORTS), each led by the state, so a page is read in
-# index order and stops after its rows instead of sorting every open task; a deep page
-# skips index entries, not sorted copies of wide rows. "My tasks" and the groups' unclaimed
-# tasks (assignee IS NULL) are an equality prefix of the first.
-_DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority_rank, HumanTask.id)
-Index("ix_human_tasks_state_assignee", HumanTask.state, HumanTask.assignee, *_DUE_ORDER)
-Index("ix_human_tasks_inbox_due", HumanTask.state, *_DUE_ORDER)
-Index("ix_human_tasks_inbox_priority", HumanTask.state, HumanTask.priority_rank, HumanTask.due_at.is_(None),
-      HumanTask.due_at, HumanTask.id)
-Index("ix_human_tasks_inbox_created", HumanTask.state, HumanTask.created_at, HumanTask.id)
+# The inbox reads open tasks through partial indexes (``WHERE state = 'ready'``): a task
+# leaves them when it is completed or cancelled, so they hold only what is open, however
+# long the history grows. A query uses them only when its WHERE names the same predicate
+# as literal SQL (``OPEN``), which a bound parameter would not be on either database.
+OPEN_SQL = "state = 'ready'"
+OPEN = HumanTask.state == literal_column("'ready'")
+UNCLAIMED_SQL = "state = 'ready' AND assignee IS NULL"
+
+
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+DUE_KEY = HumanTask.due_key
+
+# The orderings of services.tasks.SORTS, each for every open task, for one person's
+# ("My tasks"), for one lane (the lane filter) and for one group's unclaimed tasks (the
+# group tab, one index range per group). Each ends with the id, so a page is stable.
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "due": (DUE_KEY, HumanTask.priority_rank, HumanTask.id),
+    "priority": (HumanTask.priority_rank, DUE_KEY, HumanTask.id),
+    "created": (HumanTask.created_at, HumanTask.id),
+}
+_SCOPES: tuple[tuple[str, tuple[Any, ...], str], ...] = (
+    ("open", (), OPEN_SQL), ("mine", (HumanTask.assignee,), OPEN_SQL),
+    ("lane", (HumanTask.candidate_group,), OPEN_SQL), ("unclaimed", (HumanTask.candidate_group,), UNCLAIMED_SQL))
+for _sort, _keys in ORDERINGS.items():
+    for _scope, _lead, _where in _SCOPES:
+        Index(f"ix_human_tasks_{_scope}_{_sort}", *_lead, *_keys,
+              sqlite_where=text(_where), postgresql_where=text(_where))
+# Counting a group's unclaimed tasks (the group tab) and what each person holds (the
+# workload page) from the index alone: every column those counts read.
+Index("ix_human_tasks_unclaimed_count", HumanTask.candidate_group, HumanTask.excludes_workers,
+      HumanTask.exclude_entered_by, HumanTask.complaint_id, HumanTask.id,
+      sqlite_where=text(UNCLAIMED_SQL), postgresql_where=text(UNCLAIMED_SQL))
+Index("ix_human_tasks_held", HumanTask.assignee, HumanTask.due_key, HumanTask.claimed_at, HumanTask.created_at,
+      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# Whose complaints a person may open (services.complaints.visible_to) over the whole
+# history: the tasks they held or completed.
+Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)
+Index("ix_human_tasks_completed_by", HumanTask.completed_by, HumanTask.complaint_id)
+# What each person finished lately (the workload page): only completions, by date.
+Index("ix_human_tasks_completed_at", HumanTask.completed_at, HumanTask.completed_by,
+      sqlite_where=text("state = 'completed'"), postgresql_where=text("state = 'completed'"))

@@ -197,7 +197,22 @@ class Page(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
 
 
-class ComplaintQuery(Page):
+class CursorPage(Page):
+    """A list read by keyset: follow ``links.next`` / ``links.prev`` (each a ``cursor``);
+    ``offset`` still works, from the cursor's spot, for older clients."""
+
+    cursor = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "an opaque cursor from a previous page's links; it fixes the sort"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT), metadata={
+        "description": "rows to skip (older paging; the links use cursors, which cost the same on every page)"})
+
+
+class Links(Schema):
+    next = fields.String(allow_none=True, metadata={"description": "the next page, or null on the last"})
+    prev = fields.String(allow_none=True, metadata={"description": "the previous page, or null on the first"})
+
+
+class ComplaintQuery(CursorPage):
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "words to find in the reference, name, email, product or description"})
     state = fields.String(load_default=None, validate=validate.OneOf(("open", "closed")))
@@ -208,10 +223,13 @@ class ComplaintQuery(Page):
 class ComplaintList(Schema):
     items = fields.List(fields.Nested(ComplaintSummary))
     total = fields.Integer()
-    total_capped = fields.Boolean(metadata={"description": "a search found more than ``total`` (1,000)"})
+    total_capped = fields.Boolean(metadata={
+        "description": "there are more than ``total``: a search stops counting at 1,000, a list at "
+                       "``INBOX_COUNT_BOUND`` (10,000)"})
+    links = fields.Nested(Links)
 
 
-class TaskQuery(Page):
+class TaskQuery(CursorPage):
     scope = fields.String(load_default="mine", validate=validate.OneOf(("mine", "group", "all")))
     priority = fields.String(load_default=None, validate=validate.OneOf(PRIORITIES))
     overdue = fields.Boolean(load_default=None)
@@ -223,7 +241,9 @@ class TaskQuery(Page):
 
 class TaskList(Schema):
     items = fields.List(fields.Nested(Task))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "how many match, counted up to ``INBOX_COUNT_BOUND`` (10,000)"})
+    total_capped = fields.Boolean(metadata={"description": "there are more than ``total``"})
+    links = fields.Nested(Links)
 
 
 class CompleteIn(Schema):

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from .. import status_code
 from ..clock import utcnow
@@ -17,8 +17,9 @@ from ..exceptions import AppError, BadRequest, Conflict, NotFound
 from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, OutboxMessage, ProcessInstance, User
+from ..models.task import OPEN
 from ..policy import SEE_ALL_COMPLAINTS, allows
-from . import search
+from . import paging, search
 from .process_events import ComplaintObserver
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
@@ -145,11 +146,13 @@ def visible_to(user: User):
     auditors and admins see all; other staff see those they work on or could claim."""
     if allows(user, SEE_ALL_COMPLAINTS):
         return None
-    worked = select(HumanTask.complaint_id).where(
+    # Asked of each complaint through its own few task rows (the complaint_id index), so
+    # the newest-first list stops after a page instead of gathering every complaint that
+    # the person's groups ever had a task of.
+    return exists().where(
+        HumanTask.complaint_id == Complaint.id,
         or_(HumanTask.assignee == user.name, HumanTask.completed_by == user.name,
-            (HumanTask.state == "ready") & HumanTask.candidate_group.in_(user.groups or [""]))
-    )
-    return Complaint.id.in_(worked)
+            and_(OPEN, HumanTask.candidate_group.in_(user.groups or [""]))))
 
 
 def may_see(user: User, complaint: Complaint) -> bool:
@@ -176,10 +179,15 @@ def same_person(complaint: Complaint, user: User, limit: int = 20) -> list[Compl
     return list(db.session.scalars(query.order_by(Complaint.received_at.desc()).limit(limit)))
 
 
+NEWEST_FIRST = paging.Ordering("newest", (Complaint.received_at, Complaint.id), lambda c: (c.received_at, c.id),
+                               (datetime, int), descending=True)
+
+
 def list_complaints(user: User, state=None, priority=None, category=None, limit=50, offset=0,
-                    q=None) -> tuple[list[Complaint], int, bool]:
-    """A page of the complaints ``user`` may see, newest first, with the count and whether
-    the count is capped (a search with more than :data:`.search.CAP` matches)."""
+                    q=None, cursor=None) -> paging.Page:
+    """A page of the complaints ``user`` may see, newest first, from ``cursor`` (keyset,
+    see :mod:`.paging`), with the count up to the bound. A search (``q``) pages by offset
+    within its at most :data:`.search.CAP` matches; its page says so in ``offsets``."""
     query = select(Complaint)
     condition = visible_to(user)
     if condition is not None:
@@ -192,11 +200,12 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
         query = query.where(Complaint.category == category)
     found = search.search(query, q, limit, offset) if q else None
     if found is not None:
-        return found
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
-                               .limit(limit).offset(offset)).all()
-    return list(items), total, False
+        items, total, capped = found
+        more = offset + len(items) < total or capped and len(items) == limit
+        offsets = (max(0, offset - limit) if offset else None, offset + limit if more else None)
+        return paging.Page(items, total, capped, extra={"offsets": offsets})
+    items, after, before = paging.seek([query], NEWEST_FIRST, cursor, limit, offset)
+    return paging.Page(items, *paging.bounded_count(query), next=after, prev=before)
 
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:

@@ -14,6 +14,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..mail import enqueue, links
 from ..models import HumanTask, Job, User
+from ..models.task import DUE_KEY, OPEN
 from .notifications import wants
 
 KIND = "digest"
@@ -41,10 +42,10 @@ def ensure_scheduled() -> Job | None:
 
 
 def _waiting(user: User, now: datetime) -> dict[str, int]:
-    ready = HumanTask.state == "ready"
+    ready = OPEN  # literal, so the open-task indexes serve the counts
     mine = HumanTask.assignee == user.name
     groups = (HumanTask.assignee.is_(None)) & HumanTask.candidate_group.in_(user.groups or [""])
-    overdue = HumanTask.due_at.is_not(None) & (HumanTask.due_at < now)
+    overdue = DUE_KEY < now
 
     def count(*conditions) -> int:
         return db.session.scalar(select(func.count()).where(ready, *conditions)) or 0

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..handlers.spec import HandlerIncident, StaffMember
 from ..mail import enqueue, links, to_complainant
 from ..models import Complaint, HumanTask, OutboxMessage, User
+from ..models.task import OPEN
 from . import case_text
 from .status import change_status
 from .users import group_members
@@ -108,8 +109,7 @@ class HostServices:
     def open_workload(self, names: list[str]) -> dict[str, int]:
         """How many ready tasks each named user holds."""
         rows = db.session.execute(
-            select(HumanTask.assignee, func.count()).where(HumanTask.state == "ready",
-                                                           HumanTask.assignee.in_(names))
+            select(HumanTask.assignee, func.count()).where(OPEN, HumanTask.assignee.in_(names))
             .group_by(HumanTask.assignee)
         )
         counts = {name: 0 for name in names}

@@ -7,7 +7,7 @@ claim, are assigned or complete, from who completed which task of the same compl
 a step completed after the task was created counts too.
 """
 
-from sqlalchemy import ColumnElement, and_, exists, not_, select
+from sqlalchemy import ColumnElement, and_, case, exists, not_, select, true
 from sqlalchemy.orm import aliased
 
 from ..exceptions import Forbidden
@@ -68,11 +68,13 @@ def open_to(user_name: str) -> ColumnElement[bool]:
     ``exclude_entered_by``), starting from the task's own rows by primary key, so other
     tasks cost nothing. Tasks of no complaint are refused at claim only."""
     prior = aliased(HumanTask)
-    worked = and_(HumanTask.excludes_workers, exists().where(
+    worked = exists().where(
         TaskIndependence.task_id == HumanTask.id,
         exists().where(prior.complaint_id == HumanTask.complaint_id, prior.bpmn_id == TaskIndependence.bpmn_id,
                        prior.state == "completed", prior.completed_by == user_name, prior.id != HumanTask.id)
-        .correlate(HumanTask, TaskIndependence)))
-    entered = and_(HumanTask.exclude_entered_by,
-                   exists().where(Complaint.id == HumanTask.complaint_id, Complaint.entered_by == user_name))
-    return and_(not_(worked), not_(entered))
+        .correlate(HumanTask, TaskIndependence))
+    entered = exists().where(Complaint.id == HumanTask.complaint_id, Complaint.entered_by == user_name)
+    # CASE, not AND: both databases then skip the lookups for a task without the rule
+    # (SQLite would otherwise run them for every row it counts).
+    return and_(case((HumanTask.excludes_workers, not_(worked)), else_=true()),
+                case((HumanTask.exclude_entered_by, not_(entered)), else_=true()))

@@ -7,9 +7,10 @@ the others get 409 saying what happened first.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
@@ -18,48 +19,92 @@ from ..engine import runtime
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
-from ..models.task import PRIORITY_RANK
+from ..models.task import DUE_KEY, NO_DUE, OPEN, PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, comments, complaints, forms, independence, notifications
+from . import case_text, comments, complaints, forms, independence, notifications, paging
 from .users import get_user
 
-# Each ends with the id so pages are stable; the indexes on HumanTask follow these orders
-# exactly ("-created" reads ix_human_tasks_inbox_created backwards).
+# The inbox's sorts, each read in the order of an index on open tasks (models.task:
+# ORDERINGS); "-created" reads the "created" indexes backwards.
+_DUE = (DUE_KEY, HumanTask.priority_rank, HumanTask.id)
 SORTS = {
-    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.priority_rank, HumanTask.id),
-    "priority": (HumanTask.priority_rank, HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
-    "created": (HumanTask.created_at, HumanTask.id),
-    "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    "due": paging.Ordering("due", _DUE, lambda t: (t.due_at or NO_DUE, t.priority_rank, t.id), (datetime, int, str)),
+    "priority": paging.Ordering("priority", (HumanTask.priority_rank, DUE_KEY, HumanTask.id),
+                                lambda t: (t.priority_rank, t.due_at or NO_DUE, t.id), (int, datetime, str)),
+    "created": paging.Ordering("created", (HumanTask.created_at, HumanTask.id), lambda t: (t.created_at, t.id),
+                               (datetime, str)),
+    "-created": paging.Ordering("-created", (HumanTask.created_at, HumanTask.id), lambda t: (t.created_at, t.id),
+                                (datetime, str), descending=True),
 }
 
 
-def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None, reference=None,
-               state="ready", sort="due", limit=50, offset=0):
-    query = select(HumanTask).where(HumanTask.state == state)
+def _scope_parts(user: User, scope: str, state: str) -> list[list[ColumnElement[bool]]]:
+    """The conditions of each index range a scope reads: one for "mine" and "all", one per
+    group for "group" (each group's unclaimed tasks are a range of their own index)."""
+    is_state = OPEN if state == "ready" else HumanTask.state == state
     if scope == "mine":
-        query = query.where(HumanTask.assignee == user.name)
-    elif scope == "group":
-        query = query.where(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(user.groups or [""]),
-                            independence.open_to(user.name))
-    elif scope == "all":
+        return [[is_state, HumanTask.assignee == user.name]]
+    if scope == "group":
+        return [[is_state, HumanTask.assignee.is_(None), HumanTask.candidate_group == group,
+                 independence.open_to(user.name)] for group in sorted(set(user.groups or []))]
+    if scope == "all":
         if not allows(user, SEE_ALL_TASKS):
             raise Forbidden("only supervisors see every task")
-    else:
-        raise BadRequest("scope must be mine, group or all")
+        return [[is_state]]
+    raise BadRequest("scope must be mine, group or all")
+
+
+def _filters(priority=None, overdue=None, lane=None, reference=None) -> list[ColumnElement[bool]]:
+    found = []
     if priority:
-        # The rank is set with the name and leads an index, so counting reads no rows.
-        query = query.where(HumanTask.priority_rank == PRIORITY_RANK[priority])
+        # The rank is set with the name and leads the priority indexes.
+        found.append(HumanTask.priority_rank == PRIORITY_RANK[priority])
     if overdue is not None:
-        now = utcnow()
-        query = query.where(HumanTask.due_at < now) if overdue else query.where(
-            or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now))
+        # A task without a due date sorts (DUE_KEY) after every date: never overdue.
+        found.append(DUE_KEY < utcnow() if overdue else DUE_KEY >= utcnow())
     if lane:
-        query = query.where(HumanTask.candidate_group == lane)
+        found.append(HumanTask.candidate_group == lane)
     if reference:
-        query = query.where(HumanTask.complaint_reference == reference)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(*SORTS[sort]).limit(limit).offset(offset)).all()
-    return items, total
+        found.append(HumanTask.complaint_reference == reference)
+    return found
+
+
+def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None, reference=None,
+               state="ready", sort="due", limit=50, offset=0, cursor=None, count=True) -> paging.Page:
+    """A page of the tasks in ``scope`` that pass the filters, in ``sort`` order from
+    ``cursor`` (see :mod:`.paging`), with the count up to the bound (none: 0, unless
+    ``count``)."""
+    filters = _filters(priority, overdue, lane, reference)
+    ranges = _scope_parts(user, scope, state)
+    if offset and len(ranges) > 1:
+        # The older offset paging over several groups: one query, sorted and skipped in SQL.
+        ranges = [_one_range(user, ranges)]
+    parts = [select(HumanTask).where(*conditions, *filters) for conditions in ranges]
+    if not parts:
+        return paging.Page([], 0, False)
+    items, after, before = paging.seek(parts, SORTS[sort], cursor, limit, offset)
+    total, capped = count_tasks(user, scope, state, filters) if count else (0, False)
+    return paging.Page(items, total, capped, next=after, prev=before)
+
+
+def count_tasks(user: User, scope: str, state: str = "ready",
+                filters: list[ColumnElement[bool]] | None = None) -> tuple[int, bool]:
+    """How many tasks ``scope`` holds, up to the bound: one count over all its ranges."""
+    parts = _scope_parts(user, scope, state)
+    if not parts:
+        return 0, False
+    shared = _one_range(user, parts) if scope == "group" else parts[0]
+    return paging.bounded_count(select(HumanTask.id).where(*shared, *(filters or [])))
+
+
+def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
+    """The group scope's per-group ranges as one condition (``candidate_group IN ...``)."""
+    return [parts[0][0], parts[0][1], HumanTask.candidate_group.in_(sorted(set(user.groups))), parts[0][3]]
+
+
+def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
+    """What waits in each inbox tab (no filters), each count up to the bound."""
+    return {scope: count_tasks(user, scope) for scope in scopes}
 
 
 SUMMARY_LENGTH = 90
@@ -70,8 +115,13 @@ def lanes_for(user: User, chosen: str | None = None) -> list[str]:
     task, every lane with an open task."""
     lanes = set(user.groups) | ({chosen} if chosen else set())
     if allows(user, SEE_ALL_TASKS):
-        lanes |= set(db.session.scalars(select(HumanTask.candidate_group).where(
-            HumanTask.state == "ready", HumanTask.candidate_group.is_not(None)).distinct()))
+        # One index probe per lane (the next lane after the last one), not a DISTINCT over
+        # every open task.
+        lane = db.session.scalar(select(func.min(HumanTask.candidate_group)).where(OPEN))
+        while lane is not None:
+            lanes.add(lane)
+            lane = db.session.scalar(select(func.min(HumanTask.candidate_group))
+                                     .where(OPEN, HumanTask.candidate_group > lane))
     return sorted(lanes)
 
 

@@ -19,7 +19,7 @@ from ..policy import (
     allows,
 )
 from ..schemas.resources import PRIORITIES, ComplaintQuery, StaffComplaintIn
-from ..services import attachments, case_file, downloads, inbound, instances, letters, repair, staff_actions
+from ..services import attachments, case_file, downloads, inbound, instances, letters, paging, repair, staff_actions
 from ..services import complaints as service
 from ..services.definitions import main_bpmn
 from ..services.tasks import list_tasks_for_complaint
@@ -80,16 +80,29 @@ def index():
     if reference:
         return redirect(url_for("complaint_pages.show", reference=reference))
     args = {k: v for k, v in request.args.items() if v != "" and k in ("state", "priority", "q")}
-    query = ComplaintQuery(exclude=("limit", "offset")).load(args)
+    query = ComplaintQuery(exclude=("limit", "offset")).load(
+        {**args, **({"cursor": request.args["cursor"]} if request.args.get("cursor") else {})})
+    # A search pages by number within its capped matches; the list by cursor (``page=N``
+    # from older links still opens that page).
     page = max(1, bounded_int(request.args.get("page", 1, type=int) or 1, "page") or 1)
     size = current_app.config["INBOX_PAGE_SIZE"]
-    items, total, capped = service.list_complaints(me(), **query, limit=size, offset=(page - 1) * size)
-    pages = max(1, -(-total // size))
-    return render_template("complaints.html", items=items, total=total, capped=capped, page=page, pages=pages,
-                           query=query,
-                           priorities=PRIORITIES,
-                           with_incident=instances.open_incident_complaints({c.id for c in items}),
-                           link=lambda **changes: url_for("complaint_pages.index", **{**args, "page": page, **changes}))
+    found = service.list_complaints(me(), **query, limit=size, offset=(page - 1) * size)
+
+    def link(**position):
+        return url_for("complaint_pages.index", **args, **{k: v for k, v in position.items() if v is not None})
+
+    if "offsets" in found.extra:
+        before, after = found.extra["offsets"]
+        prev_link = link(page=before // size + 1) if before is not None else None
+        next_link = link(page=after // size + 1) if after is not None else None
+    else:
+        prev_link = link(cursor=found.prev) if found.prev else None
+        next_link = link(cursor=found.next) if found.next else None
+    return render_template("complaints.html", items=found.items, total=found.total, capped=found.capped,
+                           searched=bool(query.get("q")), total_shown=paging.shown(found.total, found.capped),
+                           prev_link=prev_link, next_link=next_link, first_link=link() if prev_link else None,
+                           query=query, priorities=PRIORITIES,
+                           with_incident=instances.open_incident_complaints({c.id for c in found.items}))
 
 
 # Staff entry of a complaint that came by phone, letter, in person... (ISO 10002 4.5, 7.2)

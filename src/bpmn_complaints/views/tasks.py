@@ -181,7 +181,7 @@ def _next_task(user, reference):
     """What to do next: this complaint's next task for me or my groups, else my top task."""
     for scope, ref in (("mine", reference), ("group", reference), ("mine", None)):
         if scope == "mine" or reference:
-            items, _total = service.list_tasks(user, scope=scope, reference=ref, limit=1)
+            items = service.list_tasks(user, scope=scope, reference=ref, limit=1, count=False).items
             if items:
                 return items[0]
     return None
