@@ -143,3 +143,35 @@ def test_a_message_whose_next_step_fails_is_rolled_back_and_resolved_when_sent_a
     assert reply(True).status_code in (200, 202)
     assert api.get("/api/incidents", "sam").get_json() == []
     assert api.task_for("sam", ref)["bpmn_id"] == "Task_review"
+
+
+def test_a_fixed_definition_then_migration_and_retry_moves_the_stranded_complaint_on(api, tmp_path):
+    """The whole way out of a definition bug, with nothing falsified: the completion fails
+    (422, incident), the process owner deploys a fixed version and migrates the stranded
+    complaint to it, and the supervisor's retry sends alice's answers again on the fixed
+    version, which resolves the incident and moves the complaint on."""
+    assert api.deploy(DIAGRAMS / "stuck_prescript.bpmn").exit_code == 0
+    _people(api)
+    api.user("otto", roles=["staff", "process_owner"])
+    ref, task, answer = _fail_completion(api)
+    assert answer.status_code == 422
+    fixed = tmp_path / "stuck_prescript.bpmn"
+    fixed.write_text((DIAGRAMS / "stuck_prescript.bpmn").read_text().replace("nosuch_score(3)", "3"))
+    assert "version 2" in api.deploy(fixed).output
+
+    dry = api.post("/api/definitions/complaint_handling/migrations", "otto", json={"from": 1, "to": 2})
+    assert dry.status_code == 200, dry.get_json()
+    [row] = dry.get_json()["complaints"]
+    assert row["reference"] == ref and row["ok"], row
+    done = api.post("/api/definitions/complaint_handling/migrations", "otto",
+                    json={"from": 1, "to": 2, "dry_run": False})
+    assert done.status_code == 200 and done.get_json()["complaints"][0]["migrated"], done.get_json()
+
+    [incident] = api.get("/api/incidents", "sam").get_json()
+    retried = api.post(f"/api/incidents/{incident['id']}/retry", "sam")
+    assert retried.status_code == 200, retried.get_json()
+    assert api.get("/api/incidents", "sam").get_json() == []
+    assert api.task_for("alice", ref)["bpmn_id"] == "Task_decide"
+    actions = [e["action"] for e in api.history(ref, "sam")["events"]]
+    assert actions.index("instance_migrated") < actions.index("task_completed")
+    assert "complaint_withdrawn" not in actions and "complaint_cancelled" not in actions
