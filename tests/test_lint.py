@@ -91,12 +91,24 @@ def test_camunda_settings_we_ignore_are_named_as_warnings(api):
     camunda = SIMPLE.replace('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=').replace(
         '<bpmn:userTask id="Task_investigate" name="Investigate">',
         '<bpmn:userTask id="Task_investigate" name="Investigate" camunda:asyncBefore="true" '
-        'camunda:followUpDate="${later}">')
+        'camunda:formHandlerClass="org.example.Handler">')
     warnings = _warnings(deploy(api, {"simple.bpmn": camunda, **FORMS}))
     named = {(w["element"], w["message"].split(" ")[0]) for w in warnings}
-    expected = {("Task_investigate", "camunda:asyncBefore"), ("Task_investigate", "camunda:followUpDate")}
+    expected = {("Task_investigate", "camunda:asyncBefore"), ("Task_investigate", "camunda:formHandlerClass")}
     assert named == expected, warnings
     assert all(w["severity"] == "warning" for w in warnings)
+
+
+def test_input_output_mappings_outside_a_service_task_are_refused(api):
+    # Camunda maps variables on any activity; here mappings run with handlers, so one on a
+    # user task would be silently ignored: refused, naming the element.
+    camunda = SIMPLE.replace('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=').replace(
+        '<bpmn:userTask id="Task_investigate" name="Investigate">',
+        '<bpmn:userTask id="Task_investigate" name="Investigate"><bpmn:extensionElements><camunda:inputOutput>'
+        '<camunda:outputParameter name="outcome">${findings}</camunda:outputParameter></camunda:inputOutput>'
+        '</bpmn:extensionElements>')
+    found = _found(deploy(api, {"simple.bpmn": camunda, **FORMS}), "Task_investigate")
+    assert any("camunda:inputOutput on a userTask is not supported" in p["message"] for p in found), found
 
 
 def test_a_reply_window_stated_twice_is_a_warning(api, tmp_path):

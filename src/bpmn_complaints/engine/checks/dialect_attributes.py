@@ -26,11 +26,19 @@ DIALECTS = {
 }
 # Local names, per dialect prefix, of the attributes and extension elements we read or refuse.
 READ = {
-    "camunda": {"type", "topic", "inputOutput", "inputParameter", "assignee", "candidateGroups", "candidateUsers",
-                "decisionRef", "mapDecisionResult", "resultVariable", "class", "expression", "delegateExpression",
-                "taskListener", "executionListener", "script"},
-    "zeebe": {"taskDefinition", "ioMapping", "input", "assignmentDefinition", "calledDecision"},
+    "camunda": {"type", "topic", "inputOutput", "inputParameter", "outputParameter", "assignee", "candidateGroups",
+                "candidateUsers", "decisionRef", "mapDecisionResult", "resultVariable", "class", "expression",
+                "delegateExpression", "taskListener", "executionListener", "script", "failedJobRetryTimeCycle",
+                "dueDate", "followUpDate", "priority", "collection", "elementVariable", "formData", "formField",
+                "validation", "constraint", "value", "formKey", "formRef", "formRefBinding", "formRefVersion"},
+    "zeebe": {"taskDefinition", "ioMapping", "input", "output", "assignmentDefinition", "calledDecision",
+              "loopCharacteristics", "taskSchedule", "priorityDefinition", "formDefinition", "userTaskForm",
+              "subscription", "script"},
 }
+# Input/output mappings are applied where a handler or an external worker runs: on service
+# tasks. Camunda applies them on any activity; here, elsewhere, they are refused.
+MAPPINGS = {"inputOutput", "ioMapping"}
+MAPPED_ELEMENTS = {"serviceTask"}
 READ["activiti"] = READ["camunda"]
 # Settings that only tune Camunda's own engine (history, jobs, the tasklist): nothing to do here.
 ENGINE_TUNING = {"historyTimeToLive", "asyncBefore", "asyncAfter", "exclusive", "jobPriority", "taskPriority",
@@ -77,6 +85,8 @@ def check(linter: Linter) -> None:
                     if namespace not in DIALECTS:
                         continue
                     prefix, modeler = DIALECTS[namespace]
+                    if local_name in MAPPINGS and name == str(node.tag):
+                        _check_mapping_owner(linter, file, node, f"{prefix}:{local_name}")
                     if local_name in READ.get(prefix, set()):
                         continue
                     element = _owner(node)
@@ -87,3 +97,14 @@ def check(linter: Linter) -> None:
                            else "a diagram that relies on it will behave differently here")
                     linter.warn(file, element, f"{prefix}:{local_name} is a {modeler} setting this engine ignores "
                                                f"({why})")
+
+
+def _check_mapping_owner(linter: Linter, file: str, node: _Element, setting: str) -> None:
+    """Refuse input/output mappings on an element where the engine would not apply them."""
+    owner = node.getparent().getparent() if node.getparent() is not None else None
+    if owner is None:
+        return
+    kind = _split(str(owner.tag))[1]
+    if kind not in MAPPED_ELEMENTS:
+        linter.add(file, owner.get("id"), f"{setting} on a {kind} is not supported: input and output mappings "
+                                          "are applied on service tasks only, so this one would be ignored")
