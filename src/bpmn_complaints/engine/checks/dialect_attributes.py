@@ -101,7 +101,8 @@ def check(linter: Linter) -> None:
 
 def _check_mapping_owner(linter: Linter, file: str, node: _Element, setting: str) -> None:
     """Refuse input/output mappings on an element where the engine would not apply them."""
-    owner = node.getparent().getparent() if node.getparent() is not None else None
+    extensions = node.getparent()
+    owner = extensions.getparent() if extensions is not None else None
     if owner is None:
         return
     kind = _split(str(owner.tag))[1]
