@@ -4,10 +4,8 @@ names, and when a timer would next fall due on the business calendar."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -15,17 +13,17 @@ from flask import current_app
 from .. import expressions
 from ..business_calendar import business_calendar
 from ..clock import utcnow
+from ..engine.checks.variables import known_variables
+from ..engine.definitions import is_bpmn
 from ..engine.lint import Linter
 from ..engine.script_engine import time_functions
 from ..engine.timer_limits import TimerOutOfBounds, check_duration, check_timer
 from ..expressions.dialects import compile_dialect, unwrap
 from ..xml_safety import UnsafeXml, parse_xml
 from . import handler_processes
-from .complaints import start_data
+from .complaints import START_VARIABLES
 
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
-_SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
-_DMN_OUTPUT = "output"
 _LOOKS_ISO = re.compile(r"(R\d*/)?P[0-9T][0-9A-Za-z.,]*")  # meant as a duration, yet not one
 
 
@@ -46,38 +44,21 @@ def handler_catalogue() -> list[dict[str, str]]:
 
 
 def process_variables(files: dict[str, str]) -> set[str]:
-    """The task-data names a complaint of this bundle can have: the start data, every form
-    field, every DMN output, and what handlers and messages store (result and message
-    variables)."""
-    names = set(_start_names())
+    """The task-data names a complaint of this bundle can have, as deploy's variables check
+    knows them (start data, form fields, decision outputs, result variables and output
+    mappings, script assignments, message variables...): one answer for the editor and
+    the deploy."""
+    linter = Linter(files, set(), start_variables=START_VARIABLES)
     limit = current_app.config["MAX_DEFINITION_BYTES"]
     for name, text in files.items():
         try:
-            if name.endswith(".json"):
-                names.update((json.loads(text).get("properties") or {}).keys())
+            if is_bpmn(name):
+                linter.bpmn_roots[name] = parse_xml(text, limit)
             elif name.endswith(".dmn"):
-                root = parse_xml(text, limit)
-                names.update(str(o.get("name")) for o in root.iter() if _local(o.tag) == _DMN_OUTPUT and o.get("name"))
-            elif name.endswith(".bpmn"):
-                root = parse_xml(text, limit)
-                for node in root.iter():
-                    for attr in ("resultVariable", "{http://camunda.org/schema/1.0/bpmn}resultVariable"):
-                        if value := node.get(attr):
-                            names.add(value)
-                    if node.tag == f"{_SPIFF}messageVariable" and (text_value := (node.text or "").strip()):
-                        names.add(text_value)
-        except (UnsafeXml, ValueError, AttributeError):  # a broken file is the deploy check's to report
+                linter.dmn_roots[name] = parse_xml(text, limit)
+        except (UnsafeXml, ValueError):  # a broken file is the deploy check's to report
             continue
-    return names
-
-
-def _local(tag: Any) -> str:
-    return str(tag).rsplit("}", 1)[-1]
-
-
-def _start_names() -> list[str]:
-    sample = SimpleNamespace(reference="", received_at=utcnow(), channel=None, category=None, product=None)
-    return list(start_data(sample))  # type: ignore[arg-type]  # it reads these attributes only
+    return known_variables(linter)
 
 
 def check_expression(files: dict[str, str], text: str, what: str = "the condition") -> dict[str, Any]:
