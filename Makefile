@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-export COMPLAINTS_SECRET_KEY ?= dev-only-change-me
+# No SECRET_KEY here: `make secret-key` (run by `make db` and `make run`) writes a random one
+# into instance/secret_key, which the app uses when COMPLAINTS_SECRET_KEY is not set.
 PORT   ?= 5000
 export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
