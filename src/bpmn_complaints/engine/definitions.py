@@ -88,16 +88,10 @@ class Parsed:
     warnings: list[Problem] = field(default_factory=list)  # accepted, but the owner should know
 
 
-def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
-                 key: str | None = None, max_instances: int = DEFAULT_MAX_INSTANCES,
-                 start_variables: Collection[str] = (), checks: bool = True,
-                 ) -> tuple[Parsed | None, list[Problem]]:
-    """Validate a bundle; return the parsed specs (``None`` if any problem is an error) and
-    every problem, errors and warnings (:data:`.lint.WARNING`). ``checks=False`` leaves out
-    the whole-bundle checks of :mod:`.checks` (a stored version passed them at deploy)."""
-    linter = Linter(files, handler_names, max_instances, start_variables)
-    bpmn_roots, dmn_roots = linter.bpmn_roots, linter.dmn_roots
-    for name, text in sorted(files.items()):
+def read_roots(linter: Linter, max_bytes: int) -> None:
+    """Parse the bundle's BPMN and DMN files into ``linter.bpmn_roots`` and ``dmn_roots``;
+    a file that is unsafe, malformed or too large becomes the linter's problem."""
+    for name, text in sorted(linter.files.items()):
         if not (is_bpmn(name) or name.endswith(".dmn")):
             if len(text.encode()) > max_bytes:
                 linter.add(name, None, f"the file is larger than the {max_bytes:,}-byte limit")
@@ -107,7 +101,19 @@ def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
         except UnsafeXml as err:
             linter.add(name, None, str(err))
             continue
-        (bpmn_roots if is_bpmn(name) else dmn_roots)[name] = root
+        (linter.bpmn_roots if is_bpmn(name) else linter.dmn_roots)[name] = root
+
+
+def parse_bundle(files: dict[str, str], handler_names: set[str], max_bytes: int,
+                 key: str | None = None, max_instances: int = DEFAULT_MAX_INSTANCES,
+                 start_variables: Collection[str] = (), checks: bool = True,
+                 ) -> tuple[Parsed | None, list[Problem]]:
+    """Validate a bundle; return the parsed specs (``None`` if any problem is an error) and
+    every problem, errors and warnings (:data:`.lint.WARNING`). ``checks=False`` leaves out
+    the whole-bundle checks of :mod:`.checks` (a stored version passed them at deploy)."""
+    linter = Linter(files, handler_names, max_instances, start_variables)
+    read_roots(linter, max_bytes)
+    bpmn_roots, dmn_roots = linter.bpmn_roots, linter.dmn_roots
     for name, root in bpmn_roots.items():
         linter.bpmn(name, root)
     for name, root in dmn_roots.items():

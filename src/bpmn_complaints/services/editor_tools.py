@@ -14,12 +14,11 @@ from .. import expressions
 from ..business_calendar import business_calendar
 from ..clock import utcnow
 from ..engine.checks.variables import known_variables
-from ..engine.definitions import is_bpmn
+from ..engine.definitions import read_roots
 from ..engine.lint import Linter
 from ..engine.script_engine import time_functions
 from ..engine.timer_limits import TimerOutOfBounds, check_duration, check_timer
 from ..expressions.dialects import compile_dialect, unwrap
-from ..xml_safety import UnsafeXml, parse_xml
 from . import handler_processes
 from .complaints import START_VARIABLES
 
@@ -49,15 +48,7 @@ def process_variables(files: dict[str, str]) -> set[str]:
     mappings, script assignments, message variables...): one answer for the editor and
     the deploy."""
     linter = Linter(files, set(), start_variables=START_VARIABLES)
-    limit = current_app.config["MAX_DEFINITION_BYTES"]
-    for name, text in files.items():
-        try:
-            if is_bpmn(name):
-                linter.bpmn_roots[name] = parse_xml(text, limit)
-            elif name.endswith(".dmn"):
-                linter.dmn_roots[name] = parse_xml(text, limit)
-        except (UnsafeXml, ValueError):  # a broken file is the deploy check's to report
-            continue
+    read_roots(linter, current_app.config["MAX_DEFINITION_BYTES"])  # a broken file is the deploy check's to report
     return known_variables(linter)
 
 
