@@ -28,6 +28,8 @@ CAMUNDA = ("{http://camunda.org/schema/1.0/bpmn}", "{http://activiti.org/bpmn}")
 ZEEBE = "{http://camunda.org/schema/zeebe/1.0}"
 TIMER_VALUES = ("timeDate", "timeDuration", "timeCycle")
 ENGINE_VARIABLES = frozenset({"bpmn_error"})  # set on an error boundary event (engine/service_tasks.py)
+# The elements whose binding may name a result variable, and how each binding is read.
+_RESULT_READERS = {"serviceTask": read_binding, "businessRuleTask": read_decision}
 
 
 def known_variables(linter: Linter) -> set[str]:
@@ -62,20 +64,14 @@ def _set_in_bpmn(root: _Element) -> set[str]:
         names |= {value for prefix in CAMUNDA for attr in ("resultVariable", "elementVariable")
                   if (value := element.get(f"{prefix}{attr}"))}
         kind = local(element)
-        if kind == "serviceTask":
+        reader = _RESULT_READERS.get(kind)
+        if reader is not None:
             try:
-                binding = read_binding(element)
+                binding = reader(element)
             except BindingError:
                 binding = None
             if binding is not None and binding.result_variable:
                 names.add(binding.result_variable)
-        elif kind == "businessRuleTask":
-            try:
-                decision = read_decision(element)
-            except BindingError:
-                decision = None
-            if decision is not None and decision.result_variable:
-                names.add(decision.result_variable)
         elif kind in ("dataObject", "dataInput", "dataOutput"):
             names |= {value for value in (element.get("id"), element.get("name")) if value}
         elif kind in ("inputDataItem", "outputDataItem"):
