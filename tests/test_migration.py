@@ -17,7 +17,7 @@ def setup(api):
     api.user("alice", groups=["intake"])
     api.user("sam", roles=["supervisor"])
     waiting = [api.submit()["reference"] for _ in range(2)]
-    assert deploy(api, {"simple.bpmn": RENAMED, **FORMS}).status_code == 201
+    assert deploy(api, {"simple.bpmn": RENAMED, **FORMS}, base=1).status_code == 201
     return waiting
 
 
@@ -160,7 +160,7 @@ def test_a_complaint_of_the_shipped_process_moves_to_a_renamed_version(api):
     assert api.task_for("alice", reference)["bpmn_id"] == "Task_intake_assessment"
     main = "complaint_handling.bpmn"
     renamed = {**bundle, main: bundle[main].replace('name="Assess the complaint"', 'name="Assess it"')}
-    assert deploy(api, renamed).status_code == 201
+    assert deploy(api, renamed, base=1).status_code == 201
     planned = migrate(api).get_json()
     assert planned["ready"] == 1, planned
     landed = {t["element"]: t for t in planned["complaints"][0]["tokens"]}
