@@ -39,7 +39,8 @@ def test_a_dry_run_names_the_complaints_waiting_on_a_removed_step(api):
     assert not stuck["ok"]
     assert stuck["tokens"] == [{"element": "Task_assess", "state": "READY", "target": None, "how": "", "note": ""}]
     assert any("waits at Task_assess, which the new version removed" in p for p in stuck["problems"]), stuck
-    assert any("--map Task_assess=Task_triage" in p for p in stuck["problems"]), stuck  # SpiffWorkflow's guess
+    # SpiffWorkflow's guess, offered, never used unasked
+    assert any("confirm with the mapping Task_assess=Task_triage" in p for p in stuck["problems"]), stuck
     moving = rows[waiting[1]]
     assert moving["ok"] and {"element": "Task_investigate", "state": "READY", "target": "Task_investigate",
                              "how": "same id", "note": ""} in moving["tokens"]
