@@ -18,7 +18,10 @@ def edited(files, name, old, new):
 
 
 def deploy(api, files):
-    response = api.post("/api/definitions", "paula", json={"files": files})
+    """Deploy as one owner editing the latest version, so each deploy names it as its base."""
+    latest = api.get("/api/definitions", "paula").get_json()["items"]
+    base = {"base_version": latest[0]["version"]} if latest else {}
+    response = api.post("/api/definitions", "paula", json={"files": files, **base})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["version"]
 

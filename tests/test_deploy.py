@@ -9,10 +9,12 @@ FORMS = {
 }
 
 
-def deploy(api, files, who="owner"):
+def deploy(api, files, who="owner", base=None):
+    """Deploy through the API; ``base`` is the version the files were edited from (an API
+    deploy to a process that has versions must say, see test_safe_deploys)."""
     if who not in api.tokens:
         api.user(who, roles=["process_owner"])
-    return api.post("/api/definitions", who, json={"files": files})
+    return api.post("/api/definitions", who, json={"files": files, **({"base_version": base} if base else {})})
 
 
 def problems(response):
@@ -28,7 +30,7 @@ def test_deploy_versions_and_redeploy_is_a_noop(api):
     again = deploy(api, {"simple.bpmn": SIMPLE, **FORMS})
     assert again.status_code == 200 and again.get_json()["created"] is False
     assert again.get_json()["version"] == 1
-    changed = deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess it"), **FORMS})
+    changed = deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess it"), **FORMS}, base=1)
     assert changed.status_code == 201 and changed.get_json()["version"] == 2
     listed = api.get("/api/definitions", "owner").get_json()
     assert [d["version"] for d in listed["items"]] == [2, 1]
@@ -41,7 +43,8 @@ def test_running_complaints_keep_their_version(api):
     api.user("alice", groups=["intake"])
     api.user("sam", roles=["supervisor"])
     old = api.submit()["reference"]
-    deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess it"), **FORMS})
+    assert deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess it"), **FORMS},
+                  base=1).status_code == 201
     new = api.submit()["reference"]
     assert api.get(f"/api/complaints/{old}", "sam").get_json()["definition_version"] == 1
     assert api.get(f"/api/complaints/{new}", "sam").get_json()["definition_version"] == 2
@@ -134,9 +137,9 @@ def test_camunda_and_zeebe_bindings(api):
     zeebe = camunda.replace('camunda:type="external" camunda:topic="acknowledge"', "").replace(
         "<spiffworkflow:unused>", '<zeebe:taskDefinition xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
                                   'type="acknowledge"/><spiffworkflow:unused>')
-    assert deploy(api, {"simple.bpmn": zeebe, **FORMS}).status_code == 201
+    assert deploy(api, {"simple.bpmn": zeebe, **FORMS}, base=1).status_code == 201
     java = camunda.replace('camunda:type="external" camunda:topic="acknowledge"', 'camunda:class="com.acme.Ack"')
-    found = problems(deploy(api, {"simple.bpmn": java, **FORMS}))
+    found = problems(deploy(api, {"simple.bpmn": java, **FORMS}, base=2))
     assert found[0]["element"] == "Task_ack" and "Java" in found[0]["message"]
 
 

@@ -115,10 +115,18 @@ def test_the_bundle_downloads_as_a_zip_and_deploys_back(api):
     with zipfile.ZipFile(edited, "w") as archive:
         for name, text in contents.items():
             archive.writestr(f"my-process/{name}", text)
-    deployed = api.client.post("/api/definitions/bundle.zip", data=edited.getvalue(), content_type="application/zip",
-                               headers=api.headers("owner"))
-    assert deployed.status_code == 201, deployed.get_json()
-    version_2 = api.get("/api/definitions/complaint_handling/2/bundle.zip", "owner")
+    unbased = api.client.post("/api/definitions/bundle.zip", data=edited.getvalue(), content_type="application/zip",
+                              headers=api.headers("owner"))
+    assert unbased.status_code == 428 and unbased.get_json()["error"]["code"] == "base_required", unbased.get_json()
+    deployed = api.client.post("/api/definitions/bundle.zip?base_version=1", data=edited.getvalue(),
+                               content_type="application/zip", headers=api.headers("owner"))
+    assert deployed.status_code == 201 and deployed.get_json()["based_on"] == 1, deployed.get_json()
+    # Version 1's zip again, with version 2 named as its base (a form field beside the file): a revert on
+    # purpose, deployed as version 3.
+    revert = api.post("/api/definitions/bundle.zip", "owner", content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(download.data), "b.zip"), "base_version": "2"})
+    assert revert.status_code == 201 and revert.get_json()["based_on"] == 2, revert.get_json()
+    version_2 = api.get("/api/definitions/complaint_handling/2/bundle.zip", "owner")  # version 3 is version 1's
     with zipfile.ZipFile(io.BytesIO(version_2.data)) as archive:
         assert sorted(archive.namelist()) == sorted(names)
         table = archive.read("initial_assessment.dmn").decode()

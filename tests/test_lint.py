@@ -67,7 +67,10 @@ def test_variables_from_start_data_decisions_results_and_messages_are_known(api)
     # and the reply message's variable, and passes with no unknown name.
     result = api.deploy(PROCESSES)
     assert result.exit_code == 0, result.output
-    assert "warning" not in result.output, result.output
+    # Its one warning is a setting stated twice (the acknowledgement's promise and the decision
+    # table's longest target, see test_drift), not an unknown variable.
+    warnings = [line for line in result.output.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "Task_acknowledge: the response target is stated twice" in warnings[0], warnings
 
 
 def test_an_invalid_duration_names_its_element(api):

@@ -150,7 +150,8 @@ def test_unchanged_files_are_a_no_op_by_every_path(api, tmp_path):
 
 def test_multipart_deploy_takes_base_version_and_force(api):
     assert deploy(api, {"simple.bpmn": SIMPLE, **FORMS}).status_code == 201
-    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS}).status_code == 201
+    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS},
+                   base=1).status_code == 201
     changed = SIMPLE.replace('name="Investigate"', 'name="Look into it"')
     uploads = [(io.BytesIO(changed.encode()), "simple.bpmn")] + [
         (io.BytesIO(text.encode()), name.split("/")[-1]) for name, text in FORMS.items()]
@@ -167,7 +168,8 @@ def test_multipart_deploy_takes_base_version_and_force(api):
 
 def test_roll_back_deploys_an_old_versions_files_as_a_new_version(api):
     assert deploy(api, {"simple.bpmn": SIMPLE, **FORMS}).status_code == 201
-    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS}).status_code == 201
+    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS},
+                   base=1).status_code == 201
     rolled = api.post("/api/definitions/complaint_handling/1/rollback", "owner")
     assert rolled.status_code == 201, rolled.get_json()
     body = rolled.get_json()
@@ -195,3 +197,44 @@ def test_the_versions_page_rolls_back_and_shows_base_and_warnings(api):
     latest = _versions(api)[0]
     assert (latest["version"], latest["source"]) == (3, "rollback:1")
     assert "a roll-back to version 1" in paula.get("/process").get_data(as_text=True)
+
+
+def test_an_api_deploy_without_a_base_is_refused_once_the_process_has_versions(api):
+    """An integrator's script that sends no base_version could undo a colleague's version
+    it never saw: once the process has versions, the API asks for the base (428)."""
+    first = deploy(api, {"simple.bpmn": SIMPLE, **FORMS})
+    assert first.status_code == 201 and first.get_json()["based_on"] is None  # a new process needs no base
+    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS},
+                   base=1).status_code == 201
+    mine = {"simple.bpmn": SIMPLE.replace('name="Investigate"', 'name="Look into it"'), **FORMS}
+    refused = _deploy(api, mine)
+    assert refused.status_code == 428, refused.get_json()
+    error = refused.get_json()["error"]
+    assert error["code"] == "base_required"
+    assert (error["details"]["latest_version"], error["details"]["latest_deployed_by"]) == (2, "owner")
+    assert "base_version=2" in error["message"]
+    uploads = [(io.BytesIO(mine["simple.bpmn"].encode()), "simple.bpmn")] + [
+        (io.BytesIO(text.encode()), name.split("/")[-1]) for name, text in FORMS.items()]
+    multipart = api.client.post("/api/definitions", headers=api.headers("owner"), data={"file": uploads},
+                                content_type="multipart/form-data")
+    assert multipart.status_code == 428 and multipart.get_json()["error"]["code"] == "base_required"
+    assert [v["version"] for v in _versions(api)] == [2, 1]
+    # The latest version's files need no base (a no-op), an older version's are a revert (409).
+    assert _deploy(api, {"simple.bpmn": SIMPLE.replace("Assess the complaint", "Assess"), **FORMS}).status_code == 200
+    revert = _deploy(api, {"simple.bpmn": SIMPLE, **FORMS})
+    assert revert.status_code == 409 and revert.get_json()["error"]["details"]["base_version"] == 1
+    # Stating the base deploys; so does force, on top of the latest, and the trail says no base was stated.
+    assert _deploy(api, mine, base=2).get_json()["version"] == 3
+    other = {"simple.bpmn": SIMPLE.replace('name="Investigate"', 'name="Investigate it"'), **FORMS}
+    forced = _deploy(api, other, force=True)
+    assert forced.status_code == 201, forced.get_json()
+    assert (forced.get_json()["version"], forced.get_json()["based_on"]) == (4, 3)
+    with api.app.app_context():
+        from sqlalchemy import select
+
+        from bpmn_complaints.extensions import db
+        from bpmn_complaints.models import AuditEvent
+
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "deployed")
+                                    .order_by(AuditEvent.id))
+        assert [e.details.get("base_stated") for e in events] == [False, True, True, False]

@@ -64,6 +64,15 @@ class StaleBase(Conflict):
     code = "stale_base"
 
 
+class BaseRequired(AppError):
+    """An API deploy to a process that already has versions did not say which version its
+    files were edited from (``base_version``), so it cannot be checked against a lost
+    update; ``details`` names the latest version. ``force`` deploys without one (recorded)."""
+
+    status_code = 428
+    code = "base_required"
+
+
 class ProcessFailed(AppError):
     """A step of the process failed during a person's change (a pre- or post-script, a
     timer, a condition, a loop with no wait state): the change is rolled back and the

@@ -138,7 +138,8 @@ def test_a_change_made_in_the_editor_runs(api, owner, shot):  # noqa: F811
 
     page.get_by_role("button", name="Check for problems").click()
     page.wait_for_selector("#modeler-status.flash-success, #modeler-status.flash-error")
-    assert "No problems found" in page.inner_text("#modeler-status"), page.inner_text("main")
+    assert "No errors; 1 warning(s)" in page.inner_text("#modeler-status"), page.inner_text("main")
+    assert "the response target is stated twice" in page.inner_text("#modeler-problems")  # test_drift
     page.get_by_role("button", name="Deploy as a new version").click()
     page.wait_for_selector("#modeler-status.flash-success:has-text('version 2')")
     shot(page, "editor_deployed")
@@ -248,3 +249,34 @@ def test_a_handler_and_its_parameters_in_the_properties_panel(api, owner):
     page.evaluate("() => window.complaintsModeler.get('commandStack').undo()")
     xml = page.evaluate("async () => (await window.complaintsModeler.saveXML()).xml")
     assert '<spiffworkflow:serviceTaskOperator id="escalate"' in xml
+
+
+def test_an_assignee_and_a_due_date_in_the_properties_panel(api, owner):
+    """The panel's due-date preview is the date the task then gets, and its assignee holds it."""
+    import re
+    from datetime import datetime
+
+    page = owner
+    api.user("alice", groups=["intake"])
+    page.goto("/process/complaint_handling/edit")
+    page.wait_for_selector("#modeler.ready")
+    select(page, "Task_intake_assessment", "complaints-work")
+    panel_input(page, "complaints-assignee").fill("'alice'")
+    page.wait_for_selector("[data-check-for='complaints-assignee'].check-ok")
+    panel_input(page, "complaints-due-date").fill("business_days(5)")
+    preview = page.locator("[data-check-for='complaints-due-date'].check-ok:has-text('in 5 business days')")
+    preview.wait_for()
+    promised = re.search(r"due \w{3} (\d{2} \w{3} \d{4})", preview.inner_text()).group(1)
+    page.get_by_role("button", name="Deploy as a new version").click()
+    page.wait_for_selector("#modeler-status.flash-success:has-text('version 2')")
+    bpmn = api.get("/api/definitions/complaint_handling/2/bpmn", "owner").get_data(as_text=True)
+    task = bpmn[bpmn.index('<bpmn:userTask id="Task_intake_assessment"'):]
+    task = task[:task.index("</bpmn:userTask>")]
+    assert '<spiffworkflow:property name="assignee" value="&#39;alice&#39;"' in task \
+        or "<spiffworkflow:property name=\"assignee\" value=\"'alice'\"" in task, task
+    assert '<spiffworkflow:property name="dueDate" value="business_days(5)"' in task, task
+
+    ref = api.submit()["reference"]
+    mine = [t for t in api.tasks("alice", "mine")["items"] if t["complaint_reference"] == ref]
+    assert len(mine) == 1 and mine[0]["assignee"] == "alice" and mine[0]["bpmn_id"] == "Task_intake_assessment"
+    assert datetime.fromisoformat(mine[0]["due_at"]).strftime("%d %b %Y") == promised

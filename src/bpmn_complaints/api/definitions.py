@@ -68,17 +68,24 @@ def _deployed(definition, created: bool) -> tuple[dict, int]:
 @bp.alt_response(200, schema=DeployOut, description="The same content is already the latest version")
 @bp.alt_response(400, description="Every problem found, each naming its file and element")
 @bp.alt_response(409, description="The base version is not the latest: what the newer version changed")
+@bp.alt_response(428, description="The process has versions and no base_version (nor force) was sent: "
+                                  "the latest version, to state as the base")
 @require(DEPLOY_DEFINITIONS)
 def deploy():
     """Deploy a bundle: multipart files (``-F file=@x.bpmn``, with optional form fields
     ``base_version`` and ``force``) or JSON ``{"files": {"name": "content"}, "base_version":
     3}``. Nothing is stored if any error is found; warnings are kept with the version. With
     a ``base_version`` that is not the latest the deploy is refused (409) with the newer
-    version's changes, unless ``force`` is true."""
+    version's changes, unless ``force`` is true. Once the process has a version, a deploy
+    that changes it must send ``base_version`` (or ``force``): without one it is refused
+    with 428 ``base_required``, naming the latest version. Files identical to the latest
+    are a no-op (200) and need no base; files identical to an older version are a revert
+    (409)."""
     files, options = _uploaded_files()
     if not files:
         raise BadRequest("send the files to deploy: multipart 'file' fields or JSON {'files': {...}}")
-    base = service.Base(version=options.get("base_version"), force=bool(options.get("force")), source="api")
+    base = service.Base(version=options.get("base_version"), force=bool(options.get("force")), source="api",
+                        required=True)
     definition, created = run_change(service.deploy, files, current_user().name, options.get("key"), base)
     return _deployed(definition, created)
 

@@ -7,7 +7,7 @@ from ..db import run_change
 from ..exceptions import BadRequest
 from ..policy import DEPLOY_DEFINITIONS, READ_DEFINITIONS
 from ..schemas.editor import ExpressionCheckIn, ExpressionCheckOut, TimerPreviewIn, TimerPreviewOut
-from ..schemas.resources import DeployOut
+from ..schemas.resources import DeployForm, DeployOut
 from ..services import bundle_zip, editor_tools
 from ..services import definitions as definitions_service
 from .auth import current_user, require
@@ -60,13 +60,22 @@ def download_bundle(key, version):
 @bp.response(201, DeployOut)
 @bp.alt_response(200, schema=DeployOut, description="The same content is already the latest version")
 @bp.alt_response(400, description="Every problem found, each naming its file and element")
+@bp.alt_response(409, description="The base version is not the latest: what the newer version changed")
+@bp.alt_response(428, description="The process has versions and no base_version (nor force) was sent")
 @require(DEPLOY_DEFINITIONS)
 def upload_bundle():
-    """Deploy a bundle uploaded as one zip (``-F file=@bundle.zip``, or the zip as the body)."""
+    """Deploy a bundle uploaded as one zip (``-F file=@bundle.zip``, or the zip as the body),
+    checked as ``POST /api/definitions`` is: ``base_version`` and ``force`` as form fields
+    beside the file, or in the query string when the zip is the body."""
     upload = request.files.get("file")
     body = b"" if upload else request.get_data()
     files = bundle_zip.from_upload(upload, body, current_app.config["MAX_DEFINITION_BYTES"])
-    definition, created = run_change(definitions_service.deploy, files, current_user().name, request.args.get("key"))
+    given = request.form if upload else request.args
+    options = DeployForm().load({k: v for k, v in given.items() if k in ("base_version", "force")})
+    base = definitions_service.Base(version=options["base_version"], force=options["force"], source="api",
+                                    required=True)
+    definition, created = run_change(definitions_service.deploy, files, current_user().name, request.args.get("key"),
+                                     base)
     out = {name: getattr(definition, name) for name in DeployOut().fields if name != "created"}
     out["created"] = created
     return out, 201 if created else 200

@@ -74,6 +74,16 @@ class _Facts:
                 "outputs": sorted(s.name for s in spec.outputs)}
 
 
+def _added_like(old: Any, workflow: BpmnWorkflow, new_spec: BpmnProcessSpec) -> str:
+    """The new version's elements of ``old``'s kind that the old version lacks: what a
+    removed step was most likely renamed to, for the person to choose from (never taken)."""
+    kind = _kind(old)
+    added = sorted(f"{spec.bpmn_id} ({spec.bpmn_name})" if getattr(spec, "bpmn_name", None) else spec.bpmn_id
+                   for name, spec in new_spec.task_specs.items()
+                   if getattr(spec, "bpmn_id", None) and name not in workflow.spec.task_specs and _kind(spec) == kind)
+    return f"; the {kind}s it added: {', '.join(added)}" if added else ""
+
+
 def _kind(spec: Any) -> str:
     name = type(spec).__name__
     if name in HUMAN or getattr(spec, "manual", False):
@@ -111,9 +121,9 @@ def _align(workflow: BpmnWorkflow, new_spec: BpmnProcessSpec, mapping: dict[str,
         waiting = task.has_state(WAITING)
         if bpmn_id is None and not waiting:
             continue  # an internal task SpiffWorkflow rebuilds
-        hint = (f"; it looks like {guess.bpmn_id} (the same place in the flow): confirm with --map "
+        hint = (f"; it looks like {guess.bpmn_id} (the same place in the flow): confirm with the mapping "
                 f"{bpmn_id}={guess.bpmn_id}" if guess is not None and guess.bpmn_id
-                else f"; map it: --map {bpmn_id}=NEW")
+                else f"; map it to a step of the new version ({bpmn_id}=new_id){_added_like(old, workflow, new_spec)}")
         if waiting:
             plan.tokens.append(Landing(bpmn_id or old.name, TaskState.get_name(task.state), None, ""))
             plan.problems.append(f"waits at {bpmn_id}, which the new version removed{hint}")
@@ -154,7 +164,7 @@ def _prune(workflow: BpmnWorkflow, result: InstancePlan) -> None:
 def _timer_note(definition: Any) -> str:
     """What migrating does to a waiting timer: it is set again from the new element."""
     if isinstance(definition, TimeDateEventDefinition):
-        return "its timer's date is computed again (from the same data)"
+        return "its timer's date is computed again from the same data"
     if isinstance(definition, TimerEventDefinition):
         return "its timer starts again from the moment of the migration"
     return ""

@@ -10,7 +10,7 @@ from ..clock import utcnow
 from ..db import trail
 from ..engine.definitions import bundle_sha256, is_bpmn, latest_definition, parse_bundle
 from ..engine.lint import ERROR
-from ..exceptions import DeployFailed, NotFound, StaleBase
+from ..exceptions import BaseRequired, DeployFailed, NotFound, StaleBase
 from ..extensions import db
 from ..input_limits import bounded_int
 from ..models import Definition
@@ -51,12 +51,15 @@ class Base:
     ``version``: the version the editor started from (the modeler page and the API send it
     as ``base_version``). ``folder``: a CLI deploy's folder, whose last deploy is its base
     when no version is given. ``force``: deploy even if a newer version exists (recorded).
+    ``required``: a deploy that changes a process with versions must name ``version`` (or
+    ``force``); the API sets it, since a script's files have no marker or folder to go by.
     """
 
     version: int | None = None
     folder: str | None = None
     force: bool = False
     source: str = "api"
+    required: bool = False
 
 
 def deploy(files: dict[str, str], actor: str, key: str | None = None,
@@ -68,10 +71,14 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None,
     A deploy whose base is not the latest version is refused, so nobody undoes a
     colleague's version without seeing it. The base is ``base.version`` if given; else
     the version whose files these are exactly; else, for a CLI folder, the version last
-    deployed from that folder. With none of those, the latest is taken as the base.
+    deployed from that folder. With none of those, the latest is taken as the base, unless
+    ``base.required`` (the API): then the deploy is refused, since it could undo a version
+    its author never saw.
 
     :raises DeployFailed: listing every problem; nothing is stored.
     :raises StaleBase: (409) when the base is older than the latest, unless ``base.force``.
+    :raises BaseRequired: (428) when ``base.required``, the process has versions, the files
+        are none of them, and neither ``base.version`` nor ``base.force`` is given.
     """
     base = base or Base()
     parsed, warnings = check(files, key)
@@ -85,6 +92,8 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None,
     stale = latest is not None and based_on is not None and based_on != latest.version
     if latest is not None and based_on is not None and stale and not base.force:
         raise _stale(parsed.key, based_on, latest)
+    if latest is not None and based_on is None and base.required and not base.force:
+        raise _base_required(latest)
     definition = Definition(
         key=parsed.key, version=(latest.version + 1) if latest else 1, name=parsed.name, sha256=sha,
         files=dict(files), deployed_by=actor, deployed_at=utcnow(),
@@ -96,7 +105,8 @@ def deploy(files: dict[str, str], actor: str, key: str | None = None,
     trail.record("deployed", actor, key=definition.key, version=definition.version, sha256=sha,
                  files=sorted(files), based_on=definition.based_on, source=base.source,
                  warnings=[str(w) for w in parsed.warnings],
-                 forced_over=latest.version if stale and latest else None)
+                 forced_over=latest.version if stale and latest else None,
+                 base_stated=base.version is not None)
     log.info("deployed %s version %d", definition.key, definition.version, extra={
         "event": "deployed", "key": definition.key, "version": definition.version, "sha256": sha, "by": actor})
     return definition, True
@@ -126,6 +136,17 @@ def _stale(key: str, based_on: int, latest: Definition) -> StaleBase:
         {"base_version": based_on, "latest_version": latest.version, "latest_deployed_by": latest.deployed_by,
          "latest_source": latest.source, "layout_only": newer["layout_only"],
          "changes": [change.as_dict() for change in newer["changes"]]},
+    )
+
+
+def _base_required(latest: Definition) -> BaseRequired:
+    return BaseRequired(
+        f"{latest.key} already has versions: say which one these files were edited from (base_version), so "
+        f"that a newer one is not undone unseen. The latest is version {latest.version} (deployed by "
+        f"{latest.deployed_by}{_from(latest)}); send base_version={latest.version} if you started from it, or "
+        f"force=true to deploy over whatever is latest (recorded)",
+        {"key": latest.key, "latest_version": latest.version, "latest_deployed_by": latest.deployed_by,
+         "latest_source": latest.source, "latest_sha256": latest.sha256},
     )
 
 

@@ -64,6 +64,7 @@ ACTIONS = {
     "token_moved": "Process moved to another step (repair)",
     "complaint_cancelled": "Complaint cancelled (repair)",
     "incident_retried": "Incident retried",
+    "instance_migrated": "Moved to another version of the process (migration)",
 }
 # Audit actions whose bpmn_id marks a diagram element as done.
 DONE_ACTIONS = ("task_completed", "step_completed", "handler_ran", "timer_fired", "message_received")
