@@ -62,12 +62,12 @@ class HeatmapVisit(Model):
     __table_args__ = (
         # The percentiles: the k-th time at an element, by seeking along the times.
         Index("ix_heatmap_visits_seconds", "definition_id", "bpmn_id", "seconds", "started_at"),
-        # The complaints at an element, newest round first.
-        Index("ix_heatmap_visits_element", "definition_id", "bpmn_id", "started_at", "complaint_id"),
+        # The complaints at an element, newest round first; its times in a short period.
+        Index("ix_heatmap_visits_element", "definition_id", "bpmn_id", "started_at", "seconds", "complaint_id"),
         # The part of a period that is not whole days.
         Index("ix_heatmap_visits_started", "definition_id", "started_at"),
         # A reopened round passing an element its complaint passed in an earlier round.
-        Index("ix_heatmap_visits_repeat", "definition_id", "bpmn_id", "prior_started_at",
+        Index("ix_heatmap_visits_repeat", "definition_id", "prior_started_at",
               sqlite_where=text("prior_started_at IS NOT NULL"),
               postgresql_where=text("prior_started_at IS NOT NULL")),
     )

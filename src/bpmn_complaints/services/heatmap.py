@@ -216,6 +216,9 @@ def _lock_cursor() -> HeatmapCursor:
 def catch_up(batch: int = BATCH) -> int:
     """Roll the trail up to its newest event, one committed batch at a time; returns how
     many trail events were read."""
+    row = db.session.execute(select(HeatmapCursor.last_event_id, HeatmapCursor.gaps).where(HeatmapCursor.id == 1)).first()
+    if row is not None and not row.gaps and (db.session.scalar(select(func.max(AuditEvent.id))) or 0) <= row.last_event_id:
+        return 0  # nothing new: no write, no lock
     total = 0
     while True:
         done, more = _catch_up_batch(batch)
@@ -553,13 +556,14 @@ def _counts(definition_id: int, started_from: datetime, started_to: datetime) ->
         counts[ROUNDS_ITEM]["passed"] += db.session.scalar(
             select(func.count()).select_from(r).where(r.definition_id == definition_id, r.counted,
                                                       r.started_at >= a, r.started_at < b)) or 0
-    # A complaint passes an element once, however many of its rounds in the period did.
-    for item, repeated in db.session.execute(
-            select(v.bpmn_id, func.count()).where(
-                v.definition_id == definition_id, v.prior_started_at.is_not(None), v.first_pass,
-                v.prior_started_at >= _utc(started_from), v.started_at >= _utc(started_from),
-                v.started_at < _utc(started_to)).group_by(v.bpmn_id)):
-        counts[item]["passed"] -= int(repeated)
+    # A complaint passes an element once, however many of its rounds in the period did: a
+    # round's first pass whose complaint passed in an earlier round of the period (the
+    # rows of a partial index; only reopened rounds have them).
+    for item, started_at in db.session.execute(
+            select(v.bpmn_id, v.started_at).where(v.definition_id == definition_id,
+                                                  v.prior_started_at >= _utc(started_from))):
+        if _utc(started_at) < _utc(started_to):
+            counts[item]["passed"] -= 1
     return counts
 
 
@@ -571,7 +575,7 @@ def _nth(definition_id: int, bpmn_id: str, started_from: datetime, started_to: d
     query = (select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id,
                                      v.seconds.is_not(None), v.started_at >= _utc(started_from),
                                      v.started_at < _utc(started_to))
-             .with_hint(v, "INDEXED BY ix_heatmap_visits_seconds", "sqlite"))
+             )
     following = min(index + 1, n - 1)
     if index < n - 1 - index:
         found = list(db.session.scalars(query.order_by(v.seconds).offset(index).limit(following - index + 1)))
@@ -581,18 +585,40 @@ def _nth(definition_id: int, bpmn_id: str, started_from: datetime, started_to: d
     return found[-1], found[0]
 
 
-def _percentiles(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime,
-                 n: int) -> tuple[float, float]:
+READ_COST = 3  # reading a time into Python, in steps along an index
+
+
+def _quantiles(n: int) -> tuple[int, int]:
+    """The ranks (from 0) the median and the 90th percentile of ``n`` times start at."""
+    return (n - 1) // 2, 90 * (n - 1) // 100
+
+
+def _from_ranks(n: int, at) -> tuple[float, float]:
     """The median (:func:`statistics.median`) and the 90th percentile
-    (:func:`statistics.quantiles`, ``n=100``, ``inclusive``) of the element's ``n`` times."""
-    if n == 1:
-        only, _ = _nth(definition_id, bpmn_id, started_from, started_to, n, 0)
-        return only, only
-    low, high = _nth(definition_id, bpmn_id, started_from, started_to, n, (n - 1) // 2)
+    (:func:`statistics.quantiles`, ``n=100``, ``inclusive``) of ``n`` times, ``at(k)``
+    giving the ``k``-th and the next one (the last one twice)."""
+    middle, j = _quantiles(n)
+    low, high = at(middle)
     median = low if n % 2 else (low + high) / 2
-    j, delta = divmod(90 * (n - 1), 100)
-    below, above = _nth(definition_id, bpmn_id, started_from, started_to, n, j)
+    delta = 90 * (n - 1) - j * 100
+    below, above = at(j)
     return median, (below * (100 - delta) + above * delta) / 100
+
+
+def _percentiles(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime,
+                 n: int, total: int) -> tuple[float, float]:
+    """The element's median and 90th percentile over its ``n`` times in the period (of
+    ``total`` ever): by seeking along the times' index when the period holds most of them,
+    else by reading the period's times (fewer rows than a seek would step over)."""
+    middle, j = _quantiles(n)
+    steps = (min(middle, n - 1 - middle) + min(j, n - 1 - j) + 4) * total / n
+    if n * READ_COST >= steps:
+        return _from_ranks(n, lambda k: _nth(definition_id, bpmn_id, started_from, started_to, n, k))
+    v = HeatmapVisit.__table__.c
+    times = sorted(db.session.connection().execute(
+        select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
+                                v.started_at >= _utc(started_from), v.started_at < _utc(started_to))).scalars())
+    return _from_ranks(len(times), lambda k: (times[k], times[min(k + 1, len(times) - 1)]))
 
 
 def heatmap(definition: Definition, started_from: datetime, started_to: datetime) -> Heatmap:
@@ -601,6 +627,9 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
     graph_ = graph(definition)
     flow_ids = set(graph_.flows.values())
     counts = _counts(definition.id, started_from, started_to)
+    d = HeatmapDaily
+    totals = dict(db.session.execute(select(d.item, func.sum(d.timed)).where(d.definition_id == definition.id)
+                                     .group_by(d.item)).all())
     result = Heatmap(f"{definition.key} v{definition.version}", started_from, started_to,
                      counts.pop(ROUNDS_ITEM, {"passed": 0})["passed"])
     for item, entry in sorted(counts.items()):
@@ -613,7 +642,8 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
         figures = result.elements[item] = ElementFigures(passed=entry["passed"])
         if entry["timed"]:
             figures.median_seconds, figures.p90_seconds = _percentiles(
-                definition.id, item, started_from, started_to, entry["timed"])
+                definition.id, item, started_from, started_to, entry["timed"],
+                max(entry["timed"], int(totals.get(item) or 0)))
     for bpmn_id, by_kind in waiting(definition).items():
         figures = result.elements.setdefault(bpmn_id, ElementFigures())
         figures.waiting = len(set().union(*by_kind.values()))
@@ -623,9 +653,13 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
 
 # -- waiting now -------------------------------------------------------------------------------
 
-def _instances(definition: Definition):
-    return select(ProcessInstance.id).where(ProcessInstance.definition_id == definition.id,
-                                            ProcessInstance.status != "completed")
+def _on(definition: Definition, instance_id, live: bool = True):
+    """``instance_id``'s instance runs ``definition`` (and has not completed): asked per row
+    of the small table at hand, so neither database reads every instance of the version."""
+    pi = ProcessInstance
+    found = (select(pi.definition_id).where(pi.id == instance_id, *([pi.status != "completed"] if live else []))
+             .correlate_except(pi).scalar_subquery())
+    return found == definition.id
 
 
 def waiting(definition: Definition, bpmn_id: str | None = None) -> dict[str, dict[str, set[int]]]:
@@ -636,7 +670,7 @@ def waiting(definition: Definition, bpmn_id: str | None = None) -> dict[str, dic
     owner: dict[int, int] = {}  # instance id -> complaint id
     jobs: dict[int, set[str]] = defaultdict(set)
     for instance_id, kind in db.session.execute(
-            select(Job.instance_id, Job.kind).where(Job.instance_id.in_(_instances(definition)))):
+            select(Job.instance_id, Job.kind).where(Job.instance_id.is_not(None), _on(definition, Job.instance_id))):
         jobs[int(instance_id)].add(kind)
     at: list[tuple[str, int]] = []  # (element, instance) of activities waiting, for their boundary events
 
@@ -645,28 +679,26 @@ def waiting(definition: Definition, bpmn_id: str | None = None) -> dict[str, dic
         found[element][kind].add(owner[instance_id])
 
     tasks = (select(HumanTask.bpmn_id, HumanTask.instance_id, HumanTask.complaint_id)
-             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-             .where(HumanTask.state == literal_column("'ready'"), ProcessInstance.definition_id == definition.id))
+             .where(HumanTask.state == literal_column("'ready'"), _on(definition, HumanTask.instance_id, live=False)))
     for element, instance_id, complaint_id in db.session.execute(tasks):
         add(element, "task", instance_id, complaint_id)
         at.append((element, instance_id))
     external = (select(ExternalTask.bpmn_id, ExternalTask.instance_id, ProcessInstance.complaint_id)
                 .join(ProcessInstance, ProcessInstance.id == ExternalTask.instance_id)
-                .where(ProcessInstance.definition_id == definition.id))
+                .where(_on(definition, ExternalTask.instance_id, live=False)))
     for element, instance_id, complaint_id in db.session.execute(external):
         add(element, "external", instance_id, complaint_id)
         at.append((element, instance_id))
     incidents = (select(Incident.bpmn_id, Incident.instance_id, ProcessInstance.complaint_id)
                  .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
                  .where(Incident.resolved_at.is_(None), Incident.bpmn_id.is_not(None),
-                        ProcessInstance.definition_id == definition.id, ProcessInstance.status != "completed"))
+                        _on(definition, Incident.instance_id)))
     for element, instance_id, complaint_id in db.session.execute(incidents):
         add(element, "incident", instance_id, complaint_id)
     r = HeatmapRound
     rounds = (select(r.tokens, r.instance_id, r.complaint_id)
-              .join(ProcessInstance, ProcessInstance.id == r.instance_id)
               .where(literal_column("heatmap_rounds.waiting"), r.live_definition_id == definition.id, r.is_current,
-                     ProcessInstance.definition_id == definition.id, ProcessInstance.status != "completed"))
+                     _on(definition, r.instance_id)))
     for tokens, instance_id, complaint_id in db.session.execute(rounds):
         for token in tokens or []:
             element = _place(graph_, token)
@@ -713,7 +745,7 @@ def complaints_at(definition: Definition, bpmn_id: str, started_from: datetime, 
         chunk = list(db.session.scalars(
             select(v.complaint_id).where(v.definition_id == definition.id, v.bpmn_id == bpmn_id,
                                          v.started_at >= _utc(started_from), v.started_at < _utc(started_to))
-            .order_by(v.started_at.desc(), v.complaint_id.desc()).offset(offset).limit(step)))
+            .order_by(v.started_at.desc()).offset(offset).limit(step)))
         for complaint_id in chunk:
             if complaint_id not in seen:
                 seen.add(complaint_id)
