@@ -175,3 +175,32 @@ def test_heatmap_with_parallel_branches_a_timer_a_loop_a_message_and_a_reopened_
     assert part.rounds == 4  # B's reopening started later
     assert part.elements["Task_decide"].passed == 2 and part.flows.get("Flow_r") is None
     assert part.elements["Task_check"].median_seconds == whole.elements["Task_check"].median_seconds
+
+
+def test_the_worker_rolls_the_trail_up_on_its_schedule(api):
+    """The worker's recurring ``heatmap_rollup`` job reads the trail up to its newest
+    event, so a view has little left to do; it schedules the next one."""
+    from sqlalchemy import func, select
+
+    from bpmn_complaints.extensions import db
+    from bpmn_complaints.models import AuditEvent, HeatmapCursor, HeatmapVisit, Job
+
+    with api.app.app_context():
+        get_clock().set(T0)
+    assert api.deploy(DIAGRAMS / "reply.bpmn").exit_code == 0
+    api.user("sam", groups=["supervisors"], roles=["staff", "supervisor"])
+    reference = api.submit()["reference"]
+    assert api.runner.invoke(args=["worker", "--once"]).exit_code == 0  # schedules the rollup, not due yet
+    with api.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HeatmapVisit)) == 0
+    _advance(api, 1)
+    _reply(api, reference, True)
+    result = api.runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0 and "1 job(s) run" in result.output, result.output
+    with api.app.app_context():
+        newest = db.session.scalar(select(func.max(AuditEvent.id)))
+        assert db.session.get(HeatmapCursor, 1).last_event_id == newest
+        visits = db.session.scalars(select(HeatmapVisit.bpmn_id).order_by(HeatmapVisit.id)).all()
+        assert visits == ["StartEvent_1", "Catch_reply", "Gateway_accepted", "EndEvent_accepted"]
+        due = db.session.scalars(select(Job.due_at).where(Job.kind == "heatmap_rollup")).all()
+        assert len(due) == 1 and due[0] > get_clock().now()

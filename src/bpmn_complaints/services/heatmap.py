@@ -63,15 +63,18 @@ several; tokens moved by a repair or a migration follow the trail's ``token_move
 from __future__ import annotations
 
 import time
+import typing
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Float, and_, case, cast, func, literal_column, select, update
+from sqlalchemy import CursorResult, Float, and_, case, cast, delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow
 from ..extensions import db
 from ..models import (
     AuditEvent,
@@ -201,23 +204,26 @@ def _lock_cursor() -> HeatmapCursor:
     table = HeatmapCursor.__table__
     for _attempt in range(2):
         # On SQLite the UPDATE takes the write lock before anything is read.
-        if db.session.execute(update(HeatmapCursor).where(HeatmapCursor.id == 1)
-                              .values(last_event_id=HeatmapCursor.last_event_id)).rowcount:
+        locked = db.session.execute(update(HeatmapCursor).where(HeatmapCursor.id == 1)
+                                    .values(last_event_id=HeatmapCursor.last_event_id))
+        if typing.cast(CursorResult, locked).rowcount:
             row = db.session.execute(select(table).where(table.c.id == 1).with_for_update()).one()
             return HeatmapCursor(id=1, last_event_id=row.last_event_id, gaps=list(row.gaps or []))
         try:
             with db.session.begin_nested():
-                db.session.execute(HeatmapCursor.__table__.insert().values(id=1, last_event_id=0, gaps=[]))
-        except Exception:  # another catch-up made it first; lock that one  # noqa: BLE001
-            pass
+                db.session.execute(insert(HeatmapCursor).values(id=1, last_event_id=0, gaps=[]))
+        except IntegrityError:
+            pass  # another catch-up made it first: lock that one
     raise RuntimeError("the heatmap cursor could not be locked")
 
 
 def catch_up(batch: int = BATCH) -> int:
     """Roll the trail up to its newest event, one committed batch at a time; returns how
     many trail events were read."""
-    row = db.session.execute(select(HeatmapCursor.last_event_id, HeatmapCursor.gaps).where(HeatmapCursor.id == 1)).first()
-    if row is not None and not row.gaps and (db.session.scalar(select(func.max(AuditEvent.id))) or 0) <= row.last_event_id:
+    row = db.session.execute(select(HeatmapCursor.last_event_id, HeatmapCursor.gaps)
+                             .where(HeatmapCursor.id == 1)).first()
+    newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    if row is not None and not row.gaps and newest <= row.last_event_id:
         return 0  # nothing new: no write, no lock
     total = 0
     while True:
@@ -228,27 +234,34 @@ def catch_up(batch: int = BATCH) -> int:
             return total
 
 
-def run_job() -> None:
-    """The worker's recurring rollup job."""
-    catch_up()
-    every = float(current_app.config.get("HEATMAP_ROLLUP_EVERY_SECONDS") or 60)
-    from ..clock import utcnow  # noqa: PLC0415  (a service; the worker imports us)
-    now = utcnow()
-    db.session.add(Job(kind=KIND, instance_id=None, due_at=now + timedelta(seconds=every), created_at=now, payload={}))
+def _every() -> float | None:
+    every = current_app.config.get("HEATMAP_ROLLUP_EVERY_SECONDS")
+    return float(every) if every else None
 
 
 def next_run(after: datetime) -> datetime:
-    return after + timedelta(seconds=float(current_app.config.get("HEATMAP_ROLLUP_EVERY_SECONDS") or 60))
+    return after + timedelta(seconds=_every() or 300)
+
+
+def run_job() -> None:
+    """The worker's recurring rollup job: schedule the next one, then catch up (which
+    commits as it goes, the next job with its first batch)."""
+    db.session.execute(delete(Job).where(Job.kind == KIND, Job.instance_id.is_(None)))
+    if _every() is not None:
+        now = utcnow()
+        db.session.add(Job(kind=KIND, instance_id=None, due_at=next_run(now), created_at=now, payload={}))
+    db.session.flush()
+    catch_up()
 
 
 def ensure_scheduled() -> None:
-    """Make sure a rollup job is waiting (due now if none was)."""
-    if not current_app.config.get("HEATMAP_ROLLUP_EVERY_SECONDS"):
+    """Make sure a rollup job is waiting (due after one period, so a worker's start runs
+    no extra job), when the worker is to roll up at all."""
+    if _every() is None:
         return
     if db.session.scalar(select(Job.id).where(Job.kind == KIND, Job.instance_id.is_(None)).limit(1)) is None:
-        from ..clock import utcnow  # noqa: PLC0415
         now = utcnow()
-        db.session.add(Job(kind=KIND, instance_id=None, due_at=now, created_at=now, payload={}))
+        db.session.add(Job(kind=KIND, instance_id=None, due_at=next_run(now), created_at=now, payload={}))
         db.session.flush()
 
 
@@ -444,12 +457,12 @@ class _Rollup:
         new = [r.row for r in self._all_rounds() if r.new]
         changed = [r.row for r in self._all_rounds() if r.changed and not r.new]
         if new:
-            db.session.execute(HeatmapRound.__table__.insert(), new)
+            db.session.execute(insert(HeatmapRound), new)
         if changed:
             db.session.execute(update(HeatmapRound), changed)
-        for table, rows in ((HeatmapVisit.__table__, self.visits), (HeatmapFlow.__table__, self.flows)):
+        for model, rows in ((HeatmapVisit, self.visits), (HeatmapFlow, self.flows)):
             for i in range(0, len(rows), 5000):
-                db.session.execute(table.insert(), rows[i:i + 5000])
+                db.session.execute(insert(model), rows[i:i + 5000])
         merged: dict[tuple[int, date, str], dict[str, Any]] = {}
         for (definition_id, day, item, column), count in self.daily.items():
             entry = merged.setdefault((definition_id, day, item), {
@@ -457,11 +470,11 @@ class _Rollup:
             entry[column] += count
         if merged:
             dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-            insert = dialect.insert(HeatmapDaily)
-            table = HeatmapDaily.__table__
-            upsert = insert.on_conflict_do_update(
-                index_elements=[table.c.definition_id, table.c.day, table.c.item],
-                set_={name: table.c[name] + insert.excluded[name] for name in ("passed", "timed", "taken")})
+            adding = dialect.insert(HeatmapDaily)
+            table = HeatmapDaily.__table__.c
+            upsert = adding.on_conflict_do_update(
+                index_elements=[table.definition_id, table.day, table.item],
+                set_={name: table[name] + adding.excluded[name] for name in ("passed", "timed", "taken")})
             db.session.execute(upsert, list(merged.values()))
 
     def _all_rounds(self) -> list[_Round]:
@@ -518,7 +531,10 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _split(started_from: datetime, started_to: datetime) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+Period = tuple[datetime, datetime]
+
+
+def _split(started_from: datetime, started_to: datetime) -> tuple[tuple[date, date] | None, list[Period]]:
     """The period as whole UTC days [first, last) and the parts that are not whole days."""
     started_from, started_to = _utc(started_from), _utc(started_to)
     first = started_from.date() + timedelta(days=0 if _midnight(started_from.date()) == started_from else 1)
@@ -578,10 +594,11 @@ def _nth(definition_id: int, bpmn_id: str, started_from: datetime, started_to: d
              )
     following = min(index + 1, n - 1)
     if index < n - 1 - index:
-        found = list(db.session.scalars(query.order_by(v.seconds).offset(index).limit(following - index + 1)))
+        found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds).offset(index)
+                                                      .limit(following - index + 1))]
         return found[0], found[-1]
-    found = list(db.session.scalars(query.order_by(v.seconds.desc()).offset(n - 1 - following)
-                                    .limit(following - index + 1)))
+    found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds.desc()).offset(n - 1 - following)
+                                                  .limit(following - index + 1))]
     return found[-1], found[0]
 
 
@@ -628,8 +645,8 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
     flow_ids = set(graph_.flows.values())
     counts = _counts(definition.id, started_from, started_to)
     d = HeatmapDaily
-    totals = dict(db.session.execute(select(d.item, func.sum(d.timed)).where(d.definition_id == definition.id)
-                                     .group_by(d.item)).all())
+    totals = {item: int(timed or 0) for item, timed in db.session.execute(
+        select(d.item, func.sum(d.timed)).where(d.definition_id == definition.id).group_by(d.item))}
     result = Heatmap(f"{definition.key} v{definition.version}", started_from, started_to,
                      counts.pop(ROUNDS_ITEM, {"passed": 0})["passed"])
     for item, entry in sorted(counts.items()):
@@ -643,7 +660,7 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
         if entry["timed"]:
             figures.median_seconds, figures.p90_seconds = _percentiles(
                 definition.id, item, started_from, started_to, entry["timed"],
-                max(entry["timed"], int(totals.get(item) or 0)))
+                max(entry["timed"], totals.get(item, 0)))
     for bpmn_id, by_kind in waiting(definition).items():
         figures = result.elements.setdefault(bpmn_id, ElementFigures())
         figures.waiting = len(set().union(*by_kind.values()))
@@ -754,8 +771,8 @@ def complaints_at(definition: Definition, bpmn_id: str, started_from: datetime, 
             break
         offset += step
     newest_waiting = sorted(waiting_ids, reverse=True)[:limit]
-    references = dict(db.session.execute(select(Complaint.id, Complaint.reference).where(
-        Complaint.id.in_([*newest_waiting, *passed[:limit]]))).all())
+    references = {cid: ref for cid, ref in db.session.execute(select(Complaint.id, Complaint.reference).where(
+        Complaint.id.in_([*newest_waiting, *passed[:limit]])))}
     rows = [(references[i], "waiting") for i in newest_waiting if i in references]
     rows += [(references[i], "passed") for i in passed if i in references]
     return rows[:limit]

@@ -65,7 +65,8 @@ def upgrade():
         sa.Column("prior_started_at", WHEN, nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_heatmap_visits_seconds", "heatmap_visits", ["definition_id", "bpmn_id", "seconds", "started_at"])
+    op.create_index("ix_heatmap_visits_seconds", "heatmap_visits",
+                    ["definition_id", "bpmn_id", "seconds", "started_at"])
     op.create_index("ix_heatmap_visits_element", "heatmap_visits",
                     ["definition_id", "bpmn_id", "started_at", "seconds", "complaint_id"])
     op.create_index("ix_heatmap_visits_started", "heatmap_visits", ["definition_id", "started_at"])
