@@ -7,7 +7,9 @@ cursor, never written by a change, so a person's change pays nothing for it.
 - ``heatmap_visits``: one row per element a round completed, with the time spent there;
 - ``heatmap_flows``: one row per sequence flow a round took;
 - ``heatmap_daily``: the same counted per version, day the round started and element or
-  flow, so a long period sums a few hundred rows instead of counting every visit.
+  flow, so a long period sums a few hundred rows instead of counting every visit;
+- ``heatmap_buckets``: per element and day, how many times fell in each range of times,
+  so a percentile seeks among one range's visits instead of all of them.
 """
 
 from datetime import date, datetime
@@ -60,8 +62,8 @@ class HeatmapRound(Model):
 class HeatmapVisit(Model):
     __tablename__ = "heatmap_visits"
     __table_args__ = (
-        # The percentiles: the k-th time at an element, by seeking along the times.
-        Index("ix_heatmap_visits_seconds", "definition_id", "bpmn_id", "seconds", "started_at"),
+        # The percentiles: the k-th time at an element, by seeking along the times of its bucket.
+        Index("ix_heatmap_visits_seconds", "definition_id", "bpmn_id", "bucket", "seconds", "started_at"),
         # The complaints at an element, newest round first; its times in a short period.
         Index("ix_heatmap_visits_element", "definition_id", "bpmn_id", "started_at", "seconds", "complaint_id"),
         # The part of a period that is not whole days.
@@ -77,6 +79,7 @@ class HeatmapVisit(Model):
     bpmn_id: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the round's start
     seconds: Mapped[float | None] = mapped_column(Float)  # None: the round's first element
+    bucket: Mapped[int | None] = mapped_column()  # services.heatmap.bucket(seconds): rises with it
     complaint_id: Mapped[int] = mapped_column()
     round_id: Mapped[int] = mapped_column()
     first_pass: Mapped[bool] = mapped_column()  # the round's first completion of the element
@@ -93,6 +96,20 @@ class HeatmapFlow(Model):
     definition_id: Mapped[int] = mapped_column()
     flow_id: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the round's start
+
+
+class HeatmapBucket(Model):
+    """How many times at an element fell in each bucket (a range of times, half a power of
+    two wide), per version and day the rounds started: where the k-th time is, before
+    seeking it among the few visits of its bucket."""
+
+    __tablename__ = "heatmap_buckets"
+
+    definition_id: Mapped[int] = mapped_column(primary_key=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class HeatmapDaily(Model):

@@ -62,6 +62,7 @@ several; tokens moved by a repair or a migration follow the trail's ``token_move
 
 from __future__ import annotations
 
+import math
 import time
 import typing
 from collections import Counter, defaultdict
@@ -80,6 +81,7 @@ from ..models import (
     AuditEvent,
     Definition,
     ExternalTask,
+    HeatmapBucket,
     HeatmapCursor,
     HeatmapDaily,
     HeatmapFlow,
@@ -106,6 +108,12 @@ KIND = "heatmap_rollup"
 # Elements where a token waits with no task row to tell it.
 SILENT_WAITS = ("intermediateCatchEvent", "receiveTask", "eventBasedGateway", "serviceTask", "sendTask")
 GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "complexGateway", "eventBasedGateway")
+
+
+def bucket(seconds: float) -> int:
+    """The range of times ``seconds`` falls in: half a power of two wide (so a period's
+    times of one element spread over a dozen or two), rising with the time."""
+    return math.floor(2 * math.log2(seconds + 1)) if seconds > 0 else (0 if seconds == 0 else -1)
 
 
 @dataclass
@@ -318,6 +326,7 @@ class _Rollup:
         self.visits: list[dict[str, Any]] = []
         self.flows: list[dict[str, Any]] = []
         self.daily: Counter[tuple[int, date, str, str]] = Counter()
+        self.buckets: Counter[tuple[int, str, int, date]] = Counter()
         self.retired: list[_Round] = []  # rounds a later round of their complaint ended, in this batch
 
     def _graph(self, definition_id: int | None) -> Graph:
@@ -405,10 +414,13 @@ class _Rollup:
             self.daily[(definition_id, day, bpmn_id, "passed")] += 1
             if row["reopening"]:
                 prior = self._prior(current, bpmn_id)
+        slot = None
         if seconds is not None:
+            slot = bucket(seconds)
             self.daily[(definition_id, day, bpmn_id, "timed")] += 1
+            self.buckets[(definition_id, bpmn_id, slot, day)] += 1
         self.visits.append({"definition_id": definition_id, "bpmn_id": bpmn_id, "started_at": current.started_at,
-                            "seconds": seconds, "complaint_id": current.complaint_id, "round_id": current.round_id,
+                            "seconds": seconds, "bucket": slot, "complaint_id": current.complaint_id, "round_id": current.round_id,
                             "first_pass": first, "prior_started_at": prior})
         row["arrived"], row["previous"], row["previous_at"] = arrived, bpmn_id, at
         _complete(graph_, tokens, bpmn_id)
@@ -476,6 +488,15 @@ class _Rollup:
                 index_elements=[table.definition_id, table.day, table.item],
                 set_={name: table[name] + adding.excluded[name] for name in ("passed", "timed", "taken")})
             db.session.execute(upsert, list(merged.values()))
+        if self.buckets:
+            dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+            adding = dialect.insert(HeatmapBucket)
+            upsert = adding.on_conflict_do_update(
+                index_elements=[HeatmapBucket.definition_id, HeatmapBucket.bpmn_id, HeatmapBucket.bucket,
+                                HeatmapBucket.day],
+                set_={"count": HeatmapBucket.__table__.c["count"] + adding.excluded["count"]})
+            db.session.execute(upsert, [{"definition_id": d, "bpmn_id": e, "bucket": b, "day": day, "count": n}
+                                        for (d, e, b, day), n in self.buckets.items()])
 
     def _all_rounds(self) -> list[_Round]:
         return [*self.rounds.values(), *self.retired]
@@ -583,26 +604,49 @@ def _counts(definition_id: int, started_from: datetime, started_to: datetime) ->
     return counts
 
 
-def _nth(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime, n: int,
-         index: int) -> tuple[float, float]:
-    """The ``index``-th (from 0) and the next time at ``bpmn_id`` in the period, in order of
-    time, of its ``n``: one seek along the times' index, from the nearer end."""
+def _slots(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime) -> list[tuple[int, int]]:
+    """(bucket, how many times at ``bpmn_id`` in the period fell in it), in bucket order:
+    whole days from ``heatmap_buckets``, the rest from the visits."""
+    days, edges = _split(started_from, started_to)
+    counts: Counter[int] = Counter()
+    b = HeatmapBucket
+    if days is not None:
+        for slot, count in db.session.execute(
+                select(b.bucket, func.sum(b.count)).where(b.definition_id == definition_id, b.bpmn_id == bpmn_id,
+                                                          b.day >= days[0], b.day < days[1]).group_by(b.bucket)):
+            counts[slot] += int(count or 0)
     v = HeatmapVisit
-    query = (select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id,
-                                     v.seconds.is_not(None), v.started_at >= _utc(started_from),
-                                     v.started_at < _utc(started_to))
-             )
-    following = min(index + 1, n - 1)
-    if index < n - 1 - index:
-        found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds).offset(index)
-                                                      .limit(following - index + 1))]
-        return found[0], found[-1]
-    found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds.desc()).offset(n - 1 - following)
-                                                  .limit(following - index + 1))]
-    return found[-1], found[0]
+    for start, end in edges:
+        for slot, count in db.session.execute(
+                select(v.bucket, func.count()).where(v.definition_id == definition_id, v.started_at >= start,
+                                                     v.started_at < end, v.bpmn_id == bpmn_id,
+                                                     v.seconds.is_not(None)).group_by(v.bucket)):
+            counts[slot] += int(count)
+    return sorted((slot, count) for slot, count in counts.items() if count)
 
 
-READ_COST = 3  # reading a time into Python, in steps along an index
+def _seek(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime,
+          slots: list[tuple[int, int]], rank: int) -> float:
+    """The ``rank``-th (from 0) time at ``bpmn_id`` in the period: found in its bucket, then
+    one seek along that bucket's times from the nearer end."""
+    for slot, count in slots:
+        if rank < count:
+            break
+        rank -= count
+    else:
+        raise ValueError("rank beyond the times counted")
+    v = HeatmapVisit
+    query = select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.bucket == slot,
+                                    v.seconds.is_not(None), v.started_at >= _utc(started_from),
+                                    v.started_at < _utc(started_to))
+    if rank <= count - 1 - rank:
+        found = db.session.scalar(query.order_by(v.seconds).offset(rank).limit(1))
+    else:
+        found = db.session.scalar(query.order_by(v.seconds.desc()).offset(count - 1 - rank).limit(1))
+    return float(found or 0)
+
+
+READ_ALL = 2000  # up to this many times at an element, they are read and sorted here
 
 
 def _quantiles(n: int) -> tuple[int, int]:
@@ -623,14 +667,22 @@ def _from_ranks(n: int, at) -> tuple[float, float]:
 
 
 def _percentiles(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime,
-                 n: int, total: int) -> tuple[float, float]:
-    """The element's median and 90th percentile over its ``n`` times in the period (of
-    ``total`` ever): by seeking along the times' index when the period holds most of them,
-    else by reading the period's times (fewer rows than a seek would step over)."""
-    middle, j = _quantiles(n)
-    steps = (min(middle, n - 1 - middle) + min(j, n - 1 - j) + 4) * total / n
-    if n * READ_COST >= steps:
-        return _from_ranks(n, lambda k: _nth(definition_id, bpmn_id, started_from, started_to, n, k))
+                 n: int) -> tuple[float, float]:
+    """The element's median and 90th percentile over its ``n`` times in the period: each
+    from its bucket when there are many, else from reading the period's times."""
+    if n > READ_ALL:
+        slots = _slots(definition_id, bpmn_id, started_from, started_to)
+        counted = sum(count for _slot, count in slots)
+        if counted == n:
+            cache: dict[int, float] = {}
+
+            def at(k: int) -> tuple[float, float]:
+                for rank in (k, min(k + 1, n - 1)):
+                    if rank not in cache:
+                        cache[rank] = _seek(definition_id, bpmn_id, started_from, started_to, slots, rank)
+                return cache[k], cache[min(k + 1, n - 1)]
+
+            return _from_ranks(n, at)
     v = HeatmapVisit.__table__.c
     times = sorted(db.session.connection().execute(
         select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
@@ -644,9 +696,6 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
     graph_ = graph(definition)
     flow_ids = set(graph_.flows.values())
     counts = _counts(definition.id, started_from, started_to)
-    d = HeatmapDaily
-    totals = {item: int(timed or 0) for item, timed in db.session.execute(
-        select(d.item, func.sum(d.timed)).where(d.definition_id == definition.id).group_by(d.item))}
     result = Heatmap(f"{definition.key} v{definition.version}", started_from, started_to,
                      counts.pop(ROUNDS_ITEM, {"passed": 0})["passed"])
     for item, entry in sorted(counts.items()):
@@ -659,8 +708,7 @@ def heatmap(definition: Definition, started_from: datetime, started_to: datetime
         figures = result.elements[item] = ElementFigures(passed=entry["passed"])
         if entry["timed"]:
             figures.median_seconds, figures.p90_seconds = _percentiles(
-                definition.id, item, started_from, started_to, entry["timed"],
-                max(entry["timed"], totals.get(item, 0)))
+                definition.id, item, started_from, started_to, entry["timed"])
     for bpmn_id, by_kind in waiting(definition).items():
         figures = result.elements.setdefault(bpmn_id, ElementFigures())
         figures.waiting = len(set().union(*by_kind.values()))

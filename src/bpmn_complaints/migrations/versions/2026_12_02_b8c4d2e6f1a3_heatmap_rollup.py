@@ -1,5 +1,5 @@
 """heatmap rollup: the trail rolled up by cursor into visits, flows, daily counts and
-rounds (services/heatmap.py), so a heatmap view sums rows instead of reading every event.
+rounds, and times per bucket (services/heatmap.py), so a heatmap view sums rows instead of reading every event.
 
 New tables only; they fill from the trail on the first heatmap view or rollup job after
 the upgrade (models/heatmap.py).
@@ -59,6 +59,7 @@ def upgrade():
         sa.Column("bpmn_id", sa.String(length=200), nullable=False),
         sa.Column("started_at", WHEN, nullable=False),
         sa.Column("seconds", sa.Float(), nullable=True),
+        sa.Column("bucket", sa.Integer(), nullable=True),
         sa.Column("complaint_id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("first_pass", sa.Boolean(), nullable=False),
@@ -66,7 +67,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_heatmap_visits_seconds", "heatmap_visits",
-                    ["definition_id", "bpmn_id", "seconds", "started_at"])
+                    ["definition_id", "bpmn_id", "bucket", "seconds", "started_at"])
     op.create_index("ix_heatmap_visits_element", "heatmap_visits",
                     ["definition_id", "bpmn_id", "started_at", "seconds", "complaint_id"])
     op.create_index("ix_heatmap_visits_started", "heatmap_visits", ["definition_id", "started_at"])
@@ -83,6 +84,15 @@ def upgrade():
     )
     op.create_index("ix_heatmap_flows_started", "heatmap_flows", ["definition_id", "started_at", "flow_id"])
     op.create_table(
+        "heatmap_buckets",
+        sa.Column("definition_id", sa.Integer(), nullable=False),
+        sa.Column("bpmn_id", sa.String(length=200), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("definition_id", "bpmn_id", "bucket", "day"),
+    )
+    op.create_table(
         "heatmap_daily",
         sa.Column("definition_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -96,6 +106,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("heatmap_daily")
+    op.drop_table("heatmap_buckets")
     op.drop_index("ix_heatmap_flows_started", table_name="heatmap_flows")
     op.drop_table("heatmap_flows")
     for name in ("ix_heatmap_visits_repeat", "ix_heatmap_visits_started", "ix_heatmap_visits_element",
