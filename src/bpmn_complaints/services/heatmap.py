@@ -33,12 +33,16 @@ few statements); the worker's ``heatmap_rollup`` job does it every
 writes nothing for the heatmap: the rollup reads the trail after it committed.
 
 Then a period's figures are sums over days (a year is a few thousand daily rows; the part
-of a period that is not whole days is counted from the visits), and each percentile is one
-index seek: with the element's count ``n`` in the period known, the times are read in
-order along ``(version, element, seconds)`` and the ``k``-th and next one taken (``OFFSET``,
-from the short end, so the 90th percentile reads a tenth). The same linear interpolation as
-:func:`statistics.quantiles` (``inclusive``) and :func:`statistics.median`, so the figures
-are exact, on both databases. "Passed" counts complaints: a reopened round that passes an
+of a period that is not whole days is counted from the visits), and each percentile is
+found exactly in two steps: the element's times are counted per bucket (a range half a
+power of two wide, counted per day in ``heatmap_buckets``), which says the bucket the k-th
+time is in and its rank there; then one seek along that bucket's times in the index
+``(version, element, bucket, seconds)``, from the nearer end (``OFFSET``), reads it. A
+median so steps over a few thousand index entries at 100,000 complaints instead of half of
+them. An element with at most ``READ_ALL`` times in the period has them read and sorted
+here. The interpolation is :func:`statistics.median`'s and :func:`statistics.quantiles`'
+(``n=100``, ``inclusive``), so the figures are those the previous reading of the whole
+trail gave, on both databases. "Passed" counts complaints: a reopened round that passes an
 element its complaint passed in an earlier round of the period is subtracted once.
 
 PostgreSQL hands out a trail id before its transaction commits, so an event with a lower id
@@ -111,9 +115,9 @@ GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "complexGateway", "eventBase
 
 
 def bucket(seconds: float) -> int:
-    """The range of times ``seconds`` falls in: half a power of two wide (so a period's
-    times of one element spread over a dozen or two), rising with the time."""
-    return math.floor(2 * math.log2(seconds + 1)) if seconds > 0 else (0 if seconds == 0 else -1)
+    """The range of times ``seconds`` falls in: a quarter of a power of two wide (so an
+    element's times spread over a few dozen), rising with the time."""
+    return math.floor(4 * math.log2(seconds + 1)) if seconds > 0 else (0 if seconds == 0 else -1)
 
 
 @dataclass
@@ -420,8 +424,8 @@ class _Rollup:
             self.daily[(definition_id, day, bpmn_id, "timed")] += 1
             self.buckets[(definition_id, bpmn_id, slot, day)] += 1
         self.visits.append({"definition_id": definition_id, "bpmn_id": bpmn_id, "started_at": current.started_at,
-                            "seconds": seconds, "bucket": slot, "complaint_id": current.complaint_id, "round_id": current.round_id,
-                            "first_pass": first, "prior_started_at": prior})
+                            "seconds": seconds, "bucket": slot, "complaint_id": current.complaint_id,
+                            "round_id": current.round_id, "first_pass": first, "prior_started_at": prior})
         row["arrived"], row["previous"], row["previous_at"] = arrived, bpmn_id, at
         _complete(graph_, tokens, bpmn_id)
         self._tokens(current, tokens)
@@ -626,27 +630,37 @@ def _slots(definition_id: int, bpmn_id: str, started_from: datetime, started_to:
 
 
 def _seek(definition_id: int, bpmn_id: str, started_from: datetime, started_to: datetime,
-          slots: list[tuple[int, int]], rank: int) -> float:
-    """The ``rank``-th (from 0) time at ``bpmn_id`` in the period: found in its bucket, then
-    one seek along that bucket's times from the nearer end."""
-    for slot, count in slots:
-        if rank < count:
-            break
-        rank -= count
-    else:
-        raise ValueError("rank beyond the times counted")
+          slots: list[tuple[int, int]], rank: int) -> tuple[float, float]:
+    """The ``rank``-th (from 0) time at ``bpmn_id`` in the period and the next one (itself
+    if it is the last): found in its bucket, then one seek along that bucket's times from
+    the nearer end."""
     v = HeatmapVisit
-    query = select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.bucket == slot,
-                                    v.seconds.is_not(None), v.started_at >= _utc(started_from),
-                                    v.started_at < _utc(started_to))
-    if rank <= count - 1 - rank:
-        found = db.session.scalar(query.order_by(v.seconds).offset(rank).limit(1))
-    else:
-        found = db.session.scalar(query.order_by(v.seconds.desc()).offset(count - 1 - rank).limit(1))
-    return float(found or 0)
+    where = (v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
+             v.started_at >= _utc(started_from), v.started_at < _utc(started_to))
+    for index, (slot, count) in enumerate(slots):
+        if rank >= count:
+            rank -= count
+            continue
+        query = select(v.seconds).where(v.bucket == slot, *where)
+        if rank <= count - 1 - rank:
+            found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds).offset(rank).limit(2))]
+        else:
+            found = [float(t or 0) for t in db.session.scalars(
+                query.order_by(v.seconds.desc()).offset(max(0, count - 2 - rank)).limit(2 if rank < count - 1 else 1))]
+            found.reverse()
+        if len(found) == 2:
+            return found[0], found[1]
+        if index + 1 < len(slots):  # the next time is the first of the next bucket
+            following = db.session.scalar(select(v.seconds).where(v.bucket == slots[index + 1][0], *where)
+                                          .order_by(v.seconds).limit(1))
+            return found[0], float(following or 0)
+        return found[0], found[0]
+    raise ValueError("rank beyond the times counted")
 
 
-READ_ALL = 2000  # up to this many times at an element, they are read and sorted here
+# Up to this many times at an element in the period, they are read and sorted here: fewer
+# rows than a seek steps over when the period holds a small part of the element's times.
+READ_ALL = 20_000
 
 
 def _quantiles(n: int) -> tuple[int, int]:
@@ -674,15 +688,7 @@ def _percentiles(definition_id: int, bpmn_id: str, started_from: datetime, start
         slots = _slots(definition_id, bpmn_id, started_from, started_to)
         counted = sum(count for _slot, count in slots)
         if counted == n:
-            cache: dict[int, float] = {}
-
-            def at(k: int) -> tuple[float, float]:
-                for rank in (k, min(k + 1, n - 1)):
-                    if rank not in cache:
-                        cache[rank] = _seek(definition_id, bpmn_id, started_from, started_to, slots, rank)
-                return cache[k], cache[min(k + 1, n - 1)]
-
-            return _from_ranks(n, at)
+            return _from_ranks(n, lambda k: _seek(definition_id, bpmn_id, started_from, started_to, slots, k))
     v = HeatmapVisit.__table__.c
     times = sorted(db.session.connection().execute(
         select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
