@@ -116,8 +116,9 @@ GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "complexGateway", "eventBase
 
 def bucket(seconds: float) -> int:
     """The range of times ``seconds`` falls in: a quarter of a power of two wide (so an
-    element's times spread over a few dozen), rising with the time."""
-    return math.floor(4 * math.log2(seconds + 1)) if seconds > 0 else (0 if seconds == 0 else -1)
+    element's times spread over a few dozen), rising with the time; 0 holds exactly no
+    time (a gateway, an end event), so it never needs a seek."""
+    return 1 + math.floor(4 * math.log2(seconds + 1)) if seconds > 0 else (0 if seconds == 0 else -1)
 
 
 @dataclass
@@ -642,7 +643,9 @@ def _seek(definition_id: int, bpmn_id: str, started_from: datetime, started_to: 
             rank -= count
             continue
         query = select(v.seconds).where(v.bucket == slot, *where)
-        if rank <= count - 1 - rank:
+        if slot == 0:  # no time at all
+            found = [0.0, 0.0] if rank < count - 1 else [0.0]
+        elif rank <= count - 1 - rank:
             found = [float(t or 0) for t in db.session.scalars(query.order_by(v.seconds).offset(rank).limit(2))]
         else:
             found = [float(t or 0) for t in db.session.scalars(
