@@ -692,11 +692,16 @@ def _percentiles(definition_id: int, bpmn_id: str, started_from: datetime, start
         counted = sum(count for _slot, count in slots)
         if counted == n:
             return _from_ranks(n, lambda k: _seek(definition_id, bpmn_id, started_from, started_to, slots, k))
+    # Few: the database sorts them and hands over the four ranks needed.
+    middle, j = _quantiles(n)
+    ranks = {middle, min(middle + 1, n - 1), j, min(j + 1, n - 1)}
     v = HeatmapVisit.__table__.c
-    times = sorted(db.session.connection().execute(
-        select(v.seconds).where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
-                                v.started_at >= _utc(started_from), v.started_at < _utc(started_to))).scalars())
-    return _from_ranks(len(times), lambda k: (times[k], times[min(k + 1, len(times) - 1)]))
+    ordered = (select(v.seconds, func.row_number().over(order_by=v.seconds).label("rank"))
+               .where(v.definition_id == definition_id, v.bpmn_id == bpmn_id, v.seconds.is_not(None),
+                      v.started_at >= _utc(started_from), v.started_at < _utc(started_to)).subquery())
+    times = {int(rank) - 1: float(seconds) for seconds, rank in db.session.connection().execute(
+        select(ordered.c.seconds, ordered.c.rank).where(ordered.c.rank.in_([r + 1 for r in sorted(ranks)])))}
+    return _from_ranks(n, lambda k: (times[k], times[min(k + 1, n - 1)]))
 
 
 def heatmap(definition: Definition, started_from: datetime, started_to: datetime) -> Heatmap:
@@ -752,8 +757,12 @@ def waiting(definition: Definition, bpmn_id: str | None = None) -> dict[str, dic
         owner[instance_id] = complaint_id if complaint_id is not None else -instance_id
         found[element][kind].add(owner[instance_id])
 
+    # One element's waits need only its own rows (and, for a boundary event, its activity's).
+    host = [graph_.attached[bpmn_id][0]] if bpmn_id in graph_.attached else []
+    only = None if bpmn_id is None else {bpmn_id, *host}
     tasks = (select(HumanTask.bpmn_id, HumanTask.instance_id, HumanTask.complaint_id)
-             .where(HumanTask.state == literal_column("'ready'"), _on(definition, HumanTask.instance_id, live=False)))
+             .where(HumanTask.state == literal_column("'ready'"), _on(definition, HumanTask.instance_id, live=False),
+                    *([HumanTask.bpmn_id.in_(sorted(only))] if only else [])))
     for element, instance_id, complaint_id in db.session.execute(tasks):
         add(element, "task", instance_id, complaint_id)
         at.append((element, instance_id))
