@@ -149,6 +149,9 @@ DEFAULTS: dict[str, Any] = {
     # The hour (UTC, 0-23) the worker sends staff their daily digest; None (the default)
     # sends none. The worker schedules it when it starts.
     "DIGEST_HOUR": None,
+    # How often (seconds) the worker rolls the trail up for the heatmap (services/heatmap.py);
+    # a heatmap view catches up the rest itself. None: only the views do.
+    "HEATMAP_ROLLUP_EVERY_SECONDS": 300,
     # Wrong reference-and-code lookups per client address (only failures count).
     "STATUS_LOOKUP_RATE_LIMIT": "10 per minute;100 per day",
     "RATELIMIT_STORAGE_URI": "memory://",

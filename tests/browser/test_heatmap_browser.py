@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from test_web_browser import PROCESSES, chromium, live_server, new_page, shot, sign_in  # noqa: F401
 
+from test_process_paths import ASSESSMENT
 from test_web_staff import add_user
 
 
@@ -15,7 +16,9 @@ def test_heatmap_colours_badges_and_lists_on_click(api, app, new_page, shot):  #
         pytest.skip("bpmn-js is not installed in web/node_modules: run `make browser-deps` (needs npm)")
     assert api.deploy(PROCESSES).exit_code == 0  # the shipped process has a layout to draw
     add_user(api.runner, "sam", ["intake"], roles=("staff", "supervisor"))
-    references = {api.submit()["reference"] for _ in range(2)}
+    references = {api.submit()["reference"] for _ in range(3)}
+    api.user("alice", groups=["intake"])
+    api.work("alice", sorted(references)[0], ASSESSMENT)  # one goes on: assessed, waits for an investigator
     page = new_page()
     problems = []
     page.on("pageerror", lambda err: problems.append(str(err)))
@@ -26,6 +29,11 @@ def test_heatmap_colours_badges_and_lists_on_click(api, app, new_page, shot):  #
     assert page.locator(".djs-element[class*=heat-]").count() >= 2
     assert page.locator(".heat-badge.heat-element").count() >= 2
     assert page.locator(".heat-badge.heat-flow").count() >= 1
+    # Where complaints wait now: outlined and badged (the two not yet assessed, and their
+    # overdue timer on the task's edge).
+    assert page.locator("#heatmap .djs-element.heat-waiting").count() >= 2
+    now = page.locator(".heat-badge.heat-now").all_inner_texts()
+    assert "2 now" in now, now
     start = page.locator("#heatmap .djs-element.heat-0, #heatmap .djs-element[class*=heat-]").first
     element_id = start.get_attribute("data-element-id")
     start.click()

@@ -1,7 +1,8 @@
 // A version's diagram as a heatmap (bpmn-js viewer): each element coloured by its median
-// time and badged with passed / median / waiting now, each flow with how often it was
-// taken; clicking an element lists its complaints. The figures come from the server in
-// data-* attributes; nothing here writes HTML from strings.
+// time and badged with passed / median, where complaints wait now outlined and badged with
+// how many, each flow with how often it was taken; clicking an element lists its
+// complaints. The figures come from the server in data-* attributes; nothing here writes
+// HTML from strings.
 const duration = (seconds) => {
   if (seconds === null || seconds === undefined) return "–";
   for (const [unit, size] of [["d", 86400], ["h", 3600], ["min", 60]]) {
@@ -10,12 +11,18 @@ const duration = (seconds) => {
   return `${Math.round(seconds)} s`;
 };
 
-const badge = (text, kind) => {
+const badge = (text, kind, title) => {
   const node = document.createElement("div");
   node.className = `heat-badge ${kind}`;
   node.textContent = text;
+  if (title) node.title = title;
   return node;
 };
+
+const toldBy = (by) => Object.entries(by || {}).map(([kind, n]) => `${n} by ${kind}`).join(", ");
+
+const describe = (id, f) => `${id}: ${f.passed} passed, median ${duration(f.median)}, 90th percentile ${duration(f.p90)}`
+  + (f.waiting ? `; ${f.waiting} waiting now (${toldBy(f.waiting_by)})` : "");
 
 const listComplaints = async (container, id) => {
   const list = document.getElementById("heatmap-complaints");
@@ -56,8 +63,16 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (!element) continue;
     const level = f.median === null ? 0 : 1 + Math.min(4, Math.floor((f.median / longest) * 4.999));
     canvas.addMarker(id, level ? `heat-${level}` : "heat-0");
-    overlays.add(id, { position: { bottom: 0, right: 0 },
-      html: badge(`${f.passed} · ${duration(f.median)}${f.waiting ? ` · ${f.waiting} now` : ""}`, "heat-element") });
+    if (f.passed) {
+      overlays.add(id, { position: { bottom: 0, right: 0 },
+        html: badge(`${f.passed} · ${duration(f.median)}`, "heat-element", describe(id, f)) });
+    }
+    if (f.waiting) {
+      canvas.addMarker(id, "heat-waiting");
+      // A boundary event sits on its task's edge: its badge goes below it, the task's above.
+      const position = element.host ? { bottom: -6, left: -10 } : { top: -10, right: 12 };
+      overlays.add(id, { position, html: badge(`${f.waiting} now`, "heat-now", describe(id, f)) });
+    }
   }
   for (const [id, count] of Object.entries(flows)) {
     if (!registry.get(id)) continue;

@@ -8,6 +8,7 @@ from .definition import Definition
 from .draft import TaskDraft
 from .external_task import ExternalTask, IntegrationTopic
 from .handler_process import HandlerProcess
+from .heatmap import HeatmapBucket, HeatmapCursor, HeatmapDaily, HeatmapFlow, HeatmapRound, HeatmapVisit
 from .inbound_mail import InboundMail
 from .instance import Incident, ProcessInstance
 from .job import Job
@@ -28,6 +29,12 @@ __all__ = [
     "Definition",
     "ExternalTask",
     "HandlerProcess",
+    "HeatmapBucket",
+    "HeatmapCursor",
+    "HeatmapDaily",
+    "HeatmapFlow",
+    "HeatmapRound",
+    "HeatmapVisit",
     "HumanTask",
     "InboundMail",
     "IntegrationTopic",

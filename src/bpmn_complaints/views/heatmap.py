@@ -16,6 +16,10 @@ from .auth import staff_required
 
 bp = Blueprint("heatmap_pages", __name__, url_prefix="/process")
 DEFAULT_DAYS = 90
+# What tells that a complaint waits at an element (services.heatmap.waiting).
+TOLD_BY = {"task": "a task", "timer": "a timer", "message": "a message", "signal": "a signal",
+           "conditional": "a condition", "event": "an event", "job": "a job", "external": "an external worker",
+           "incident": "an incident", "multiple": "an event"}
 
 
 def _period() -> tuple[datetime, datetime, date, date]:
@@ -47,11 +51,12 @@ def show(key, version):
     definition = get_definition(key, version)
     start, end, first, last = _period()
     result = service.heatmap(definition, start, end)
-    figures = {bpmn_id: {"passed": f.passed, "median": f.median_seconds, "p90": f.p90_seconds, "waiting": f.waiting}
+    figures = {bpmn_id: {"passed": f.passed, "median": f.median_seconds, "p90": f.p90_seconds, "waiting": f.waiting,
+                         "waiting_by": f.waiting_by}
                for bpmn_id, f in result.elements.items()}
     return render_template(
         "process/heatmap.html", definition=definition, result=result, first=first, last=last, figures=figures,
-        duration=duration, available=vendor.available("bpmn-js"),
+        duration=duration, available=vendor.available("bpmn-js"), told_by=TOLD_BY,
         element_url=url_for("heatmap_pages.element", key=key, version=version, bpmn_id="__ID__",
                             **{"from": first.isoformat(), "to": last.isoformat()}))
 

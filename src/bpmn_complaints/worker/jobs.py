@@ -2,7 +2,9 @@
 transaction that deletes the job; a job that keeps failing becomes an incident."""
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 
@@ -14,12 +16,14 @@ from ..engine.continuations import SERVICE_JOB
 from ..extensions import db
 from ..logs import redact
 from ..models import Complaint, Incident, Job, ProcessInstance
-from ..services import checkpoints, digest
+from ..services import checkpoints, digest, heatmap
 from .budget import JobTimeout, time_budget
 from .service_jobs import run_service_job
 
 # Jobs of no instance that recur: what runs one, and when the next is due after a failure.
-RECURRING = {digest.KIND: (digest.run, digest.next_run), checkpoints.KIND: (checkpoints.run, checkpoints.next_run)}
+RECURRING: dict[str, tuple[Callable[[], Any], Callable[[datetime], datetime]]] = {
+    digest.KIND: (digest.run, digest.next_run), checkpoints.KIND: (checkpoints.run, checkpoints.next_run),
+    heatmap.KIND: (heatmap.run_job, heatmap.next_run)}
 log = logging.getLogger(__name__)
 
 

@@ -26,7 +26,7 @@ from .. import metrics
 from ..clock import utcnow
 from ..extensions import db
 from ..mail import delivery
-from ..services import checkpoints, digest, handler_processes
+from ..services import checkpoints, digest, handler_processes, heatmap
 from . import heartbeat, leases
 from .jobs import run_job
 from .wakeup import Alarm
@@ -47,10 +47,11 @@ class Worker:
         self.delivered = 0  # emails the last run_once handed to the SMTP server
 
     def schedule(self) -> None:
-        """Make sure the worker's own recurring jobs (the digest, the trail's checkpoints)
-        are waiting, if they are configured."""
+        """Make sure the worker's own recurring jobs (the digest, the trail's checkpoints,
+        the heatmap's rollup) are waiting, if they are configured."""
         digest.ensure_scheduled()
         checkpoints.ensure_scheduled()
+        heatmap.ensure_scheduled()
         db.session.commit()
 
     def run_once(self) -> int:
