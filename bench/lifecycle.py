@@ -18,6 +18,7 @@ Run: .venv/bin/python bench/lifecycle.py [--rounds N] [--pg [URL]]
 from __future__ import annotations
 
 import argparse
+import cProfile
 import statistics
 import sys
 import tempfile
@@ -117,14 +118,17 @@ class Raw:
 class Counter:
     """Statements, flushes and commits that reach the database, per step."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, trace: bool = False):
         self.statements = self.flushes = self.commits = 0
+        self.trace = trace
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
         event.listen(db.session, "after_flush", self._flush)
 
-    def _statement(self, *_args):
+    def _statement(self, _conn, _cursor, statement, *_args):
         self.statements += 1
+        if self.trace:
+            print("    SQL", " ".join(statement.split())[:160])
 
     def _commit(self, *_args):
         self.commits += 1
@@ -141,6 +145,8 @@ def ours_lifecycle(users: dict[str, User], worker: Worker, counter: Counter,
     def step(name, fn, *args):
         db.session.expire_all()  # each change starts as a new request would, with nothing loaded
         before = counter.snapshot()
+        if counter.trace:
+            print(f"  -- {name}")
         start = time.perf_counter()
         result = fn(*args)
         times[name].append(time.perf_counter() - start)
@@ -163,7 +169,8 @@ def ours_lifecycle(users: dict[str, User], worker: Worker, counter: Counter,
     step("complete+claim", run_change, tasks.complete, open_task(reference), alice, {"decision": "ok"})
 
 
-def run_backend(label: str, url: str, rounds: int, raw: Raw) -> None:
+def run_backend(label: str, url: str, rounds: int, raw: Raw, trace: bool = False,
+                profile: str | None = None) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench-" + "k" * 40})
     runner = app.test_cli_runner()
     with app.app_context():
@@ -179,9 +186,20 @@ def run_backend(label: str, url: str, rounds: int, raw: Raw) -> None:
         counter = Counter(db.engine)
         ours_lifecycle(users, worker, counter, defaultdict(list), defaultdict(list))  # warm caches
         raw.lifecycle(defaultdict(list))
+        if trace:  # one lifecycle, every statement printed under its step
+            counter.trace = True
+            ours_lifecycle(users, worker, counter, defaultdict(list), defaultdict(list))
+            counter.trace = False
+        profiler = cProfile.Profile() if profile else None
         for _ in range(rounds):  # alternate, so both see the same machine
+            if profiler:
+                profiler.enable()
             ours_lifecycle(users, worker, counter, ours_t, counts)
+            if profiler:
+                profiler.disable()
             raw.lifecycle(raw_t)
+        if profiler and profile:
+            profiler.dump_stats(f"{profile}.{label.lower()}")
     print(f"\n{label}: median of {rounds} lifecycles, through the runtime without HTTP")
     print(f"  {'step':<15} {'ours ms':>8} {'raw ms':>8} {'ours/raw':>9} {'stmts':>6} {'flushes':>8} {'commits':>8}")
     ours_total = raw_total = 0.0
@@ -199,12 +217,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--pg", nargs="?", const=DEFAULT_URL, default=None,
                         help="also run on PostgreSQL (a scratch database whose schema is dropped)")
+    parser.add_argument("--trace", action="store_true", help="print every SQL statement of one lifecycle, by step")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile our lifecycles into FILE.<backend>")
     args = parser.parse_args()
     raw = Raw()
     with tempfile.TemporaryDirectory() as tmp:
-        run_backend("SQLite", f"sqlite:///{tmp}/bench.sqlite", args.rounds, raw)
+        run_backend("SQLite", f"sqlite:///{tmp}/bench.sqlite", args.rounds, raw, args.trace, args.profile)
     if args.pg:
-        run_backend("PostgreSQL", prepare(args.pg), args.rounds, raw)
+        run_backend("PostgreSQL", prepare(args.pg), args.rounds, raw, args.trace, args.profile)
 
 
 if __name__ == "__main__":

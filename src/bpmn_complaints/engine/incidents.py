@@ -143,6 +143,11 @@ def resolve(run: Run, incidents: list[Incident], by: str | None = None) -> None:
 
 
 def has_retry_job(instance: ProcessInstance) -> bool:
+    """Whether the instance has a retry job, one this change scheduled (not flushed yet:
+    persist does not autoflush) or an older one."""
+    if any(isinstance(row, Job) and row.kind == "retry" and row.instance_id == instance.id
+           for row in db.session.new):
+        return True
     return db.session.scalar(
         select(Job.id).where(Job.instance_id == instance.id, Job.kind == "retry").limit(1)) is not None
 

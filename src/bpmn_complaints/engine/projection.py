@@ -169,12 +169,19 @@ def sync_projection(run: Run) -> int:
     for wf in all_workflows(run.workflow):
         for task in wf.get_tasks(state=TaskState.READY, manual=True):
             ready[str(task.id)] = task
+    # Called without autoflush (persist): a row this change already finished still reads
+    # as ready from the database, so its loaded state decides; rows added in this
+    # transaction and not flushed yet are in the session only.
+    instance_id = run.instance.id
     rows = {
         row.id: row
         for row in db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == run.instance.id, HumanTask.state == "ready")
+            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
         )
+        if row.state == "ready"
     }
+    rows.update({row.id: row for row in db.session.new
+                 if isinstance(row, HumanTask) and row.instance_id == instance_id and row.state == "ready"})
     for task_id, task in ready.items():
         if task_id in rows:
             continue
