@@ -30,7 +30,7 @@ from ..clock import get_clock, utcnow
 from ..exceptions import AppError, Conflict, NotFound
 from ..extensions import db
 from ..handlers.spec import BpmnError, HandlerContext, HandlerFunc
-from ..models import Definition, ProcessInstance
+from ..models import Definition, Job, ProcessInstance
 from . import correlation, serializer
 from .continuations import defer
 from .definitions import load_specs
@@ -45,7 +45,7 @@ from .incidents import (
 from .loop import RunawayProcess, advance
 from .observer import InstanceObserver, observer_for
 from .persist import persist
-from .run import Run
+from .run import Run, ready_human_tasks
 from .script_engine import ComplaintScriptEngine
 from .service_tasks import (
     ErrorThrown,
@@ -100,7 +100,7 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
     observer.started(instance)
     db.session.add(instance)
     db.session.flush()
-    run = Run(instance, definition, observer, actor=actor)
+    run = Run(instance, definition, observer, actor=actor, new=True)
     run.workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=_script_engine(run))
     start = run.workflow.get_next_task(state=TaskState.READY)
     start.data.update(json.loads(json.dumps(data, default=str)))
@@ -134,6 +134,8 @@ def load(instance: ProcessInstance, actor: str) -> Run:
     run = Run(instance, instance.definition, observer_for(instance), actor=actor)
     parsed = load_specs(instance.definition, _max_bytes())
     run.workflow = serializer.loads(instance.state, parsed.spec, parsed.subprocess_specs, _script_engine(run))
+    run.loaded_ready = frozenset(ready_human_tasks(run.workflow))
+    run.loaded_timer = next_timer(run.workflow) is not None
     return run
 
 
@@ -218,9 +220,12 @@ def cancel(instance: ProcessInstance, actor: str, reason: str) -> Run:
     return run
 
 
-def fire_timers(instance: ProcessInstance) -> Run:
-    """Let due timers fire (trap 7: they only do when the host asks)."""
+def fire_timers(instance: ProcessInstance, job: Job | None = None) -> Run:
+    """Let due timers fire (trap 7: they only do when the host asks). ``job`` is the
+    instance's timer job if the caller holds it: it is moved to the next timer, or
+    deleted when none is left."""
     run = load(instance, "timer")
+    run.timer_job = job
     run.workflow.refresh_timers()
     _advance(run)
     return run

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
@@ -327,6 +328,9 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     task = get_task(task_id, user)
     if task.state != "ready":
         raise _not_ready(task)
+    # The instance and its complaint in one query (the form, the trail and the engine need them).
+    instance = db.session.get_one(ProcessInstance, task.instance_id, options=[joinedload(ProcessInstance.complaint)],
+                                  populate_existing=True)
     if task.assignee != user.name:
         if _taken_from(task, user):
             raise _moved(task)
@@ -347,8 +351,6 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     # Sent, so nobody's draft of it is needed any more (and its free text is not kept twice).
     db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
-    db.session.flush()
-    instance = db.session.get_one(ProcessInstance, task.instance_id)
     # The engine gets codes, flags, dates and numbers; the words stay in the case file.
     routing = case_text.routing_values(data, case_text.task_pointer(task.id), forms.free_text_fields(schema),
                                        forms.declared_fields(schema))

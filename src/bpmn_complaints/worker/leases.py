@@ -70,6 +70,33 @@ def claim(queue: Queue, owner: str, batch: int) -> list[int]:
     return ids
 
 
+def take_job(expired_first: bool) -> Job | None:
+    """The earliest due job that no live lease holds, locked for the transaction that runs
+    it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers taking jobs at the same moment
+    take different ones and never wait; SQLite has one writer at a time anyway). With
+    ``expired_first``, a job whose holder's lease ran out (a dead worker's service-task
+    job) comes first.
+
+    A timer or retry job takes no lease: it runs in the transaction that takes it, and if
+    the worker dies the database lets go of the row. Only a service-task job is leased
+    (:func:`lease_job`), since its handler calls outside systems with no transaction open."""
+    now = utcnow()
+    if expired_first:
+        job = db.session.scalar(_lock_for_update(
+            select(Job).where(Job.lock_expires_at.is_not(None), Job.lock_expires_at < now)
+            .order_by(Job.lock_expires_at, Job.id).limit(1)))
+        if job is not None:
+            _log_takeover(JOBS, [job.id])
+            return job
+    return db.session.scalar(_lock_for_update(
+        select(Job).where(Job.lock_expires_at.is_(None), Job.due_at <= now).order_by(Job.due_at, Job.id).limit(1)))
+
+
+def lease_job(job: Job, owner: str) -> None:
+    """Lease ``job`` to ``owner`` for ``JOB_LOCK_SECONDS`` (committed by the caller)."""
+    job.lock_owner, job.lock_expires_at = owner, lease_until()
+
+
 def _log_takeover(queue: Queue, ids: list[int]) -> None:
     """Log each row taken over from a worker whose lease expired, with its complaint."""
     model = queue.model
