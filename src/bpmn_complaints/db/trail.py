@@ -16,7 +16,8 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
 from sqlalchemy.sql.util import find_tables
 
 from ..clock import utcnow
@@ -93,24 +94,24 @@ def _write_pending(session) -> None:
     if info.get("audit_transaction") is not transaction or not info.get("audit_pending"):
         return
     rows, info["audit_pending"] = info["audit_pending"], []
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(AuditEvent), rows)
 
 
 def _reads_trail(statement) -> bool:
     return AuditEvent.__table__ in find_tables(statement, include_joins=True, include_aliases=True)
 
 
-@event.listens_for(db.session, "before_commit")
+@sa_event.listens_for(db.session, "before_commit")
 def _before_commit(session) -> None:
     _write_pending(session)
 
 
-@event.listens_for(db.session, "after_flush")
+@sa_event.listens_for(db.session, "after_flush")
 def _after_flush(session, _context) -> None:
     _write_pending(session)
 
 
-@event.listens_for(db.session, "do_orm_execute")
+@sa_event.listens_for(db.session, "do_orm_execute")
 def _before_query(state) -> None:
     """A query of the trail sees the events recorded before it, as autoflush would."""
     session = state.session

@@ -181,7 +181,7 @@ def sync_projection(run: Run) -> int:
         if gone:
             rows.update(_ready_rows(instance_id, HumanTask.id.in_(gone)))
     else:
-        rows = _ready_rows(instance_id)
+        rows = dict(_ready_rows(instance_id))
     # Rows added in this transaction and not flushed yet are in the session only.
     rows.update({row.id: row for row in db.session.new
                  if isinstance(row, HumanTask) and row.instance_id == instance_id and row.state == "ready"})
@@ -211,7 +211,7 @@ def _completed(run: Run, task_id: str) -> bool:
     return task is not None and bool(task.has_state(TaskState.COMPLETED))
 
 
-def _ready_rows(instance_id: int, *where: Any) -> dict[str, HumanTask]:
+def _ready_rows(instance_id: int, *where: Any) -> dict[str, HumanTask | None]:
     # Called without autoflush (persist): a row this change already finished still reads
     # as ready from the database, so its loaded state decides.
     return {row.id: row for row in db.session.scalars(

@@ -3,6 +3,7 @@ transaction that deletes the job; a job that keeps failing becomes an incident."
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy.orm import joinedload
@@ -56,7 +57,7 @@ def run_next(owner: str, expired_first: bool = False) -> int | None:
     return result
 
 
-def _take_and_run(owner: str, expired_first: bool, taken: list[int]) -> int | tuple[int, dict] | None:
+def _take_and_run(owner: str, expired_first: bool, taken: list[int]) -> int | tuple[int, dict[str, Any]] | None:
     job = leases.take_job(expired_first)
     if job is None:
         return None

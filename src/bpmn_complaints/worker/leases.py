@@ -7,6 +7,7 @@ timer and retry jobs, and outbox emails.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, literal_column, select, update
@@ -36,7 +37,10 @@ JOBS = Queue(Job, Job.due_at)
 EMAILS = Queue(OutboxMessage, OutboxMessage.next_attempt_at, (OutboxMessage.status == literal_column("'pending'"),))
 
 
-def _lock_for_update(query: Select[tuple[int]]) -> Select[tuple[int]]:
+S = TypeVar("S", bound=Select[Any])
+
+
+def _lock_for_update(query: S) -> S:
     return query.with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else query
 
 
