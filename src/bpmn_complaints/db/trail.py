@@ -94,7 +94,7 @@ def _write_pending(session) -> None:
     if info.get("audit_transaction") is not transaction or not info.get("audit_pending"):
         return
     rows, info["audit_pending"] = info["audit_pending"], []
-    session.execute(insert(AuditEvent), rows)
+    session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)  # one key set: one batch
 
 
 def _reads_trail(statement) -> bool:
@@ -165,6 +165,12 @@ def new_chain(complaint: Complaint) -> None:
     event follows the genesis hash without asking the database. (Were it not empty, its
     first event would collide on the (stream, seq) key and the change be run again.)"""
     _heads().setdefault(stream_for(complaint), (0, GENESIS))
+
+
+def known_head(stream: str, seq: int, hash_: str) -> None:
+    """A query of ``stream`` that read its newest event (``seq``, ``hash_``) in this
+    transaction tells the trail, which then appends without asking again."""
+    _heads().setdefault(stream, (seq, hash_))
 
 
 def _chain_head(stream: str) -> tuple[int, str]:

@@ -132,10 +132,11 @@ def _opens(complaint: Complaint, credential: str) -> bool:
     return hmac.compare_digest(complaint.status_token_hash, _hash(credential.strip()))
 
 
-def instance_of(complaint: Complaint) -> ProcessInstance:
-    """The complaint's live process instance: the newest, after a reopen."""
+def instance_of(complaint: Complaint, *options) -> ProcessInstance:
+    """The complaint's live process instance: the newest, after a reopen (loaded with
+    ``options``)."""
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)
-                                 .order_by(ProcessInstance.id.desc()).limit(1))
+                                 .order_by(ProcessInstance.id.desc()).limit(1).options(*options))
     if instance is None:
         raise NotFound(f"complaint {complaint.reference} has no process instance")
     return instance

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import metrics
@@ -13,6 +14,7 @@ from ..clock import utcnow
 from ..db import run_change, trail
 from ..engine import runtime
 from ..engine.continuations import SERVICE_JOB
+from ..engine.incidents import incident_flag
 from ..extensions import db
 from ..logs import redact
 from ..models import Complaint, Incident, Job, ProcessInstance
@@ -67,8 +69,8 @@ def _take_and_run(owner: str, expired_first: bool, taken: list[int]) -> int | tu
         return job.id, dict(job.payload or {})
     metrics.JOBS.labels(job.kind, "started").inc()
     metrics.JOB_LATENESS.labels(job.kind).observe(max(0.0, (utcnow() - job.due_at).total_seconds()))
-    instance = (db.session.get(ProcessInstance, job.instance_id, options=[joinedload(ProcessInstance.complaint)],
-                               populate_existing=True) if job.instance_id else None)
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.id == job.instance_id).options(
+        joinedload(ProcessInstance.complaint), incident_flag())).scalar_one_or_none() if job.instance_id else None
     kind, payload = job.kind, dict(job.payload or {})
     if kind == "timer" and instance is not None and instance.status != "completed":
         runtime.fire_timers(instance, job)  # moves the job to the next timer, or deletes it
