@@ -154,8 +154,11 @@ def _pending() -> list[dict]:
 
 def _current() -> None:
     session = db.session()
-    session.connection()  # begins the transaction if none is active yet
-    info, transaction = session.info, session.get_transaction()
+    transaction = session.get_transaction()
+    if transaction is None:
+        session.connection()  # begins the transaction
+        transaction = session.get_transaction()
+    info = session.info
     if info.get("audit_transaction") is not transaction:
         info["audit_transaction"], info["audit_heads"], info["audit_pending"] = transaction, {}, []
 

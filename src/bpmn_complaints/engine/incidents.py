@@ -32,11 +32,17 @@ def failed_tasks(run: Run) -> list[Task]:
     return [t for w in all_workflows(run.workflow) for t in w.get_tasks(state=TaskState.ERROR)]
 
 
+_flag: list[ExecutableOption] = []
+
+
 def incident_flag() -> ExecutableOption:
     """A loader option for a query of instances: each one knows whether it has an open
-    incident (``has_open_incidents``), so a change without any looks none up."""
-    return with_expression(ProcessInstance.has_open_incidents, exists().where(
-        Incident.instance_id == ProcessInstance.id, Incident.resolved_at.is_(None)))
+    incident (``has_open_incidents``), so a change without any looks none up. Built once:
+    building the expression costs more than the query's compiled-cache lookup."""
+    if not _flag:
+        _flag.append(with_expression(ProcessInstance.has_open_incidents, exists().where(
+            Incident.instance_id == ProcessInstance.id, Incident.resolved_at.is_(None))))
+    return _flag[0]
 
 
 def open_incidents(instance: ProcessInstance) -> list[Incident]:

@@ -143,6 +143,11 @@ def next_available(queue: Queue) -> datetime | None:
     earliest due row nobody holds, or the earliest lease to expire (its holder may die),
     or ``None`` when the queue is empty. Two probes, one per partial index."""
     expires = queue.model.lock_expires_at
-    free = db.session.scalar(select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1))
+    free_query = select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1)
+    if queue.model is Job:
+        # A job another worker is running is locked by its transaction, not leased: skip
+        # it, or every idle worker would wake at once and again until that job is done.
+        free_query = _lock_for_update(free_query)
+    free = db.session.scalar(free_query)
     held = db.session.scalar(select(expires).where(*queue.ready, expires.is_not(None)).order_by(expires).limit(1))
     return min((d for d in (free, held) if d is not None), default=None)
