@@ -109,7 +109,7 @@ class Raw:
                 if task.task_spec.name == "Timer_wait":
                     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
                     task._set_internal_data(event_value=past)
-            wf.refresh_waiting_tasks()
+            wf.refresh_timers()
             wf.do_engine_steps()
             return self.serializer.serialize_json(wf)
 

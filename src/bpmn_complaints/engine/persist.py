@@ -43,6 +43,9 @@ def persist(run: Run) -> None:
         instance.state = serializer.dumps(workflow)
         instance.serializer_version = serializer.VERSION
         instance.updated_at = now
+    if run.new and instance in db.session.new:
+        # Its row first, with the state it reached: the rows that refer to it follow.
+        db.session.flush([instance])
     db.session.flush()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
+from sqlalchemy import text
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -98,8 +99,10 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
     instance.definition = definition
     observer = observer or observer_for(instance)
     observer.started(instance)
+    # Its id now, its row at the end of the change with the state it reached: the state
+    # is written once (an INSERT), not as "{}" and then again.
+    instance.id = _new_instance_id()
     db.session.add(instance)
-    db.session.flush()
     run = Run(instance, definition, observer, actor=actor, new=True)
     run.workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=_script_engine(run))
     start = run.workflow.get_next_task(state=TaskState.READY)
@@ -110,6 +113,17 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
         _start_by_message(run.workflow, *message)
     _advance(run)
     return instance
+
+
+def _new_instance_id() -> int:
+    """The id the next instance row gets: from its sequence on PostgreSQL; on SQLite the
+    one it would pick itself (max + 1: the table has no AUTOINCREMENT), which no other
+    writer can take first, since a change holds the write lock from its BEGIN IMMEDIATE."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence('process_instances', 'id'))")
+    else:
+        query = text("SELECT coalesce(max(id), 0) + 1 FROM process_instances")
+    return int(db.session.scalar(query))
 
 
 def _start_by_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
