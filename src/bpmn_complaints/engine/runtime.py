@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from sqlalchemy import text
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -25,6 +24,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import text
 
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
