@@ -206,7 +206,11 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
     lock_conn.rollback()
     wait_for(lambda: jobs_left(app) == 0, "both jobs to finish")
     outputs = [workers.stop(proc) for proc in procs]
-    assert [(code, jobs_run(output)) for code, output in outputs] == [(0, 1), (0, 1)], outputs
+    # Two jobs ran, each once. Which worker ran the one whose change lost the race is not
+    # fixed: the loser runs it again, unless the other worker, done first, took it (a job
+    # is locked by the transaction running it, not leased to a worker).
+    assert [code for code, _ in outputs] == [0, 0], outputs
+    assert sum(jobs_run(output) for _, output in outputs) == 2, outputs
 
     # Each wrote over the state both had loaded; had the second write gone through as it
     # was, it would have undone the first. Both changes are there, each once, so the loser

@@ -60,10 +60,12 @@ def run_next(owner: str, expired_first: bool = False) -> int | None:
 
 
 def _take_and_run(owner: str, expired_first: bool, taken: list[int]) -> int | tuple[int, dict[str, Any]] | None:
-    job = leases.take_job(expired_first)
+    again = taken[-1] if taken else None  # run again after a lost race: the same job, on the fresh state
+    job = leases.take_job(expired_first, again)
     if job is None:
-        return None
-    taken.append(job.id)
+        return None if again is None else 0
+    if again is None:
+        taken.append(job.id)
     if job.kind == SERVICE_JOB:
         leases.lease_job(job, owner)
         return job.id, dict(job.payload or {})

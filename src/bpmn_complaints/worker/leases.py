@@ -74,7 +74,7 @@ def claim(queue: Queue, owner: str, batch: int) -> list[int]:
     return ids
 
 
-def take_job(expired_first: bool) -> Job | None:
+def take_job(expired_first: bool, job_id: int | None = None) -> Job | None:
     """The earliest due job that no live lease holds, locked for the transaction that runs
     it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers taking jobs at the same moment
     take different ones and never wait; SQLite has one writer at a time anyway). With
@@ -83,7 +83,12 @@ def take_job(expired_first: bool) -> Job | None:
 
     A timer or retry job takes no lease: it runs in the transaction that takes it, and if
     the worker dies the database lets go of the row. Only a service-task job is leased
-    (:func:`lease_job`), since its handler calls outside systems with no transaction open."""
+    (:func:`lease_job`), since its handler calls outside systems with no transaction open.
+
+    With ``job_id`` (a change running again after it lost a race), that job, if it is
+    still there and nobody else is running it."""
+    if job_id is not None:
+        return db.session.scalar(_lock_for_update(select(Job).where(Job.id == job_id)))
     now = utcnow()
     if expired_first:
         job = db.session.scalar(_lock_for_update(
