@@ -11,7 +11,6 @@ test sees it waiting in ``pg_stat_activity``.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -158,14 +157,16 @@ def test_three_workers_fire_a_thousand_timers_exactly_once(app, workers):
     assert follow_ups(app) == set(ids)
 
 
-def test_a_killed_workers_jobs_are_taken_over_after_its_lock_expires(app, workers, lock_conn):
+def test_a_killed_workers_jobs_are_run_by_the_next_worker(app, workers, lock_conn):
     ids = complaints(app, 12, "wait.bpmn")
     hold_lock(lock_conn, ids[3])
     first = workers.start(JOB_LOCK_SECONDS=3)
     wait_for(lambda: waiting_on_locks(lock_conn) == 1, "the worker to reach the fourth job")
     with app.app_context():
         owners = set(db.session.scalars(select(Job.lock_owner)))
-    assert owners == {f"{socket.gethostname()}:{first.pid}"}, owners  # it holds the rest of its batch
+    # It leases nothing: the job in hand is locked by the transaction that runs it, the
+    # others are free for any worker.
+    assert owners == {None}, owners
     first.send_signal(signal.SIGKILL)
     first.communicate()
     lock_conn.rollback()
@@ -205,7 +206,11 @@ def test_two_workers_racing_on_one_instance_keep_both_changes(app, workers, lock
     lock_conn.rollback()
     wait_for(lambda: jobs_left(app) == 0, "both jobs to finish")
     outputs = [workers.stop(proc) for proc in procs]
-    assert [(code, jobs_run(output)) for code, output in outputs] == [(0, 1), (0, 1)], outputs
+    # Two jobs ran, each once. Which worker ran the one whose change lost the race is not
+    # fixed: the loser runs it again, unless the other worker, done first, took it (a job
+    # is locked by the transaction running it, not leased to a worker).
+    assert [code for code, _ in outputs] == [0, 0], outputs
+    assert sum(jobs_run(output) for _, output in outputs) == 2, outputs
 
     # Each wrote over the state both had loaded; had the second write gone through as it
     # was, it would have undone the first. Both changes are there, each once, so the loser

@@ -9,7 +9,7 @@ record their next wake in ``worker_heartbeats`` before they sleep."""
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..clock import utcnow
 from ..extensions import db
@@ -31,17 +31,12 @@ def announce(due_at: datetime) -> None:
     """
     if db.engine.dialect.name != "postgresql":
         return
-    if (wake := _earliest_planned_wake()) is not None and wake <= due_at:
-        return
-    db.session.execute(select(func.pg_notify(CHANNEL, due_at.isoformat())))
-
-
-def _earliest_planned_wake() -> datetime | None:
-    """The earliest moment a live, sleeping worker plans to wake, if it is far enough ahead
-    to count on; ``None`` when no worker can be counted on."""
+    # One statement: the earliest planned wake of a live worker that can be counted on,
+    # and the NOTIFY only if there is none or it comes after ``due_at``.
     now = utcnow()
     live = now - timedelta(seconds=float(current_app.config["WORKER_STALE_SECONDS"]))
-    wake: datetime | None = db.session.scalar(
-        select(func.min(WorkerHeartbeat.next_wake_at))
-        .where(WorkerHeartbeat.seen_at >= live, WorkerHeartbeat.next_wake_at >= now + WAKE_GUARD))
-    return wake
+    planned = (select(func.min(WorkerHeartbeat.next_wake_at).label("wake"))
+               .where(WorkerHeartbeat.seen_at >= live, WorkerHeartbeat.next_wake_at >= now + WAKE_GUARD)
+               .subquery())
+    db.session.execute(select(func.pg_notify(CHANNEL, due_at.isoformat())).select_from(planned)
+                       .where(or_(planned.c.wake.is_(None), planned.c.wake > due_at)))

@@ -16,7 +16,9 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
+from sqlalchemy.sql.util import find_tables
 
 from ..clock import utcnow
 from ..extensions import db
@@ -45,27 +47,76 @@ def _digest(stream: str, seq: int, at: datetime, actor: str, action: str, task_i
 
 
 def record(action: str, actor: str, complaint: Complaint | None = None, *, task_id: str | None = None,
-           bpmn_id: str | None = None, **details) -> AuditEvent:
-    """Append one event to the complaint's chain (or the system chain).
+           bpmn_id: str | None = None, **details) -> dict:
+    """Append one event to the complaint's chain (or the system chain); returns its row.
 
     It is added to the current transaction: it commits or rolls back with the change it
-    describes. Two writers racing for the same position violate the (stream, seq) unique
-    constraint at commit, and the service layer retries the loser.
+    describes. A change's events wait in the session and reach the database together, as
+    one multi-row INSERT, when the session flushes or commits, or before a query of the
+    trail (:func:`_write_pending`). Two writers racing for the same position violate the
+    (stream, seq) unique constraint, and the service layer retries the loser.
     """
     stream = stream_for(complaint)
     seq, prev_hash = _chain_head(stream)
     at = utcnow()
     details = json.loads(json.dumps(details, default=str))
     key = current_key()
-    event = AuditEvent(
-        stream=stream, seq=seq, at=at, actor=actor, action=action,
-        complaint_id=complaint.id if complaint is not None else None,
-        task_id=task_id, bpmn_id=bpmn_id, details=details, prev_hash=prev_hash, scheme=key.scheme,
-        hash=_digest(stream, seq, at, actor, action, task_id, bpmn_id, details, prev_hash, key.scheme, key),
-    )
-    db.session.add(event)
-    _heads()[stream] = (seq, event.hash)
-    return event
+    row = {
+        "stream": stream, "seq": seq, "at": at, "actor": actor, "action": action,
+        "complaint_id": complaint.id if complaint is not None else None,
+        "task_id": task_id, "bpmn_id": bpmn_id, "details": details, "prev_hash": prev_hash, "scheme": key.scheme,
+        "hash": _digest(stream, seq, at, actor, action, task_id, bpmn_id, details, prev_hash, key.scheme, key),
+    }
+    _pending().append(row)
+    _heads()[stream] = (seq, row["hash"])
+    return row
+
+
+def mark() -> tuple[int, dict]:
+    """Where the trail of this transaction stands, to :func:`undo` a savepoint's events.
+    What was recorded before is written first, so the savepoint's rollback cannot take it."""
+    _write_pending(db.session())
+    return len(_pending()), dict(_heads())
+
+
+def undo(to: tuple[int, dict]) -> None:
+    """Forget the events recorded since :func:`mark` (their savepoint was rolled back)."""
+    count, heads = to
+    del _pending()[count:]
+    _heads().clear()
+    _heads().update(heads)
+
+
+def _write_pending(session) -> None:
+    """Insert the events this transaction recorded and has not written yet, in one
+    statement (an executemany: SQLite's RETURNING would cost a statement per row)."""
+    info, transaction = session.info, session.get_transaction()
+    if info.get("audit_transaction") is not transaction or not info.get("audit_pending"):
+        return
+    rows, info["audit_pending"] = info["audit_pending"], []
+    session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)  # one key set: one batch
+
+
+def _reads_trail(statement) -> bool:
+    return AuditEvent.__table__ in find_tables(statement, include_joins=True, include_aliases=True)
+
+
+@sa_event.listens_for(db.session, "before_commit")
+def _before_commit(session) -> None:
+    _write_pending(session)
+
+
+@sa_event.listens_for(db.session, "after_flush")
+def _after_flush(session, _context) -> None:
+    _write_pending(session)
+
+
+@sa_event.listens_for(db.session, "do_orm_execute")
+def _before_query(state) -> None:
+    """A query of the trail sees the events recorded before it, as autoflush would."""
+    session = state.session
+    if session.info.get("audit_pending") and session.autoflush and _reads_trail(state.statement):
+        _write_pending(session)
 
 
 def fingerprint(value) -> str:
@@ -91,24 +142,53 @@ def for_trail(data: dict, free_text: set[str] | None) -> dict:
 def _heads() -> dict:
     """Chain heads written in the current transaction, so appending needs one query per
     stream per transaction. A new transaction starts with an empty cache."""
+    _current()
+    return db.session.info["audit_heads"]
+
+
+def _pending() -> list[dict]:
+    """The events of the current transaction not written yet."""
+    _current()
+    return db.session.info["audit_pending"]
+
+
+def _current() -> None:
     session = db.session()
-    session.connection()  # begins the transaction if none is active yet
-    info, transaction = session.info, session.get_transaction()
+    transaction = session.get_transaction()
+    if transaction is None:
+        session.connection()  # begins the transaction
+        transaction = session.get_transaction()
+    info = session.info
     if info.get("audit_transaction") is not transaction:
-        info["audit_transaction"], info["audit_heads"] = transaction, {}
-    return info["audit_heads"]
+        info["audit_transaction"], info["audit_heads"], info["audit_pending"] = transaction, {}, []
+
+
+def new_chain(complaint: Complaint) -> None:
+    """``complaint`` was created in this transaction, so its chain is empty: its first
+    event follows the genesis hash without asking the database. (Were it not empty, its
+    first event would collide on the (stream, seq) key and the change be run again.)"""
+    _heads().setdefault(stream_for(complaint), (0, GENESIS))
+
+
+def known_head(stream: str, seq: int, hash_: str) -> None:
+    """A query of ``stream`` that read its newest event (``seq``, ``hash_``) in this
+    transaction tells the trail, which then appends without asking again."""
+    _heads().setdefault(stream, (seq, hash_))
 
 
 def _chain_head(stream: str) -> tuple[int, str]:
-    """The next position in ``stream`` and the hash it must follow."""
+    """The next position in ``stream`` and the hash it must follow: one query per stream
+    and transaction (without flushing: the events of this transaction are in the cache,
+    and stay pending, so a change's events reach the database in one batch)."""
     heads = _heads()
     if stream not in heads:
-        last = db.session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.stream == stream)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        with db.session.no_autoflush:
+            last = db.session.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.stream == stream)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
         heads[stream] = (last.seq, last.hash) if last else (0, GENESIS)
     seq, prev_hash = heads[stream]
     return seq + 1, prev_hash

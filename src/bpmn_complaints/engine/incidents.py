@@ -13,7 +13,9 @@ from typing import Any
 from flask import current_app
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import with_expression
+from sqlalchemy.sql.base import ExecutableOption
 
 from ..clock import utcnow
 from ..db.notify import announce
@@ -30,8 +32,23 @@ def failed_tasks(run: Run) -> list[Task]:
     return [t for w in all_workflows(run.workflow) for t in w.get_tasks(state=TaskState.ERROR)]
 
 
+_flag: list[ExecutableOption] = []
+
+
+def incident_flag() -> ExecutableOption:
+    """A loader option for a query of instances: each one knows whether it has an open
+    incident (``has_open_incidents``), so a change without any looks none up. Built once:
+    building the expression costs more than the query's compiled-cache lookup."""
+    if not _flag:
+        _flag.append(with_expression(ProcessInstance.has_open_incidents, exists().where(
+            Incident.instance_id == ProcessInstance.id, Incident.resolved_at.is_(None))))
+    return _flag[0]
+
+
 def open_incidents(instance: ProcessInstance) -> list[Incident]:
     """The instance's open incidents of steps the engine ran (what a retry runs again)."""
+    if instance.has_open_incidents is False:
+        return []
     return list(db.session.scalars(
         select(Incident).where(Incident.instance_id == instance.id, Incident.resolved_at.is_(None),
                                Incident.kind == "engine")))
@@ -126,6 +143,8 @@ def open_person_incident(instance_id: int, kind: str, task_id: str | None, bpmn_
 
 def resolve_person_incidents(run: Run, kind: str, task_id: str | None, **payload: Any) -> None:
     """The same change went through this time: its open incidents are resolved."""
+    if run.instance.has_open_incidents is False:
+        return
     query = select(Incident).where(Incident.instance_id == run.instance.id, Incident.resolved_at.is_(None),
                                    Incident.kind == kind)
     query = query.where(Incident.task_id == task_id) if task_id else query
@@ -143,6 +162,11 @@ def resolve(run: Run, incidents: list[Incident], by: str | None = None) -> None:
 
 
 def has_retry_job(instance: ProcessInstance) -> bool:
+    """Whether the instance has a retry job, one this change scheduled (not flushed yet:
+    persist does not autoflush) or an older one."""
+    if any(isinstance(row, Job) and row.kind == "retry" and row.instance_id == instance.id
+           for row in db.session.new):
+        return True
     return db.session.scalar(
         select(Job.id).where(Job.instance_id == instance.id, Job.kind == "retry").limit(1)) is not None
 

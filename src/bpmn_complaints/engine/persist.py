@@ -19,25 +19,33 @@ from .timers import schedule_timer
 
 
 def persist(run: Run) -> None:
+    """Write what the change did. Nothing here flushes on its way (no autoflush): the rows
+    it adds and changes, and the trail events the change recorded, reach the database in
+    one flush at the end, one statement per table (the instance: one ``UPDATE ... WHERE
+    version=?``)."""
     instance, workflow = run.instance, run.workflow
     now = utcnow()
-    instance.state = serializer.dumps(workflow)
-    instance.serializer_version = serializer.VERSION
-    instance.updated_at = now
-    ready_human = sync_projection(run)
-    ended = bool(workflow.completed or run.ended)
-    if run.failure is not None and not has_retry_job(instance):
-        instance.status = "error"
-    elif ended:
-        instance.status = "completed"
-        instance.completed_at = now
-    else:
-        instance.status = "running" if ready_human else "waiting"
-    data = workflow.last_task.data if workflow.last_task else {}
-    run.observer.settled(Settled(data=data, ended=ended,
-                                 active_property=lambda name: newest_active_property(workflow, name)))
-    schedule_timer(run)
-    drop_stale_external_tasks(run)
+    with db.session.no_autoflush:
+        ready_human = sync_projection(run)
+        ended = bool(workflow.completed or run.ended)
+        if run.failure is not None and not has_retry_job(instance):
+            instance.status = "error"
+        elif ended:
+            instance.status = "completed"
+            instance.completed_at = now
+        else:
+            instance.status = "running" if ready_human else "waiting"
+        data = workflow.last_task.data if workflow.last_task else {}
+        run.observer.settled(Settled(data=data, ended=ended,
+                                     active_property=lambda name: newest_active_property(workflow, name)))
+        schedule_timer(run)
+        drop_stale_external_tasks(run)
+        instance.state = serializer.dumps(workflow)
+        instance.serializer_version = serializer.VERSION
+        instance.updated_at = now
+    if run.new and instance in db.session.new:
+        # Its row first, with the state it reached: the rows that refer to it follow.
+        db.session.flush([instance])
     db.session.flush()
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -19,7 +21,7 @@ from ..models.task import PRIORITY_RANK
 from . import camunda_forms
 from .definitions import bundle_files
 from .lint import entered_by_excluded, find_form, workers_excluded
-from .run import Run, all_workflows, properties
+from .run import Run, all_workflows, properties, ready_human_tasks
 
 
 def _evaluate(task: Task, expression: str) -> Any:
@@ -164,17 +166,25 @@ def refresh_rows(run: Run) -> None:
 
 def sync_projection(run: Run) -> int:
     """Insert rows for newly ready human tasks and cancel rows whose task went away
-    (an interrupting timer, a withdrawal). Returns how many human tasks are ready."""
-    ready: dict[str, Task] = {}
-    for wf in all_workflows(run.workflow):
-        for task in wf.get_tasks(state=TaskState.READY, manual=True):
-            ready[str(task.id)] = task
-    rows = {
-        row.id: row
-        for row in db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == run.instance.id, HumanTask.state == "ready")
-        )
-    }
+    (an interrupting timer, a withdrawal). Returns how many human tasks are ready.
+
+    When the run knows which tasks were ready when the state was loaded (their rows are
+    the instance's ready rows), rows are read only for tasks that stopped being ready
+    other than by completion; otherwise every ready row of the instance is read."""
+    ready = ready_human_tasks(run.workflow)
+    instance_id = run.instance.id
+    if run.new:  # a new instance has no rows yet
+        rows: dict[str, HumanTask | None] = {}
+    elif run.loaded_ready is not None:
+        rows = dict.fromkeys(run.loaded_ready)  # None: a row known to exist, not read
+        gone = [task_id for task_id in run.loaded_ready if task_id not in ready and not _completed(run, task_id)]
+        if gone:
+            rows.update(_ready_rows(instance_id, HumanTask.id.in_(gone)))
+    else:
+        rows = dict(_ready_rows(instance_id))
+    # Rows added in this transaction and not flushed yet are in the session only.
+    rows.update({row.id: row for row in db.session.new
+                 if isinstance(row, HumanTask) and row.instance_id == instance_id and row.state == "ready"})
     for task_id, task in ready.items():
         if task_id in rows:
             continue
@@ -184,9 +194,26 @@ def sync_projection(run: Run) -> int:
         run.observer.record("task_created", "engine", task_id=row.id, bpmn_id=row.bpmn_id, name=row.name,
                             group=row.candidate_group, assignee=row.assignee,
                             due_at=row.due_at.isoformat() if row.due_at else None, **_independence(row))
-    for task_id, row in rows.items():
-        if task_id not in ready:
-            row.state = "cancelled"
-            row.completed_at = utcnow()
-            run.observer.record("task_cancelled", "engine", task_id=row.id, bpmn_id=row.bpmn_id, name=row.name)
+    for task_id, found in rows.items():
+        if task_id not in ready and found is not None:
+            found.state = "cancelled"
+            found.completed_at = utcnow()
+            run.observer.record("task_cancelled", "engine", task_id=found.id, bpmn_id=found.bpmn_id, name=found.name)
     return len(ready)
+
+
+def _completed(run: Run, task_id: str) -> bool:
+    """Whether the task was completed in this change (its row was finished by the service)."""
+    try:
+        task = run.workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, WorkflowException):  # its sub-process is gone
+        return False
+    return task is not None and bool(task.has_state(TaskState.COMPLETED))
+
+
+def _ready_rows(instance_id: int, *where: Any) -> dict[str, HumanTask | None]:
+    # Called without autoflush (persist): a row this change already finished still reads
+    # as ready from the database, so its loaded state decides.
+    return {row.id: row for row in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready", *where))
+        if row.state == "ready"}

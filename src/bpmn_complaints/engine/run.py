@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
-from ..models import Definition, ProcessInstance
+from ..models import Definition, Job, ProcessInstance
 from .observer import InstanceObserver
 
 MAX_STEPS = 5000  # engine steps per change; more means a loop with no wait state
@@ -33,6 +35,22 @@ class Run:
     inline: set[str] = field(default_factory=set)
     deferred: list[str] = field(default_factory=list)  # task ids this change left to a job
     outcomes: dict[str, Any] = field(default_factory=dict)  # handler calls the worker made, by task id
+    # The instance's timer job when the caller already holds it (the worker firing it), so
+    # persist moves or deletes it without looking it up; ``None``: look it up.
+    timer_job: Job | None = None
+    new: bool = False  # the instance was created in this change (it has no rows elsewhere yet)
+    # What the stored state held when it was loaded (``None``: not known, look it up): the
+    # ready human tasks, whose rows are the ready rows of the projection, and whether a
+    # timer waited, which is when the instance has a timer job. Persist then reads rows
+    # only for what changed.
+    loaded_ready: frozenset[str] | None = None
+    loaded_timer: bool | None = None
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, Task]:
+    """The ready user and manual tasks of ``workflow`` and its sub-processes, by id."""
+    return {str(task.id): task for wf in all_workflows(workflow)
+            for task in wf.get_tasks(state=TaskState.READY, manual=True)}
 
 
 def all_workflows(workflow: BpmnWorkflow) -> Iterator[BpmnWorkflow]:

@@ -24,13 +24,14 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import text
 
 from ..business_calendar import business_calendar
 from ..clock import get_clock, utcnow
 from ..exceptions import AppError, Conflict, NotFound
 from ..extensions import db
 from ..handlers.spec import BpmnError, HandlerContext, HandlerFunc
-from ..models import Definition, ProcessInstance
+from ..models import Definition, Job, ProcessInstance
 from . import correlation, serializer
 from .continuations import defer
 from .definitions import load_specs
@@ -45,7 +46,7 @@ from .incidents import (
 from .loop import RunawayProcess, advance
 from .observer import InstanceObserver, observer_for
 from .persist import persist
-from .run import Run
+from .run import Run, ready_human_tasks
 from .script_engine import ComplaintScriptEngine
 from .service_tasks import (
     ErrorThrown,
@@ -98,9 +99,11 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
     instance.definition = definition
     observer = observer or observer_for(instance)
     observer.started(instance)
+    # Its id now, its row at the end of the change with the state it reached: the state
+    # is written once (an INSERT), not as "{}" and then again.
+    instance.id = _new_instance_id()
     db.session.add(instance)
-    db.session.flush()
-    run = Run(instance, definition, observer, actor=actor)
+    run = Run(instance, definition, observer, actor=actor, new=True)
     run.workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=_script_engine(run))
     start = run.workflow.get_next_task(state=TaskState.READY)
     start.data.update(json.loads(json.dumps(data, default=str)))
@@ -110,6 +113,17 @@ def start_instance(definition: Definition, data: dict[str, Any], actor: str,
         _start_by_message(run.workflow, *message)
     _advance(run)
     return instance
+
+
+def _new_instance_id() -> int:
+    """The id the next instance row gets: from its sequence on PostgreSQL; on SQLite the
+    one it would pick itself (max + 1: the table has no AUTOINCREMENT), which no other
+    writer can take first, since a change holds the write lock from its BEGIN IMMEDIATE."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence('process_instances', 'id'))")
+    else:
+        query = text("SELECT coalesce(max(id), 0) + 1 FROM process_instances")
+    return int(db.session.scalar(query))
 
 
 def _start_by_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
@@ -134,6 +148,8 @@ def load(instance: ProcessInstance, actor: str) -> Run:
     run = Run(instance, instance.definition, observer_for(instance), actor=actor)
     parsed = load_specs(instance.definition, _max_bytes())
     run.workflow = serializer.loads(instance.state, parsed.spec, parsed.subprocess_specs, _script_engine(run))
+    run.loaded_ready = frozenset(ready_human_tasks(run.workflow))
+    run.loaded_timer = next_timer(run.workflow) is not None
     return run
 
 
@@ -218,9 +234,12 @@ def cancel(instance: ProcessInstance, actor: str, reason: str) -> Run:
     return run
 
 
-def fire_timers(instance: ProcessInstance) -> Run:
-    """Let due timers fire (trap 7: they only do when the host asks)."""
+def fire_timers(instance: ProcessInstance, job: Job | None = None) -> Run:
+    """Let due timers fire (trap 7: they only do when the host asks). ``job`` is the
+    instance's timer job if the caller holds it: it is moved to the next timer, or
+    deleted when none is left."""
     run = load(instance, "timer")
+    run.timer_job = job
     run.workflow.refresh_timers()
     _advance(run)
     return run

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from ..db import trail
 from ..extensions import db
 from ..handlers.registry import plugin_config
 from ..handlers.spec import BpmnError, DefinitionInfo, HandlerContext, HandlerFunc, TaskInfo
@@ -95,12 +96,13 @@ def call_handler(run: Run, task: Task, operation_name: str, operation_params: di
     outcome = run.outcomes.pop(str(task.id), None)
     if outcome is None:
         # A savepoint: whatever a failing handler wrote is undone, the step's other work kept.
-        savepoint = db.session.begin_nested()
+        savepoint, written = db.session.begin_nested(), trail.mark()
         outcome = invoke(func, ctx)
         if outcome.error is None:
             savepoint.commit()
         else:
             savepoint.rollback()
+            trail.undo(written)
     err = outcome.error
     if isinstance(err, BpmnError):
         catcher = error_catcher(task, err.code)

@@ -53,7 +53,10 @@ def schedule_timer(run: Run) -> None:
     """Create, move or delete the instance's timer job to match its next due timer."""
     instance = run.instance
     due = None if (run.workflow.completed or run.ended) else next_timer(run.workflow)
-    job = db.session.scalar(select(Job).where(Job.instance_id == instance.id, Job.kind == "timer"))
+    job = run.timer_job
+    # A new instance has no job yet, nor one whose stored state had no waiting timer.
+    if job is None and not run.new and run.loaded_timer is not False:
+        job = db.session.scalar(select(Job).where(Job.instance_id == instance.id, Job.kind == "timer"))
     if due is None:
         if job is not None:
             db.session.execute(delete(Job).where(Job.id == job.id))

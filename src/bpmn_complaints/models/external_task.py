@@ -3,12 +3,16 @@ this application, which fetches and locks them over the REST API; and the topics
 integration account may work on."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .instance import ProcessInstance
 
 
 class ExternalTask(Model):
@@ -17,6 +21,9 @@ class ExternalTask(Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID, the API's task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    # Only for the unit of work's order: an instance created in the same change (its id
+    # taken before its row is written, engine/runtime.py) is inserted before this row.
+    instance: Mapped["ProcessInstance"] = relationship("ProcessInstance")
     task_id: Mapped[str] = mapped_column(String(36))  # the waiting service task in the workflow
     bpmn_id: Mapped[str] = mapped_column(String(200))
     topic: Mapped[str] = mapped_column(String(200))

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..extensions import Model
 from .complaint import Complaint
@@ -29,6 +29,10 @@ class ProcessInstance(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Whether the instance has an open incident, when the query that loaded it asked
+    # (``engine.incidents.WITH_INCIDENT_FLAG``); ``None`` when it did not: look them up.
+    has_open_incidents: Mapped[bool | None] = query_expression()
 
     definition: Mapped[Definition] = relationship(lazy="joined")
     complaint: Mapped[Complaint | None] = relationship(viewonly=True)

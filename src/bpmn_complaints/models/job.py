@@ -1,12 +1,16 @@
 """Deferred work: timer and retry jobs, taken by workers under a lease."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .instance import ProcessInstance
 
 
 class Job(Model):
@@ -27,6 +31,9 @@ class Job(Model):
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
     )
+    # Only for the unit of work's order: an instance created in the same change (its id
+    # taken before its row is written, engine/runtime.py) is inserted before this row.
+    instance: Mapped["ProcessInstance | None"] = relationship("ProcessInstance")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lock_owner: Mapped[str | None] = mapped_column(String(120))
     lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

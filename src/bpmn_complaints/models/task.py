@@ -5,7 +5,7 @@ the same transaction as the workflow state they mirror.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ColumnElement, Computed, ForeignKey, Index, String, Text, false, func, literal_column, text
 from sqlalchemy.ext.compiler import compiles
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .instance import ProcessInstance
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -41,6 +44,9 @@ class HumanTask(Model):
     # SpiffWorkflow's task UUID.
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    # Only for the unit of work's order: an instance created in the same change (its id
+    # taken before its row is written, engine/runtime.py) is inserted before this row.
+    instance: Mapped["ProcessInstance"] = relationship("ProcessInstance")
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
     complaint_reference: Mapped[str | None] = mapped_column(String(32))
     bpmn_id: Mapped[str] = mapped_column(String(200))

@@ -35,11 +35,10 @@ def _hash(token: str) -> str:
 
 
 def _new_reference() -> str:
-    year = utcnow().year
-    while True:
-        reference = f"C-{year}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
-        if not db.session.scalar(select(Complaint.id).where(Complaint.reference == reference)):
-            return reference
+    """A random reference (32**6, about a billion a year). It is not looked up first: the
+    unique key refuses the rare one already taken, and run_change runs the submission
+    again with a new one (``complaints.reference`` is one of its race keys)."""
+    return f"C-{utcnow().year}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
 def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
@@ -60,6 +59,7 @@ def submit(data: dict, entered_by: str | None = None) -> tuple[Complaint, str]:
     )
     db.session.add(complaint)
     db.session.flush()
+    trail.new_chain(complaint)
     content = "\x1f".join(str(getattr(complaint, k) or "") for k in ("name", "email", "description"))
     # Personal data stays out of the trail (it must be erasable); its hash proves integrity.
     trail.record("complaint_received", entered_by or "complainant", complaint, channel=complaint.channel,
@@ -132,10 +132,11 @@ def _opens(complaint: Complaint, credential: str) -> bool:
     return hmac.compare_digest(complaint.status_token_hash, _hash(credential.strip()))
 
 
-def instance_of(complaint: Complaint) -> ProcessInstance:
-    """The complaint's live process instance: the newest, after a reopen."""
+def instance_of(complaint: Complaint, *options) -> ProcessInstance:
+    """The complaint's live process instance: the newest, after a reopen (loaded with
+    ``options``)."""
     instance = db.session.scalar(select(ProcessInstance).where(ProcessInstance.complaint_id == complaint.id)
-                                 .order_by(ProcessInstance.id.desc()).limit(1))
+                                 .order_by(ProcessInstance.id.desc()).limit(1).options(*options))
     if instance is None:
         raise NotFound(f"complaint {complaint.reference} has no process instance")
     return instance

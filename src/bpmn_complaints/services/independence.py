@@ -32,7 +32,8 @@ def barred(user_name: str, task: HumanTask) -> list[str]:
         entered_by = db.session.scalar(select(Complaint.entered_by).where(Complaint.id == task.complaint_id))
         if entered_by == user_name:
             reasons.append("entered this complaint")
-    elements = [element.bpmn_id for element in task.independent_of]
+    # The flag says whether the rule has rows, so a task without one loads none.
+    elements = [element.bpmn_id for element in task.independent_of] if task.excludes_workers else []
     if elements:
         worked = db.session.execute(
             select(HumanTask.bpmn_id, HumanTask.name)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
+from ..engine.incidents import incident_flag
 from ..exceptions import Conflict, NotFound
 from ..extensions import db
 from ..models import CaseMessage, Complaint, HumanTask, Incident, ProcessInstance, TaskDraft
@@ -18,7 +19,7 @@ def send_message(reference: str, name: str, payload: dict, actor: str, channel: 
     one receiver there (chosen by ``correlation_key`` where the diagram declares one).
     ``channel`` is how it reached us (default: the portal for the complainant, else the API)."""
     complaint = complaints.get_by_reference(reference)
-    instance = complaints.instance_of(complaint)
+    instance = complaints.instance_of(complaint, incident_flag())
     if instance.status == "completed":
         raise Conflict(f"complaint {reference} is closed")
     # What the complainant wrote is kept in the case file; the engine gets its codes.

@@ -20,6 +20,7 @@ complainant's personal data. Each one is an event in the complaint's trail
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..db import trail
 from ..extensions import db
@@ -59,7 +60,9 @@ def notify(kind: str, names: set[str] | list[str], complaint: Complaint | None, 
     """Queue the ``kind`` email to each named user who wants it; returns who gets it."""
     if complaint is None or not names:
         return []
-    users = [u for u in db.session.scalars(select(User).where(User.name.in_(sorted(names)))) if wants(u, kind)]
+    # Their groups are not needed here: loaded only if something reads them later.
+    users = [u for u in db.session.scalars(select(User).where(User.name.in_(sorted(names)))
+                                           .options(lazyload(User.memberships))) if wants(u, kind)]
     for user in users:
         subject = SUBJECTS[kind].format(reference=complaint.reference, task=task or "a task", group=group)
         # Not filed with the complaint: staff mail is not part of its case file or export.

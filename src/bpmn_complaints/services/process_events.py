@@ -88,7 +88,8 @@ class ComplaintObserver:
             self.record("assignee_excluded", "engine", task_id=row.id, bpmn_id=row.bpmn_id, user=row.assignee,
                         reasons=reasons)
             row.assignee, row.claimed_at = None, None
-        second_round = row.complaint_id is not None and db.session.scalar(
+        # Whether the task comes back to its holder a second time matters only to a holder.
+        second_round = bool(row.assignee) and row.complaint_id is not None and db.session.scalar(
             select(HumanTask.id).where(HumanTask.complaint_id == row.complaint_id, HumanTask.bpmn_id == row.bpmn_id,
                                        HumanTask.state == "completed").limit(1)) is not None
         notifications.task_created(self.complaint, row, second_round)

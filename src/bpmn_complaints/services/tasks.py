@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
 from ..db import trail
 from ..engine import runtime
+from ..engine.incidents import incident_flag
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
@@ -228,11 +230,24 @@ def _written(task: HumanTask, **values: Any) -> None:
 
 
 def _taken_from(task: HumanTask, user: User) -> bool:
-    """Whether someone else took the task from ``user`` (reassigned it or handed it back)."""
-    moves = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.complaint_id == task.complaint_id, AuditEvent.task_id == task.id,
-                                 AuditEvent.action.in_(("task_assigned", "task_unclaimed")))
-        .order_by(AuditEvent.id.desc()))
+    """Whether someone else took the task from ``user`` (reassigned it or handed it back).
+
+    The same query reads the newest event of the complaint's chain, which the trail then
+    appends to without asking again."""
+    moved = and_(AuditEvent.task_id == task.id, AuditEvent.action.in_(("task_assigned", "task_unclaimed")))
+    complaint = _complaint(task)
+    if complaint is None:
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.complaint_id.is_(None), moved)
+                                          .order_by(AuditEvent.seq.desc())))
+    else:
+        stream = trail.stream_for(complaint)
+        head = select(func.max(AuditEvent.seq)).where(AuditEvent.stream == stream).scalar_subquery()
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.stream == stream,
+                                                                  or_(AuditEvent.seq == head, moved))
+                                         .order_by(AuditEvent.seq.desc())))
+        if events:
+            trail.known_head(stream, events[0].seq, events[0].hash)
+    moves = [e for e in events if e.task_id == task.id and e.action in ("task_assigned", "task_unclaimed")]
     lost = next((e for e in moves if e.details.get("before") == user.name), None)
     return lost is not None and lost.actor != user.name
 
@@ -250,18 +265,20 @@ def claim(task_id: str, user: User) -> HumanTask:
     return task
 
 
-def _take(task: HumanTask, user: User) -> None:
+def _take(task: HumanTask, user: User, now: datetime | None = None, **values: Any) -> None:
     """Make ``user`` the holder of the unclaimed ``task`` in one conditional UPDATE, and
-    record the claim."""
+    record the claim. ``values`` are written with it (a completion that claims)."""
+    now = now or utcnow()
+    values = {"assignee": user.name, "claimed_at": now, **values}
     result = cast(CursorResult[Any], db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == "ready", HumanTask.assignee.is_(None))
-        .values(assignee=user.name, claimed_at=(now := utcnow()))
+        .values(**values)
         .execution_options(synchronize_session=False)
     ))
     if result.rowcount != 1:
         raise _holder_conflict(task.id)
-    _written(task, assignee=user.name, claimed_at=now)
+    _written(task, **values)
     trail.record("task_claimed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name)
 
@@ -327,6 +344,10 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
     task = get_task(task_id, user)
     if task.state != "ready":
         raise _not_ready(task)
+    # The instance and its complaint in one query (the form, the trail and the engine need them).
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.id == task.instance_id)
+                                  .options(joinedload(ProcessInstance.complaint), incident_flag())).scalar_one()
+    claiming = False  # the claim rides with the completion: one conditional UPDATE for both
     if task.assignee != user.name:
         if _taken_from(task, user):
             raise _moved(task)
@@ -334,21 +355,23 @@ def complete(task_id: str, user: User, data: dict) -> HumanTask:
             raise Conflict(f"only the assignee may complete this task ({task.assignee} holds it)",
                            {"assignee": task.assignee})
         _check_may_work(user, task)
-        _take(task, user)
+        claiming = True
     if user.name in (task.excluded_users or []):
         raise Forbidden("you may not complete this task (a conflict of interest: ISO 10002 4.7)")
     independence.check(user.name, task, you=True)
     schema, _ui = forms.schemas_for(task)
     data = forms.with_defaults(schema, data)
     forms.validate_submission(schema, data)
-    _change_if_held(task, user.name, state="completed", completed_at=utcnow(), completed_by=user.name,
-                    submitted_data=data, answer_labels=forms.labels_of(schema))
+    done = {"state": "completed", "completed_at": (now := utcnow()), "completed_by": user.name,
+            "submitted_data": data, "answer_labels": forms.labels_of(schema)}
+    if claiming:
+        _take(task, user, now, **done)
+    else:
+        _change_if_held(task, user.name, **done)
     trail.record("task_completed", user.name, _complaint(task), task_id=task.id, bpmn_id=task.bpmn_id,
                  name=task.name, data=trail.for_trail(data, forms.free_text_fields(schema)))
     # Sent, so nobody's draft of it is needed any more (and its free text is not kept twice).
     db.session.execute(delete(TaskDraft).where(TaskDraft.task_id == task.id))
-    db.session.flush()
-    instance = db.session.get_one(ProcessInstance, task.instance_id)
     # The engine gets codes, flags, dates and numbers; the words stay in the case file.
     routing = case_text.routing_values(data, case_text.task_pointer(task.id), forms.free_text_fields(schema),
                                        forms.declared_fields(schema))

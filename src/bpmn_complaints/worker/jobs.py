@@ -7,16 +7,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import metrics
 from ..clock import utcnow
 from ..db import run_change, trail
 from ..engine import runtime
 from ..engine.continuations import SERVICE_JOB
+from ..engine.incidents import incident_flag
 from ..extensions import db
 from ..logs import redact
 from ..models import Complaint, Incident, Job, ProcessInstance
 from ..services import checkpoints, digest, heatmap
+from . import leases
 from .budget import JobTimeout, time_budget
 from .service_jobs import run_service_job
 
@@ -27,40 +31,55 @@ RECURRING: dict[str, tuple[Callable[[], Any], Callable[[datetime], datetime]]] =
 log = logging.getLogger(__name__)
 
 
-def run_job(owner: str, job_id: int) -> int:
-    """Run the job ``owner`` leased and commit; returns 1 if it ran (or its instance had
-    nothing left to do), 0 if another worker holds it now or it failed.
+def run_next(owner: str, expired_first: bool = False) -> int | None:
+    """Take the next due job and run it, in one transaction (:func:`.leases.take_job`);
+    returns 1 if it ran (or its instance had nothing left to do), 0 if it failed, ``None``
+    when no job is due.
 
     A failure is recorded on the job, which is tried again with backoff; after
     ``JOB_MAX_ATTEMPTS`` failures the instance gets an incident and the job is dropped.
     A job that runs longer than ``JOB_TIME_BUDGET_SECONDS`` is stopped and becomes an
-    incident at once. A deferred service task's job has its handler's own timeout
-    (:mod:`.service_jobs`).
+    incident at once. A deferred service task's job is leased and committed first, then
+    run with its handler's own timeout (:mod:`.service_jobs`).
     """
-    job = db.session.get(Job, job_id)
-    if job is not None and job.kind == SERVICE_JOB:
-        return run_service_job(owner, job_id, dict(job.payload or {}), _failed)
+    taken: list[int] = []
     try:
         with time_budget(current_app.config["JOB_TIME_BUDGET_SECONDS"]):
-            return run_change(_run, owner, job_id)
+            result = run_change(_take_and_run, owner, expired_first, taken)
     except JobTimeout as err:  # it would hang again: an incident at once
         db.session.rollback()
-        run_change(_failed, job_id, err, True)
+        run_change(_failed, taken[-1], err, True)
         return 0
     except Exception as err:  # recorded on the job; a job that keeps failing becomes an incident
         db.session.rollback()
-        run_change(_failed, job_id, err)
+        if not taken:
+            raise
+        run_change(_failed, taken[-1], err)
         return 0
+    if isinstance(result, tuple):  # a service-task job, leased: its handler runs outside a transaction
+        job_id, payload = result
+        return run_service_job(owner, job_id, payload, _failed)
+    return result
 
 
-def _run(owner: str, job_id: int) -> int:
-    job = db.session.get(Job, job_id)
-    if job is None or job.lock_owner != owner:
-        return 0  # done or taken over by another worker after our lock expired
+def _take_and_run(owner: str, expired_first: bool, taken: list[int]) -> int | tuple[int, dict[str, Any]] | None:
+    again = taken[-1] if taken else None  # run again after a lost race: the same job, on the fresh state
+    job = leases.take_job(expired_first, again)
+    if job is None:
+        return None if again is None else 0
+    if again is None:
+        taken.append(job.id)
+    if job.kind == SERVICE_JOB:
+        leases.lease_job(job, owner)
+        return job.id, dict(job.payload or {})
     metrics.JOBS.labels(job.kind, "started").inc()
     metrics.JOB_LATENESS.labels(job.kind).observe(max(0.0, (utcnow() - job.due_at).total_seconds()))
-    instance = db.session.get(ProcessInstance, job.instance_id) if job.instance_id else None
+    instance = db.session.execute(select(ProcessInstance).where(ProcessInstance.id == job.instance_id).options(
+        joinedload(ProcessInstance.complaint), incident_flag())).scalar_one_or_none() if job.instance_id else None
     kind, payload = job.kind, dict(job.payload or {})
+    if kind == "timer" and instance is not None and instance.status != "completed":
+        runtime.fire_timers(instance, job)  # moves the job to the next timer, or deletes it
+        return 1
     db.session.delete(job)
     db.session.flush()
     if kind in RECURRING:
@@ -68,9 +87,7 @@ def _run(owner: str, job_id: int) -> int:
         return 1
     if instance is None or instance.status == "completed":
         return 1
-    if kind == "timer":
-        runtime.fire_timers(instance)
-    elif kind == "retry":
+    if kind == "retry":
         runtime.retry(instance, "worker", {payload["task_id"]: payload["attempts"]})
     return 1
 

@@ -7,6 +7,7 @@ timer and retry jobs, and outbox emails.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, literal_column, select, update
@@ -36,7 +37,10 @@ JOBS = Queue(Job, Job.due_at)
 EMAILS = Queue(OutboxMessage, OutboxMessage.next_attempt_at, (OutboxMessage.status == literal_column("'pending'"),))
 
 
-def _lock_for_update(query: Select[tuple[int]]) -> Select[tuple[int]]:
+S = TypeVar("S", bound=Select[Any])
+
+
+def _lock_for_update(query: S) -> S:
     return query.with_for_update(skip_locked=True) if db.engine.dialect.name == "postgresql" else query
 
 
@@ -68,6 +72,38 @@ def claim(queue: Queue, owner: str, batch: int) -> list[int]:
                            .values(lock_owner=owner, lock_expires_at=lease_until()))
     db.session.commit()
     return ids
+
+
+def take_job(expired_first: bool, job_id: int | None = None) -> Job | None:
+    """The earliest due job that no live lease holds, locked for the transaction that runs
+    it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so workers taking jobs at the same moment
+    take different ones and never wait; SQLite has one writer at a time anyway). With
+    ``expired_first``, a job whose holder's lease ran out (a dead worker's service-task
+    job) comes first.
+
+    A timer or retry job takes no lease: it runs in the transaction that takes it, and if
+    the worker dies the database lets go of the row. Only a service-task job is leased
+    (:func:`lease_job`), since its handler calls outside systems with no transaction open.
+
+    With ``job_id`` (a change running again after it lost a race), that job, if it is
+    still there and nobody else is running it."""
+    if job_id is not None:
+        return db.session.scalar(_lock_for_update(select(Job).where(Job.id == job_id)))
+    now = utcnow()
+    if expired_first:
+        job = db.session.scalar(_lock_for_update(
+            select(Job).where(Job.lock_expires_at.is_not(None), Job.lock_expires_at < now)
+            .order_by(Job.lock_expires_at, Job.id).limit(1)))
+        if job is not None:
+            _log_takeover(JOBS, [job.id])
+            return job
+    return db.session.scalar(_lock_for_update(
+        select(Job).where(Job.lock_expires_at.is_(None), Job.due_at <= now).order_by(Job.due_at, Job.id).limit(1)))
+
+
+def lease_job(job: Job, owner: str) -> None:
+    """Lease ``job`` to ``owner`` for ``JOB_LOCK_SECONDS`` (committed by the caller)."""
+    job.lock_owner, job.lock_expires_at = owner, lease_until()
 
 
 def _log_takeover(queue: Queue, ids: list[int]) -> None:
@@ -112,6 +148,11 @@ def next_available(queue: Queue) -> datetime | None:
     earliest due row nobody holds, or the earliest lease to expire (its holder may die),
     or ``None`` when the queue is empty. Two probes, one per partial index."""
     expires = queue.model.lock_expires_at
-    free = db.session.scalar(select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1))
+    free_query = select(queue.due).where(*queue.ready, expires.is_(None)).order_by(queue.due).limit(1)
+    if queue.model is Job:
+        # A job another worker is running is locked by its transaction, not leased: skip
+        # it, or every idle worker would wake at once and again until that job is done.
+        free_query = _lock_for_update(free_query)
+    free = db.session.scalar(free_query)
     held = db.session.scalar(select(expires).where(*queue.ready, expires.is_not(None)).order_by(expires).limit(1))
     return min((d for d in (free, held) if d is not None), default=None)

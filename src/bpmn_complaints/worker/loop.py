@@ -1,11 +1,14 @@
-"""The worker: takes due jobs (timers, scheduled retries) and due outbox emails (see
-:mod:`bpmn_complaints.mail.delivery`) under a lease and runs them, in rounds of one
-batch of each, so an email never waits behind a burst of timers.
+"""The worker: runs due jobs (timers, scheduled retries, service tasks) and sends due
+outbox emails (see :mod:`bpmn_complaints.mail.delivery`), in rounds of one batch of
+each, so an email never waits behind a burst of timers.
 
-A row is leased by one worker until ``lock_expires_at`` (:mod:`.leases`); a worker that
-dies leaves its leases to expire and another worker takes the rows over. A batch that
-runs long renews its leases while it goes, so no row is started on a lease about to run
-out (and taken over, and run twice).
+A timer or retry job is taken in the transaction that runs it (:func:`.leases.take_job`):
+one commit per job, and a worker that dies mid-job leaves nothing behind. Emails and
+service-task jobs call outside systems with no transaction open, so they are leased until
+``lock_expires_at`` (:mod:`.leases`); a worker that dies leaves its leases to expire and
+another worker takes the rows over. A batch of emails that runs long renews its leases
+while it goes, so no row is started on a lease about to run out (and taken over, and run
+twice).
 
 Between batches a worker sleeps until the next job is due (or a lease it waits on
 expires), and :mod:`.wakeup` cuts that sleep short for work announced sooner.
@@ -28,7 +31,7 @@ from ..extensions import db
 from ..mail import delivery
 from ..services import checkpoints, digest, handler_processes, heatmap
 from . import heartbeat, leases
-from .jobs import run_job
+from .jobs import run_next
 from .wakeup import Alarm
 
 log = logging.getLogger(__name__)
@@ -61,13 +64,27 @@ class Worker:
         done = self.delivered = 0
         while not self.stopping:
             emails = self._run_batch(leases.EMAILS, delivery.deliver, give_back=False)
-            jobs = self._run_batch(leases.JOBS, run_job, give_back=True)
+            jobs = self._run_jobs()
             if emails is None and jobs is None:
                 break
             done, self.delivered = done + (jobs or 0), self.delivered + (emails or 0)
             log.info("worker round: jobs=%d emails=%d", jobs or 0, emails or 0,
                      extra={"event": "worker_round", "jobs": jobs or 0, "emails": emails or 0})
         return done
+
+    def _run_jobs(self) -> int | None:
+        """Run up to a batch of due jobs, each taken in the transaction that runs it
+        (:func:`.jobs.run_next`); returns how many ran, or ``None`` when none was due. The
+        first take looks for a job whose lease ran out (a dead worker's) before the others."""
+        ran: int | None = None
+        for taken in range(self.batch):
+            if self.stopping:
+                break
+            result = run_next(self.owner, expired_first=taken == 0)
+            if result is None:
+                break
+            ran = (ran or 0) + result
+        return ran
 
     def _run_batch(self, queue: leases.Queue, run: Callable[[str, int], int], give_back: bool) -> int | None:
         """Lease one batch of due rows of ``queue`` and ``run`` each; returns the sum of
