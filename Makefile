@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed
 # into instance/secret_key, which the app uses when COMPLAINTS_SECRET_KEY is not set.
 PORT   ?= 5000
 export COMPLAINTS_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The instance folder (the SQLite file, the generated SECRET_KEY, the mail sink's emails,
+# attachments) is instance/ beside this Makefile for every target that runs the app.
+APP    := COMPLAINTS_INSTANCE_PATH=$${COMPLAINTS_INSTANCE_PATH:-$(CURDIR)/instance} $(BIN)/bpmn-complaints
 
 .PHONY: run test lint venv upgrade-deps browser-deps mail-deps secret-key db demo-data bench clean
 
@@ -51,20 +54,20 @@ mail-deps:
 
 # A random SECRET_KEY in instance/secret_key, made once and reused by every later run.
 secret-key: venv
-	$(BIN)/bpmn-complaints secret-key
+	$(APP) secret-key
 
 db: venv secret-key
-	$(BIN)/bpmn-complaints init-db
-	$(BIN)/bpmn-complaints deploy processes/
+	$(APP) init-db
+	$(APP) deploy processes/
 
 demo-data: db
-	$(BIN)/bpmn-complaints demo
+	$(APP) demo
 
 # The web server, a worker (timers, retries, email) and a mail sink that keeps every email
 # the product sends in instance/mail/. PORT=8000 make run serves elsewhere; to send real
 # email, run `bpmn-complaints run --no-mail-sink` with COMPLAINTS_SMTP_HOST and friends set.
 run: demo-data browser-deps
-	$(BIN)/bpmn-complaints run --host 127.0.0.1 --port $(PORT)
+	$(APP) run --host 127.0.0.1 --port $(PORT)
 
 # The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process). Each
 # worker gets its own PostgreSQL database beside COMPLAINTS_TEST_DATABASE_URL's (tests/conftest.py).
