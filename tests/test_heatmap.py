@@ -65,6 +65,10 @@ def test_heatmap_figures_for_a_known_set_of_complaints(api):
     assert abs(review["median"] - HOUR) < 0.01 and abs(review["p90"] - HOUR) < 0.01
     assert figures["EndEvent_accepted"]["passed"] == 1 and figures["EndEvent_reviewed"]["passed"] == 1
     assert flows == {"Flow_1": 3, "Flow_2": 3, "Flow_yes": 1, "Flow_no": 2, "Flow_3": 1}
+    # People read names: an element's own, its id when it has none, a flow's ends.
+    assert (review["name"], figures["EndEvent_accepted"]["name"]) == ("Internal review", "EndEvent_accepted")
+    assert ">Internal review</a> <span class=\"muted small\">Task_review</span>" in page
+    assert "Gateway_accepted → EndEvent_accepted <span class=\"muted small\">Flow_yes</span>" in page
 
     # A period before the complaints has none of them.
     empty = browser.get("/process/complaint_handling/1/heatmap?from=2026-10-01&to=2026-10-31").get_data(as_text=True)
@@ -73,7 +77,7 @@ def test_heatmap_figures_for_a_known_set_of_complaints(api):
     # Clicking an element lists its complaints: passed, and waiting there now.
     listed = browser.get("/process/complaint_handling/1/heatmap/Task_review?from=2026-11-01&to=2026-11-30")
     at = {c["reference"]: c["at"] for c in listed.get_json()["complaints"]}
-    assert at == {second: "waiting", third: "passed"}
+    assert at == {second: "waiting", third: "passed"} and listed.get_json()["name"] == "Internal review"
     listed = browser.get("/process/complaint_handling/1/heatmap/EndEvent_accepted?from=2026-11-01&to=2026-11-30")
     assert [c["reference"] for c in listed.get_json()["complaints"]] == [first]
 

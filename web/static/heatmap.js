@@ -21,12 +21,12 @@ const badge = (text, kind, title) => {
 
 const toldBy = (by) => Object.entries(by || {}).map(([kind, n]) => `${n} by ${kind}`).join(", ");
 
-const describe = (id, f) => `${id}: ${f.passed} passed, median ${duration(f.median)}, 90th percentile ${duration(f.p90)}`
+const describe = (id, f) => `${f.name || id}: ${f.passed} passed, median ${duration(f.median)}, 90th percentile ${duration(f.p90)}`
   + (f.waiting ? `; ${f.waiting} waiting now (${toldBy(f.waiting_by)})` : "");
 
-const listComplaints = async (container, id) => {
+const listComplaints = async (container, id, name) => {
   const list = document.getElementById("heatmap-complaints");
-  document.getElementById("heatmap-element").textContent = id;
+  document.getElementById("heatmap-element").textContent = name || id;
   list.replaceChildren();
   const response = await fetch(container.dataset.elementUrl.replace("__ID__", encodeURIComponent(id)),
     { credentials: "same-origin" });
@@ -79,7 +79,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     overlays.add(id, { position: { top: -8, left: 0 }, html: badge(String(count), "heat-flow") });
   }
   viewer.get("eventBus").on("element.click", (event) => {
-    if (figures[event.element.id]) listComplaints(container, event.element.id);
+    if (figures[event.element.id]) listComplaints(container, event.element.id, figures[event.element.id].name);
   });
   container.classList.add("ready");
 });

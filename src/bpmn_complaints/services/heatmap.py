@@ -153,6 +153,10 @@ class Graph:
     joins: set[str] = field(default_factory=set)  # parallel gateways with several incoming flows
     boundaries: dict[str, list[str]] = field(default_factory=dict)  # activity -> its boundary events
     attached: dict[str, tuple[str, bool]] = field(default_factory=dict)  # boundary -> (activity, interrupting)
+    names: dict[str, str] = field(default_factory=dict)  # element or flow id -> what a person reads
+
+    def name(self, bpmn_id: str) -> str:
+        return self.names.get(bpmn_id) or bpmn_id
 
     def waits_silently(self, bpmn_id: str) -> bool:
         return self.tags.get(bpmn_id) in SILENT_WAITS
@@ -188,8 +192,24 @@ def graph(definition: Definition) -> Graph:
                 found.boundaries.setdefault(activity, []).append(str(node_id))
                 found.attached[str(node_id)] = (activity, node.get("cancelActivity", "true") != "false")
     found.joins = {e for e, tag in found.tags.items() if tag == "parallelGateway" and incoming[e] > 1}
+    _name_everything(root, found)
     _graphs[(definition.id, definition.sha256)] = found
     return found
+
+
+def _name_everything(root: Any, found: Graph) -> None:
+    """Each element's name as the modeler shows it (its id when it has none), and each flow's:
+    its own name, or where it goes from and to."""
+    flows = []
+    for node in root.iter():
+        tag = node.tag.rpartition("}")[2] if isinstance(node.tag, str) else ""
+        node_id, label = node.get("id"), " ".join((node.get("name") or "").split())
+        if tag == "sequenceFlow":
+            flows.append((str(node_id), label, str(node.get("sourceRef")), str(node.get("targetRef"))))
+        elif node_id and label:
+            found.names[str(node_id)] = label
+    for flow_id, label, source, target in flows:
+        found.names[flow_id] = label or f"{found.name(source)} → {found.name(target)}"
 
 
 # -- the rollup ----------------------------------------------------------------------------

@@ -51,12 +51,14 @@ def show(key, version):
     definition = get_definition(key, version)
     start, end, first, last = _period()
     result = service.heatmap(definition, start, end)
-    figures = {bpmn_id: {"passed": f.passed, "median": f.median_seconds, "p90": f.p90_seconds, "waiting": f.waiting,
+    names = service.graph(definition).name
+    figures = {bpmn_id: {"name": names(bpmn_id), "passed": f.passed, "median": f.median_seconds,
+                         "p90": f.p90_seconds, "waiting": f.waiting,
                          "waiting_by": f.waiting_by}
                for bpmn_id, f in result.elements.items()}
     return render_template(
         "process/heatmap.html", definition=definition, result=result, first=first, last=last, figures=figures,
-        duration=duration, available=vendor.available("bpmn-js"), told_by=TOLD_BY,
+        duration=duration, available=vendor.available("bpmn-js"), told_by=TOLD_BY, names=names,
         element_url=url_for("heatmap_pages.element", key=key, version=version, bpmn_id="__ID__",
                             **{"from": first.isoformat(), "to": last.isoformat()}))
 
@@ -68,5 +70,5 @@ def element(key, version, bpmn_id):
     definition = get_definition(key, version)
     start, end, _first, _last = _period()
     rows = service.complaints_at(definition, bpmn_id, start, end)
-    return {"element": bpmn_id, "complaints": [
+    return {"element": bpmn_id, "name": service.graph(definition).name(bpmn_id), "complaints": [
         {"reference": ref, "at": where, "url": url_for("complaint_pages.show", reference=ref)} for ref, where in rows]}
