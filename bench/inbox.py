@@ -53,7 +53,7 @@ from bpmn_complaints import create_app
 from bpmn_complaints.clock import utcnow
 from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import db
-from bpmn_complaints.models import Complaint, HumanTask
+from bpmn_complaints.models import Complaint, HumanTask, task_counts
 from bpmn_complaints.models.search_index import reference_suffixes
 from bpmn_complaints.services import complaints as complaint_service
 from bpmn_complaints.services import tasks as task_service
@@ -180,11 +180,13 @@ def _copy(raw, table, rows):
 
 
 def bulk_load(samples, count, rng):
-    """Load the copies with the two tables' secondary indexes dropped, then build them."""
+    """Load the copies with the two tables' secondary indexes and the task counts' triggers
+    dropped, then build them and count the tasks once."""
     engine = db.engine
     postgres = engine.dialect.name == "postgresql"
     tables = (Complaint.__table__, HumanTask.__table__)
     with engine.begin() as conn:
+        task_counts.drop_triggers(conn)
         for table in tables:
             for index in table.indexes:
                 index.drop(conn)
@@ -211,6 +213,8 @@ def bulk_load(samples, count, rng):
         for table in tables:
             for index in table.indexes:
                 index.create(conn)
+        task_counts.create_triggers(conn)
+        task_counts.rebuild(conn)
         if postgres:
             conn.execute(text("CREATE INDEX ix_complaints_search ON complaints USING gin (search_vector)"))
             conn.execute(text("SELECT setval('complaints_id_seq', (SELECT max(id) FROM complaints))"))

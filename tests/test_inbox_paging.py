@@ -107,26 +107,34 @@ def test_offset_still_pages_for_older_clients(desk):
     assert [t["id"] for t in desk.tasks("mia", "group", sort="-created", offset=1, limit=2)["items"]] == both[1:3]
 
 
-def test_counts_stop_at_the_bound_and_say_so(desk, app):
+def test_tab_counts_are_exact_and_filtered_counts_stop_at_the_bound(desk, app):
     refs = [submit(desk)["reference"] for _ in range(4)]
     app.config["INBOX_COUNT_BOUND"] = 3
+    # A tab's count is kept by the database (models/task_counts.py): exact past the bound.
     body = desk.tasks("alice", "group", limit=2)
-    assert (body["total"], body["total_capped"]) == (3, True)
-    assert desk.tasks("alice", "mine")["total_capped"] is False
+    assert (body["total"], body["total_capped"]) == (4, False)
+    assert (desk.tasks("sam", "all")["total"], desk.tasks("alice", "mine")["total"]) == (4, 0)
+    # A filtered list counts its rows, up to the bound, and says so.
+    filtered = desk.tasks("alice", "group", overdue="false")
+    assert (filtered["total"], filtered["total_capped"]) == (3, True)
     listed = desk.get("/api/complaints", "sam").get_json()
     assert (listed["total"], listed["total_capped"]) == (3, True)
     # The bound is a bound: at it exactly, the count is exact.
     desk.work("alice", refs[0], ASSESSED)
-    body = desk.tasks("alice", "group")
-    assert (body["total"], body["total_capped"]) == (3, False)
-    submit(desk)
+    filtered = desk.tasks("alice", "group", overdue="false")
+    assert (filtered["total"], filtered["total_capped"]) == (3, False)
+    assert desk.tasks("alice", "group")["total"] == 3
+    for _ in range(2):
+        submit(desk)
 
     from test_web_staff import Browser, add_user  # the signed-in browser of the page tests
 
     add_user(desk.runner, "ada", ["intake"])
     page = Browser(app).login("ada").get("/inbox?scope=group").get_data(as_text=True)
-    assert "3+ tasks" in page and re.search(r'id="count-group">3\+<', page)
+    assert "5 tasks" in page and re.search(r'id="count-group">5<', page)
     assert re.search(r'id="count-mine">0<', page)
+    filtered_page = Browser(app).login("ada").get("/inbox?scope=group&overdue=false").get_data(as_text=True)
+    assert "3+ tasks" in filtered_page
 
 
 def test_a_cursor_from_elsewhere_is_a_400(desk):

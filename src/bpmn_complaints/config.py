@@ -152,6 +152,9 @@ DEFAULTS: dict[str, Any] = {
     # How often (seconds) the worker rolls the trail up for the heatmap (services/heatmap.py);
     # a heatmap view catches up the rest itself. None: only the views do.
     "HEATMAP_ROLLUP_EVERY_SECONDS": 300,
+    # How often (seconds) the worker folds the inbox's kept counts into one row each
+    # (models/task_counts.py); None: never (counts stay right, and read more rows).
+    "TASK_COUNTS_FOLD_EVERY_SECONDS": 60,
     # Wrong reference-and-code lookups per client address (only failures count).
     "STATUS_LOOKUP_RATE_LIMIT": "10 per minute;100 per day",
     "RATELIMIT_STORAGE_URI": "memory://",

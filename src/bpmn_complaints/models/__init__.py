@@ -14,6 +14,7 @@ from .instance import Incident, ProcessInstance
 from .job import Job
 from .outbox import OutboxMessage
 from .task import HumanTask, TaskIndependence
+from .task_counts import TaskCount  # its triggers follow the human_tasks table
 from .trail import AuditEvent
 from .user import ApiToken, AuthEpoch, Membership, User, UserSession
 from .worker import WorkerHeartbeat
@@ -43,6 +44,7 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "ProcessInstance",
+    "TaskCount",
     "TaskDraft",
     "TaskIndependence",
     "User",

@@ -132,6 +132,11 @@ Index("ix_human_tasks_unclaimed_count", HumanTask.candidate_group, HumanTask.exc
       sqlite_where=text(UNCLAIMED_SQL), postgresql_where=text(UNCLAIMED_SQL))
 Index("ix_human_tasks_held", HumanTask.assignee, HumanTask.due_key, HumanTask.claimed_at, HumanTask.created_at,
       sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# When each open task was taken (claimed, or made with its assignee): the workload page
+# seeks each person's oldest here.
+HELD_SINCE = func.coalesce(HumanTask.claimed_at, HumanTask.created_at)
+Index("ix_human_tasks_held_since", HumanTask.assignee, HELD_SINCE,
+      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 # Whose complaints a person may open (services.complaints.visible_to) over the whole
 # history: the tasks they held or completed.
 Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, false, func, or_, select, true, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
 from ..models.task import DUE_KEY, NO_DUE, OPEN, PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
-from . import case_text, comments, complaints, forms, independence, notifications, paging
+from . import case_text, comments, complaints, forms, independence, notifications, paging, task_counts
 from .users import get_user
 
 # The inbox's sorts, each read in the order of an index on open tasks (models.task:
@@ -91,12 +91,34 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
 
 def count_tasks(user: User, scope: str, state: str = "ready",
                 filters: list[ColumnElement[bool]] | None = None) -> tuple[int, bool]:
-    """How many tasks ``scope`` holds, up to the bound: one count over all its ranges."""
+    """How many tasks ``scope`` holds: a tab's open tasks from the counts the database
+    keeps (exact, whatever is open), a filtered list up to the bound, in one count over
+    all its ranges."""
     parts = _scope_parts(user, scope, state)
     if not parts:
         return 0, False
+    if state == "ready" and not filters:
+        return _kept_count(user, scope)
     shared = _one_range(user, parts) if scope == "group" else parts[0]
     return paging.bounded_count(select(HumanTask.id).where(*shared, *(filters or [])))
+
+
+def _kept_count(user: User, scope: str) -> tuple[int, bool]:
+    if scope == "mine":
+        return task_counts.count(task_counts.HELD, [user.name]), False
+    if scope == "all":
+        return task_counts.count(task_counts.OPEN, [""]), False
+    # The group tab: the kept count of tasks anyone in the group may take, and the tasks
+    # with an independence rule, which depend on who asks, counted live (two index ranges
+    # per group: a rule on workers; no such rule but one on whoever entered the complaint).
+    groups = sorted(set(user.groups or []))
+    kept = task_counts.count(task_counts.UNCLAIMED, groups)
+    unclaimed = (OPEN, HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(groups),
+                 independence.open_to(user.name))
+    ruled = [(HumanTask.excludes_workers == true(),),
+             (HumanTask.excludes_workers == false(), HumanTask.exclude_entered_by == true())]
+    live = [paging.bounded_count(select(HumanTask.id).where(*unclaimed, *rule)) for rule in ruled]
+    return kept + sum(n for n, _capped in live), any(capped for _n, capped in live)
 
 
 def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:

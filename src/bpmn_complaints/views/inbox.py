@@ -28,8 +28,9 @@ def inbox():
     size = current_app.config["INBOX_PAGE_SIZE"]
     user = me()
     scopes = [key for key, _ in TABS if key != "all" or allows(user, SEE_ALL_TASKS)]
-    # Each tab says how many tasks it holds (with no filters: what waits there), counted up
-    # to the bound; the list's own count is its tab's when no filter narrows it.
+    # Each tab says how many tasks it holds (with no filters: what waits there), from the
+    # counts the database keeps; the list's own count is its tab's when no filter narrows
+    # it, else counted up to the bound.
     counts = service.tab_counts(user, scopes)
     filtered = any(k in args for k in ("priority", "overdue", "lane"))
     found = service.list_tasks(user, **query, limit=size, offset=(page - 1) * size, cursor=cursor,

@@ -19,7 +19,7 @@ from ..engine.incidents import incident_flag
 from ..extensions import db
 from ..logs import redact
 from ..models import Complaint, Incident, Job, ProcessInstance
-from ..services import checkpoints, digest, heatmap
+from ..services import checkpoints, digest, heatmap, task_counts
 from . import leases
 from .budget import JobTimeout, time_budget
 from .service_jobs import run_service_job
@@ -27,7 +27,7 @@ from .service_jobs import run_service_job
 # Jobs of no instance that recur: what runs one, and when the next is due after a failure.
 RECURRING: dict[str, tuple[Callable[[], Any], Callable[[datetime], datetime]]] = {
     digest.KIND: (digest.run, digest.next_run), checkpoints.KIND: (checkpoints.run, checkpoints.next_run),
-    heatmap.KIND: (heatmap.run_job, heatmap.next_run)}
+    heatmap.KIND: (heatmap.run_job, heatmap.next_run), task_counts.KIND: (task_counts.run_job, task_counts.next_run)}
 log = logging.getLogger(__name__)
 
 

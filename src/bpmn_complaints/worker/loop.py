@@ -29,7 +29,7 @@ from .. import metrics
 from ..clock import utcnow
 from ..extensions import db
 from ..mail import delivery
-from ..services import checkpoints, digest, handler_processes, heatmap
+from ..services import checkpoints, digest, handler_processes, heatmap, task_counts
 from . import heartbeat, leases
 from .jobs import run_next
 from .wakeup import Alarm
@@ -51,10 +51,11 @@ class Worker:
 
     def schedule(self) -> None:
         """Make sure the worker's own recurring jobs (the digest, the trail's checkpoints,
-        the heatmap's rollup) are waiting, if they are configured."""
+        the heatmap's rollup, the folding of the inbox's counts) are waiting, if they are configured."""
         digest.ensure_scheduled()
         checkpoints.ensure_scheduled()
         heatmap.ensure_scheduled()
+        task_counts.ensure_scheduled()
         db.session.commit()
 
     def run_once(self) -> int:

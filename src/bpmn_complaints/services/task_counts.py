@@ -1,0 +1,62 @@
+"""The counts the database keeps of open tasks (models/task_counts.py): read them, and fold
+their rows now and then (the worker's ``task_counts`` job), so that a count sums a few rows
+however many tasks are open."""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Job
+from ..models.task_counts import HELD, OPEN, UNCLAIMED, TaskCount, compact
+
+KIND = "task_counts"
+__all__ = ["HELD", "KIND", "OPEN", "UNCLAIMED", "count", "ensure_scheduled", "held", "next_run", "run_job"]
+
+
+def count(kind: str, keys: list[str]) -> int:
+    """How many open tasks the counts ``kind`` of ``keys`` hold between them."""
+    if not keys:
+        return 0
+    total = db.session.scalar(select(func.sum(TaskCount.n)).where(TaskCount.kind == kind, TaskCount.key.in_(keys)))
+    return int(total or 0)
+
+
+def held() -> dict[str, int]:
+    """How many open tasks each person holds (only those who hold any)."""
+    rows = db.session.execute(select(TaskCount.key, func.sum(TaskCount.n)).where(TaskCount.kind == HELD)
+                              .group_by(TaskCount.key))
+    return {name: int(n) for name, n in rows if n}
+
+
+def _every() -> float | None:
+    every = current_app.config.get("TASK_COUNTS_FOLD_EVERY_SECONDS")
+    return float(every) if every else None
+
+
+def next_run(after: datetime) -> datetime:
+    return after + timedelta(seconds=_every() or 60)
+
+
+def _schedule(now: datetime) -> None:
+    db.session.add(Job(kind=KIND, instance_id=None, due_at=next_run(now), created_at=now, payload={}))
+
+
+def run_job() -> None:
+    """The worker's recurring job: schedule the next, then fold the counts' rows."""
+    db.session.execute(delete(Job).where(Job.kind == KIND, Job.instance_id.is_(None)))
+    if _every() is not None:
+        _schedule(utcnow())
+    db.session.flush()
+    compact(db.session.connection())
+
+
+def ensure_scheduled() -> None:
+    """Make sure a folding job is waiting, when the worker is to fold at all."""
+    if _every() is None:
+        return
+    if db.session.scalar(select(Job.id).where(Job.kind == KIND, Job.instance_id.is_(None)).limit(1)) is None:
+        _schedule(utcnow())
+        db.session.flush()
