@@ -107,8 +107,8 @@ def wait_for(check, what: str):
         time.sleep(0.1)
 
 
-# The instances' jobs: a worker also keeps a recurring job of no instance waiting (the
-# heatmap's rollup), which these tests leave alone.
+# The instances' jobs: a worker also keeps recurring jobs of no instance waiting (the
+# heatmap's rollup, the folding of the task counts), which these tests leave alone.
 OF_INSTANCES = Job.instance_id.is_not(None)
 
 

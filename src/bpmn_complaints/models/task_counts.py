@@ -12,9 +12,9 @@ The counts (``kind``, ``key``), each of open tasks (``state = 'ready'``):
 
 - ``open``, ``''``: every open task (the supervisor's "All tasks");
 - ``held``, a user name: the open tasks they hold ("My tasks", the workload page);
-- ``unclaimed``, a group: its unclaimed tasks without an independence rule. The group tab
-  adds the few with a rule, counted live, since whether a person may take one depends on
-  who they are (services/independence.py).
+- ``unclaimed``, a group: its unclaimed tasks. The group tab takes away those whose
+  independence rule bars the person asking (services/independence.py), found from what
+  that person did.
 
 The triggers are created with the ``human_tasks`` table (and by the migration), like the
 full-text index's (models/search_index.py).
@@ -46,7 +46,7 @@ def _contributions(row: str, sign: int) -> str:
         f"SELECT '{OPEN}' AS kind, '' AS key, {sign} AS n WHERE {ready}",
         f"SELECT '{HELD}', {row}.assignee, {sign} WHERE {ready} AND {row}.assignee IS NOT NULL",
         f"SELECT '{UNCLAIMED}', {row}.candidate_group, {sign} WHERE {ready} AND {row}.assignee IS NULL"
-        f" AND {row}.candidate_group IS NOT NULL AND NOT {row}.excludes_workers AND NOT {row}.exclude_entered_by",
+        f" AND {row}.candidate_group IS NOT NULL",
     ))
 
 
@@ -58,7 +58,7 @@ def _moves(*rows: tuple[str, int]) -> str:
 
 
 # The columns a count depends on: an update of any other (a due date, a draft's label) fires nothing.
-COUNTED = ("state", "assignee", "candidate_group", "excludes_workers", "exclude_entered_by")
+COUNTED = ("state", "assignee", "candidate_group")
 _CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in COUNTED)
 _PG_CHANGED = " OR ".join(f"old.{c} IS DISTINCT FROM new.{c}" for c in COUNTED)
 TRIGGERS = ("task_counts_ai", "task_counts_au", "task_counts_ad")

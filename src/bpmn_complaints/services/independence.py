@@ -7,7 +7,7 @@ claim, are assigned or complete, from who completed which task of the same compl
 a step completed after the task was created counts too.
 """
 
-from sqlalchemy import ColumnElement, and_, case, exists, not_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, not_, or_, select, true, union
 from sqlalchemy.orm import aliased
 
 from ..exceptions import Forbidden
@@ -79,3 +79,19 @@ def open_to(user_name: str) -> ColumnElement[bool]:
     # (SQLite would otherwise run them for every row it counts).
     return and_(case((HumanTask.excludes_workers, not_(worked)), else_=true()),
                 case((HumanTask.exclude_entered_by, not_(entered)), else_=true()))
+
+
+def barred_count(user_name: str, *where: ColumnElement[bool]) -> int:
+    """How many of the tasks that match ``where`` their rule bars ``user_name`` from (what
+    :func:`open_to` leaves out), found from what they did: the complaints where they
+    completed a task or that they entered, then those complaints' tasks. It costs what their
+    own history holds, however many tasks are open."""
+    prior = aliased(HumanTask)
+    theirs = union(
+        select(prior.complaint_id.label("id")).where(prior.completed_by == user_name,
+                                                     prior.state == literal_column("'completed'")),
+        select(Complaint.id.label("id")).where(Complaint.entered_by == user_name)).subquery()
+    found = db.session.scalar(
+        select(func.count()).select_from(theirs).join(HumanTask, HumanTask.complaint_id == theirs.c.id)
+        .where(*where, or_(HumanTask.excludes_workers, HumanTask.exclude_entered_by), not_(open_to(user_name))))
+    return int(found or 0)

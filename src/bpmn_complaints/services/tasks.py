@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -108,17 +108,14 @@ def _kept_count(user: User, scope: str) -> tuple[int, bool]:
         return task_counts.count(task_counts.HELD, [user.name]), False
     if scope == "all":
         return task_counts.count(task_counts.OPEN, [""]), False
-    # The group tab: the kept count of tasks anyone in the group may take, and the tasks
-    # with an independence rule, which depend on who asks, counted live (two index ranges
-    # per group: a rule on workers; no such rule but one on whoever entered the complaint).
+    # The group tab: the groups' unclaimed tasks, less those whose independence rule bars
+    # this person, counted from the complaints they worked on or entered.
     groups = sorted(set(user.groups or []))
-    kept = task_counts.count(task_counts.UNCLAIMED, groups)
-    unclaimed = (OPEN, HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(groups),
-                 independence.open_to(user.name))
-    ruled = [(HumanTask.excludes_workers == true(),),
-             (HumanTask.excludes_workers == false(), HumanTask.exclude_entered_by == true())]
-    live = [paging.bounded_count(select(HumanTask.id).where(*unclaimed, *rule)) for rule in ruled]
-    return kept + sum(n for n, _capped in live), any(capped for _n, capped in live)
+    if not groups:
+        return 0, False
+    barred = independence.barred_count(user.name, OPEN, HumanTask.assignee.is_(None),
+                                       HumanTask.candidate_group.in_(groups))
+    return task_counts.count(task_counts.UNCLAIMED, groups) - barred, False
 
 
 def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
@@ -127,7 +124,7 @@ def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[Colum
 
 
 def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
-    """What waits in each inbox tab (no filters), each count up to the bound."""
+    """What waits in each inbox tab (no filters), each exact."""
     return {scope: count_tasks(user, scope) for scope in scopes}
 
 
