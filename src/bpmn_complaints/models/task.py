@@ -141,6 +141,9 @@ Index("ix_human_tasks_held_since", HumanTask.assignee, HELD_SINCE,
 # history: the tasks they held or completed.
 Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)
 Index("ix_human_tasks_completed_by", HumanTask.completed_by, HumanTask.complaint_id)
-# What each person finished lately (the workload page): only completions, by date.
+# What each person finished lately (the workload page): each person's completions by date.
+Index("ix_human_tasks_completed_by_at", HumanTask.completed_by, HumanTask.completed_at,
+      sqlite_where=text("state = 'completed'"), postgresql_where=text("state = 'completed'"))
+# Completions by date (the reports).
 Index("ix_human_tasks_completed_at", HumanTask.completed_at, HumanTask.completed_by,
       sqlite_where=text("state = 'completed'"), postgresql_where=text("state = 'completed'"))

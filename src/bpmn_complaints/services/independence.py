@@ -15,6 +15,9 @@ from ..extensions import db
 from ..models import Complaint, HumanTask, TaskIndependence
 
 CLAUSE = "ISO 10002 4.7"
+# Made once: a new alias builds its attributes afresh, which cost the inbox 10 ms a request.
+_PRIOR = aliased(HumanTask, name="prior")
+_THEIRS = aliased(HumanTask, name="theirs")
 
 
 def _same_complaint(other: type[HumanTask], task: HumanTask) -> ColumnElement[bool]:
@@ -68,7 +71,7 @@ def open_to(user_name: str) -> ColumnElement[bool]:
     Each part is looked up only for a task that has that rule (``excludes_workers``,
     ``exclude_entered_by``), starting from the task's own rows by primary key, so other
     tasks cost nothing. Tasks of no complaint are refused at claim only."""
-    prior = aliased(HumanTask)
+    prior = _PRIOR
     worked = exists().where(
         TaskIndependence.task_id == HumanTask.id,
         exists().where(prior.complaint_id == HumanTask.complaint_id, prior.bpmn_id == TaskIndependence.bpmn_id,
@@ -86,7 +89,7 @@ def barred_count(user_name: str, *where: ColumnElement[bool]) -> int:
     :func:`open_to` leaves out), found from what they did: the complaints where they
     completed a task or that they entered, then those complaints' tasks. It costs what their
     own history holds, however many tasks are open."""
-    prior = aliased(HumanTask)
+    prior = _THEIRS
     theirs = union(
         select(prior.complaint_id.label("id")).where(prior.completed_by == user_name,
                                                      prior.state == literal_column("'completed'")),

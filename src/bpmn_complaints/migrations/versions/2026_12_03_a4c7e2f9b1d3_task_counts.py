@@ -1,6 +1,7 @@
 """task counts: what the inbox tabs and the workload page count, kept as deltas by
 triggers on human_tasks (models/task_counts.py), and an index of when each open task was
-taken, so the workload page seeks each person's oldest instead of reading all they hold.
+taken and of each person's completions by date, so the workload page seeks each person's
+oldest and counts what they finished lately instead of reading every row.
 
 The upgrade counts the open tasks once (one row per count) before the triggers take over.
 The SQL is written out here: a revision never imports application code, which may change
@@ -84,6 +85,7 @@ EVERY_COUNT = ("SELECT 'open' AS kind, '' AS key, 1 AS n FROM human_tasks AS t W
 
 TRIGGERS = ("task_counts_ai", "task_counts_au", "task_counts_ad")
 HELD_SINCE = "ix_human_tasks_held_since"
+COMPLETED_BY_AT = "ix_human_tasks_completed_by_at"
 
 
 def upgrade():
@@ -103,10 +105,13 @@ def upgrade():
         op.execute(statement)
     op.create_index(HELD_SINCE, "human_tasks", ["assignee", sa.text("coalesce(claimed_at, created_at)")],
                     sqlite_where=sa.text("state = 'ready'"), postgresql_where=sa.text("state = 'ready'"))
+    op.create_index(COMPLETED_BY_AT, "human_tasks", ["completed_by", "completed_at"],
+                    sqlite_where=sa.text("state = 'completed'"), postgresql_where=sa.text("state = 'completed'"))
 
 
 def downgrade():
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index(COMPLETED_BY_AT, table_name="human_tasks")
     op.drop_index(HELD_SINCE, table_name="human_tasks")
     for name in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON human_tasks" if postgres else ""))
