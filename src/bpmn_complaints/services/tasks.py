@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
@@ -38,6 +38,12 @@ SORTS = {
     "-created": paging.Ordering("-created", (HumanTask.created_at, HumanTask.id), lambda t: (t.created_at, t.id),
                                 (datetime, str), descending=True),
 }
+
+
+# What a list shows of a task (schemas.resources.Task, the inbox row): the form, the
+# answers and the instructions stay in the database until a task is opened.
+_LISTED = tuple(defer(column) for column in (HumanTask.instructions, HumanTask.submitted_data, HumanTask.answer_labels,
+                                             HumanTask.excluded_users, HumanTask.form_schema, HumanTask.form_ui_schema))
 
 
 def _scope_parts(user: User, scope: str, state: str) -> list[list[ColumnElement[bool]]]:
@@ -81,7 +87,7 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     if offset and len(ranges) > 1:
         # The older offset paging over several groups: one query, sorted and skipped in SQL.
         ranges = [_one_range(user, ranges)]
-    parts = [select(HumanTask).where(*conditions, *filters) for conditions in ranges]
+    parts = [select(HumanTask).options(*_LISTED).where(*conditions, *filters) for conditions in ranges]
     if not parts:
         return paging.Page([], 0, False)
     items, after, before = paging.seek(parts, SORTS[sort], cursor, limit, offset)
