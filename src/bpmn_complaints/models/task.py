@@ -137,6 +137,12 @@ Index("ix_human_tasks_held", HumanTask.assignee, HumanTask.due_key, HumanTask.cl
 HELD_SINCE = func.coalesce(HumanTask.claimed_at, HumanTask.created_at)
 Index("ix_human_tasks_held_since", HumanTask.assignee, HELD_SINCE,
       sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
+# The open unclaimed tasks with an independence rule, by complaint: the group tab looks up
+# the complaints a person worked on or entered here (services.independence.barred_count).
+RULED_SQL = {"sqlite": "state = 'ready' AND assignee IS NULL AND (excludes_workers = 1 OR exclude_entered_by = 1)",
+             "postgresql": "state = 'ready' AND assignee IS NULL AND (excludes_workers OR exclude_entered_by)"}
+Index("ix_human_tasks_ruled", HumanTask.complaint_id, HumanTask.candidate_group,
+      sqlite_where=text(RULED_SQL["sqlite"]), postgresql_where=text(RULED_SQL["postgresql"]))
 # Whose complaints a person may open (services.complaints.visible_to) over the whole
 # history: the tasks they held or completed.
 Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)

@@ -7,7 +7,7 @@ claim, are assigned or complete, from who completed which task of the same compl
 a step completed after the task was created counts too.
 """
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, not_, or_, select, true, union
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select, true, union
 from sqlalchemy.orm import aliased
 
 from ..exceptions import Forbidden
@@ -91,8 +91,9 @@ def barred_count(user_name: str, *where: ColumnElement[bool]) -> int:
     own history holds, however many tasks are open."""
     prior = _THEIRS
     theirs = union(
-        select(prior.complaint_id.label("id")).where(prior.completed_by == user_name,
-                                                     prior.state == literal_column("'completed'")),
+        # Only a completion sets completed_by; open_to checks the state. Read from the
+        # index alone (ix_human_tasks_completed_by).
+        select(prior.complaint_id.label("id")).where(prior.completed_by == user_name),
         select(Complaint.id.label("id")).where(Complaint.entered_by == user_name)).subquery()
     found = db.session.scalar(
         select(func.count()).select_from(theirs).join(HumanTask, HumanTask.complaint_id == theirs.c.id)

@@ -5,7 +5,7 @@ however many tasks are open."""
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from ..clock import utcnow
 from ..extensions import db
@@ -13,15 +13,17 @@ from ..models import Job
 from ..models.task_counts import HELD, OPEN, UNCLAIMED, TaskCount, compact
 
 KIND = "task_counts"
-__all__ = ["HELD", "KIND", "OPEN", "UNCLAIMED", "count", "ensure_scheduled", "held", "next_run", "run_job"]
+__all__ = ["HELD", "KIND", "OPEN", "UNCLAIMED", "ensure_scheduled", "held", "next_run", "run_job", "sums"]
 
 
-def count(kind: str, keys: list[str]) -> int:
-    """How many open tasks the counts ``kind`` of ``keys`` hold between them."""
-    if not keys:
-        return 0
-    total = db.session.scalar(select(func.sum(TaskCount.n)).where(TaskCount.kind == kind, TaskCount.key.in_(keys)))
-    return int(total or 0)
+def sums(wanted: list[tuple[str, list[str]]]) -> dict[tuple[str, str], int]:
+    """The counts of each ``(kind, keys)`` asked for, per ``(kind, key)``, in one statement."""
+    asked = [and_(TaskCount.kind == kind, TaskCount.key.in_(keys)) for kind, keys in wanted if keys]
+    if not asked:
+        return {}
+    rows = db.session.execute(select(TaskCount.kind, TaskCount.key, func.sum(TaskCount.n))
+                              .where(or_(*asked)).group_by(TaskCount.kind, TaskCount.key))
+    return {(kind, key): int(n or 0) for kind, key, n in rows}
 
 
 def held() -> dict[str, int]:

@@ -1,6 +1,7 @@
 """task counts: what the inbox tabs and the workload page count, kept as deltas by
 triggers on human_tasks (models/task_counts.py), and an index of when each open task was
-taken and of each person's completions by date, so the workload page seeks each person's
+taken, of each person's completions by date and of the open tasks with an
+independence rule by complaint, so the workload page seeks each person's
 oldest and counts what they finished lately instead of reading every row.
 
 The upgrade counts the open tasks once (one row per count) before the triggers take over.
@@ -86,6 +87,9 @@ EVERY_COUNT = ("SELECT 'open' AS kind, '' AS key, 1 AS n FROM human_tasks AS t W
 TRIGGERS = ("task_counts_ai", "task_counts_au", "task_counts_ad")
 HELD_SINCE = "ix_human_tasks_held_since"
 COMPLETED_BY_AT = "ix_human_tasks_completed_by_at"
+RULED = "ix_human_tasks_ruled"
+RULED_SQL = {"sqlite": "state = 'ready' AND assignee IS NULL AND (excludes_workers = 1 OR exclude_entered_by = 1)",
+             "postgresql": "state = 'ready' AND assignee IS NULL AND (excludes_workers OR exclude_entered_by)"}
 
 
 def upgrade():
@@ -107,10 +111,13 @@ def upgrade():
                     sqlite_where=sa.text("state = 'ready'"), postgresql_where=sa.text("state = 'ready'"))
     op.create_index(COMPLETED_BY_AT, "human_tasks", ["completed_by", "completed_at"],
                     sqlite_where=sa.text("state = 'completed'"), postgresql_where=sa.text("state = 'completed'"))
+    op.create_index(RULED, "human_tasks", ["complaint_id", "candidate_group"],
+                    sqlite_where=sa.text(RULED_SQL["sqlite"]), postgresql_where=sa.text(RULED_SQL["postgresql"]))
 
 
 def downgrade():
     postgres = op.get_bind().dialect.name == "postgresql"
+    op.drop_index(RULED, table_name="human_tasks")
     op.drop_index(COMPLETED_BY_AT, table_name="human_tasks")
     op.drop_index(HELD_SINCE, table_name="human_tasks")
     for name in TRIGGERS:
