@@ -14,7 +14,9 @@ The counts (``kind``, ``key``), each of open tasks (``state = 'ready'``):
 - ``held``, a user name: the open tasks they hold ("My tasks", the workload page);
 - ``unclaimed``, a group: its unclaimed tasks. The group tab takes away those whose
   independence rule bars the person asking (services/independence.py), found from what
-  that person did.
+  that person did;
+- ``ruled``, a group: those of its unclaimed tasks with an independence rule, so a group
+  with none (the intake, say) costs the group tab no look at anyone's history.
 
 The triggers are created with the ``human_tasks`` table (and by the migration), like the
 full-text index's (models/search_index.py).
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import Model
 from .task import HumanTask
 
-OPEN, HELD, UNCLAIMED = "open", "held", "unclaimed"
+OPEN, HELD, UNCLAIMED, RULED = "open", "held", "unclaimed", "ruled"
 
 
 class TaskCount(Model):
@@ -47,6 +49,8 @@ def _contributions(row: str, sign: int) -> str:
         f"SELECT '{HELD}', {row}.assignee, {sign} WHERE {ready} AND {row}.assignee IS NOT NULL",
         f"SELECT '{UNCLAIMED}', {row}.candidate_group, {sign} WHERE {ready} AND {row}.assignee IS NULL"
         f" AND {row}.candidate_group IS NOT NULL",
+        f"SELECT '{RULED}', {row}.candidate_group, {sign} WHERE {ready} AND {row}.assignee IS NULL"
+        f" AND {row}.candidate_group IS NOT NULL AND ({row}.excludes_workers OR {row}.exclude_entered_by)",
     ))
 
 
@@ -58,7 +62,7 @@ def _moves(*rows: tuple[str, int]) -> str:
 
 
 # The columns a count depends on: an update of any other (a due date, a draft's label) fires nothing.
-COUNTED = ("state", "assignee", "candidate_group")
+COUNTED = ("state", "assignee", "candidate_group", "excludes_workers", "exclude_entered_by")
 _CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in COUNTED)
 _PG_CHANGED = " OR ".join(f"old.{c} IS DISTINCT FROM new.{c}" for c in COUNTED)
 TRIGGERS = ("task_counts_ai", "task_counts_au", "task_counts_ad")

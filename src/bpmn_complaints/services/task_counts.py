@@ -10,10 +10,10 @@ from sqlalchemy import and_, delete, func, or_, select
 from ..clock import utcnow
 from ..extensions import db
 from ..models import Job
-from ..models.task_counts import HELD, OPEN, UNCLAIMED, TaskCount, compact
+from ..models.task_counts import HELD, OPEN, RULED, UNCLAIMED, TaskCount, compact
 
 KIND = "task_counts"
-__all__ = ["HELD", "KIND", "OPEN", "UNCLAIMED", "ensure_scheduled", "held", "next_run", "run_job", "sums"]
+__all__ = ["HELD", "KIND", "OPEN", "RULED", "UNCLAIMED", "ensure_scheduled", "held", "next_run", "run_job", "sums"]
 
 
 def sums(wanted: list[tuple[str, list[str]]]) -> dict[tuple[str, str], int]:

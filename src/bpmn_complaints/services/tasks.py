@@ -119,11 +119,14 @@ def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
               "all": (task_counts.OPEN, [""])}
     if "all" in scopes and not allows(user, SEE_ALL_TASKS):
         raise Forbidden("only supervisors see every task")
-    sums = task_counts.sums([wanted[scope] for scope in scopes])
+    asked = [wanted[scope] for scope in scopes] + ([(task_counts.RULED, groups)] if "group" in scopes else [])
+    sums = task_counts.sums(asked)
     found = {scope: sum(sums.get((wanted[scope][0], key), 0) for key in wanted[scope][1]) for scope in scopes}
-    if "group" in found and groups:
+    # Only groups with a task under a rule need the person's history looked at.
+    ruled = [group for group in groups if sums.get((task_counts.RULED, group))]
+    if "group" in found and ruled:
         found["group"] -= independence.barred_count(user.name, OPEN, HumanTask.assignee.is_(None),
-                                                    HumanTask.candidate_group.in_(groups))
+                                                    HumanTask.candidate_group.in_(ruled))
     return {scope: (n, False) for scope, n in found.items()}
 
 

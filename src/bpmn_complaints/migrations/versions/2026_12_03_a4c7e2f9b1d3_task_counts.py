@@ -27,24 +27,35 @@ SQLITE_UP = ("CREATE TRIGGER IF NOT EXISTS task_counts_ai AFTER INSERT ON human_
  "kind, '' AS key, 1 AS n WHERE new.state = 'ready' UNION ALL SELECT 'held', new.assignee, 1 WHERE "
  "new.state = 'ready' AND new.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', "
  "new.candidate_group, 1 WHERE new.state = 'ready' AND new.assignee IS NULL AND "
- 'new.candidate_group IS NOT NULL) AS moved GROUP BY kind, key HAVING sum(n) <> 0; END',
- 'CREATE TRIGGER IF NOT EXISTS task_counts_au AFTER UPDATE OF state, assignee, candidate_group ON '
- 'human_tasks WHEN old.state IS NOT new.state OR old.assignee IS NOT new.assignee OR '
- 'old.candidate_group IS NOT new.candidate_group BEGIN INSERT INTO task_counts (kind, key, n) '
- "SELECT kind, key, sum(n) FROM (SELECT 'open' AS kind, '' AS key, -1 AS n WHERE old.state = "
- "'ready' UNION ALL SELECT 'held', old.assignee, -1 WHERE old.state = 'ready' AND old.assignee IS "
- "NOT NULL UNION ALL SELECT 'unclaimed', old.candidate_group, -1 WHERE old.state = 'ready' AND "
- "old.assignee IS NULL AND old.candidate_group IS NOT NULL UNION ALL SELECT 'open' AS kind, '' AS "
- "key, 1 AS n WHERE new.state = 'ready' UNION ALL SELECT 'held', new.assignee, 1 WHERE new.state = "
+ "new.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', new.candidate_group, 1 WHERE new.state "
+ "= 'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL AND (new.excludes_workers "
+ 'OR new.exclude_entered_by)) AS moved GROUP BY kind, key HAVING sum(n) <> 0; END',
+ 'CREATE TRIGGER IF NOT EXISTS task_counts_au AFTER UPDATE OF state, assignee, candidate_group, '
+ 'excludes_workers, exclude_entered_by ON human_tasks WHEN old.state IS NOT new.state OR '
+ 'old.assignee IS NOT new.assignee OR old.candidate_group IS NOT new.candidate_group OR '
+ 'old.excludes_workers IS NOT new.excludes_workers OR old.exclude_entered_by IS NOT '
+ 'new.exclude_entered_by BEGIN INSERT INTO task_counts (kind, key, n) SELECT kind, key, sum(n) '
+ "FROM (SELECT 'open' AS kind, '' AS key, -1 AS n WHERE old.state = 'ready' UNION ALL SELECT "
+ "'held', old.assignee, -1 WHERE old.state = 'ready' AND old.assignee IS NOT NULL UNION ALL SELECT "
+ "'unclaimed', old.candidate_group, -1 WHERE old.state = 'ready' AND old.assignee IS NULL AND "
+ "old.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', old.candidate_group, -1 WHERE "
+ "old.state = 'ready' AND old.assignee IS NULL AND old.candidate_group IS NOT NULL AND "
+ "(old.excludes_workers OR old.exclude_entered_by) UNION ALL SELECT 'open' AS kind, '' AS key, 1 "
+ "AS n WHERE new.state = 'ready' UNION ALL SELECT 'held', new.assignee, 1 WHERE new.state = "
  "'ready' AND new.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', new.candidate_group, 1 WHERE "
- "new.state = 'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL) AS moved GROUP "
- 'BY kind, key HAVING sum(n) <> 0; END',
+ "new.state = 'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL UNION ALL "
+ "SELECT 'ruled', new.candidate_group, 1 WHERE new.state = 'ready' AND new.assignee IS NULL AND "
+ 'new.candidate_group IS NOT NULL AND (new.excludes_workers OR new.exclude_entered_by)) AS moved '
+ 'GROUP BY kind, key HAVING sum(n) <> 0; END',
  "CREATE TRIGGER IF NOT EXISTS task_counts_ad AFTER DELETE ON human_tasks WHEN old.state = 'ready' "
  "BEGIN INSERT INTO task_counts (kind, key, n) SELECT kind, key, sum(n) FROM (SELECT 'open' AS "
  "kind, '' AS key, -1 AS n WHERE old.state = 'ready' UNION ALL SELECT 'held', old.assignee, -1 "
  "WHERE old.state = 'ready' AND old.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', "
  "old.candidate_group, -1 WHERE old.state = 'ready' AND old.assignee IS NULL AND "
- 'old.candidate_group IS NOT NULL) AS moved GROUP BY kind, key HAVING sum(n) <> 0; END')
+ "old.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', old.candidate_group, -1 WHERE "
+ "old.state = 'ready' AND old.assignee IS NULL AND old.candidate_group IS NOT NULL AND "
+ '(old.excludes_workers OR old.exclude_entered_by)) AS moved GROUP BY kind, key HAVING sum(n) <> '
+ '0; END')
 
 POSTGRES_UP = ('CREATE OR REPLACE FUNCTION task_counts_moved() RETURNS trigger LANGUAGE plpgsql AS $$\n'
  '    BEGIN\n'
@@ -52,29 +63,40 @@ POSTGRES_UP = ('CREATE OR REPLACE FUNCTION task_counts_moved() RETURNS trigger L
  "FROM (SELECT 'open' AS kind, '' AS key, 1 AS n WHERE new.state = 'ready' UNION ALL SELECT "
  "'held', new.assignee, 1 WHERE new.state = 'ready' AND new.assignee IS NOT NULL UNION ALL SELECT "
  "'unclaimed', new.candidate_group, 1 WHERE new.state = 'ready' AND new.assignee IS NULL AND "
- 'new.candidate_group IS NOT NULL) AS moved GROUP BY kind, key HAVING sum(n) <> 0;\n'
+ "new.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', new.candidate_group, 1 WHERE new.state "
+ "= 'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL AND (new.excludes_workers "
+ 'OR new.exclude_entered_by)) AS moved GROUP BY kind, key HAVING sum(n) <> 0;\n'
  "      ELSIF TG_OP = 'DELETE' THEN INSERT INTO task_counts (kind, key, n) SELECT kind, key, "
  "sum(n) FROM (SELECT 'open' AS kind, '' AS key, -1 AS n WHERE old.state = 'ready' UNION ALL "
  "SELECT 'held', old.assignee, -1 WHERE old.state = 'ready' AND old.assignee IS NOT NULL UNION ALL "
  "SELECT 'unclaimed', old.candidate_group, -1 WHERE old.state = 'ready' AND old.assignee IS NULL "
- 'AND old.candidate_group IS NOT NULL) AS moved GROUP BY kind, key HAVING sum(n) <> 0;\n'
+ "AND old.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', old.candidate_group, -1 WHERE "
+ "old.state = 'ready' AND old.assignee IS NULL AND old.candidate_group IS NOT NULL AND "
+ '(old.excludes_workers OR old.exclude_entered_by)) AS moved GROUP BY kind, key HAVING sum(n) <> '
+ '0;\n'
  "      ELSE INSERT INTO task_counts (kind, key, n) SELECT kind, key, sum(n) FROM (SELECT 'open' "
  "AS kind, '' AS key, -1 AS n WHERE old.state = 'ready' UNION ALL SELECT 'held', old.assignee, -1 "
  "WHERE old.state = 'ready' AND old.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', "
  "old.candidate_group, -1 WHERE old.state = 'ready' AND old.assignee IS NULL AND "
- "old.candidate_group IS NOT NULL UNION ALL SELECT 'open' AS kind, '' AS key, 1 AS n WHERE "
- "new.state = 'ready' UNION ALL SELECT 'held', new.assignee, 1 WHERE new.state = 'ready' AND "
- "new.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', new.candidate_group, 1 WHERE new.state = "
- "'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL) AS moved GROUP BY kind, "
- 'key HAVING sum(n) <> 0;\n'
+ "old.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', old.candidate_group, -1 WHERE "
+ "old.state = 'ready' AND old.assignee IS NULL AND old.candidate_group IS NOT NULL AND "
+ "(old.excludes_workers OR old.exclude_entered_by) UNION ALL SELECT 'open' AS kind, '' AS key, 1 "
+ "AS n WHERE new.state = 'ready' UNION ALL SELECT 'held', new.assignee, 1 WHERE new.state = "
+ "'ready' AND new.assignee IS NOT NULL UNION ALL SELECT 'unclaimed', new.candidate_group, 1 WHERE "
+ "new.state = 'ready' AND new.assignee IS NULL AND new.candidate_group IS NOT NULL UNION ALL "
+ "SELECT 'ruled', new.candidate_group, 1 WHERE new.state = 'ready' AND new.assignee IS NULL AND "
+ 'new.candidate_group IS NOT NULL AND (new.excludes_workers OR new.exclude_entered_by)) AS moved '
+ 'GROUP BY kind, key HAVING sum(n) <> 0;\n'
  '      END IF;\n'
  '      RETURN NULL;\n'
  '    END $$',
  'CREATE OR REPLACE TRIGGER task_counts_ai AFTER INSERT ON human_tasks FOR EACH ROW WHEN '
  "(new.state = 'ready') EXECUTE FUNCTION task_counts_moved()",
- 'CREATE OR REPLACE TRIGGER task_counts_au AFTER UPDATE OF state, assignee, candidate_group ON '
- 'human_tasks FOR EACH ROW WHEN (old.state IS DISTINCT FROM new.state OR old.assignee IS DISTINCT '
- 'FROM new.assignee OR old.candidate_group IS DISTINCT FROM new.candidate_group) EXECUTE FUNCTION '
+ 'CREATE OR REPLACE TRIGGER task_counts_au AFTER UPDATE OF state, assignee, candidate_group, '
+ 'excludes_workers, exclude_entered_by ON human_tasks FOR EACH ROW WHEN (old.state IS DISTINCT '
+ 'FROM new.state OR old.assignee IS DISTINCT FROM new.assignee OR old.candidate_group IS DISTINCT '
+ 'FROM new.candidate_group OR old.excludes_workers IS DISTINCT FROM new.excludes_workers OR '
+ 'old.exclude_entered_by IS DISTINCT FROM new.exclude_entered_by) EXECUTE FUNCTION '
  'task_counts_moved()',
  'CREATE OR REPLACE TRIGGER task_counts_ad AFTER DELETE ON human_tasks FOR EACH ROW WHEN '
  "(old.state = 'ready') EXECUTE FUNCTION task_counts_moved()")
@@ -82,7 +104,9 @@ POSTGRES_UP = ('CREATE OR REPLACE FUNCTION task_counts_moved() RETURNS trigger L
 EVERY_COUNT = ("SELECT 'open' AS kind, '' AS key, 1 AS n FROM human_tasks AS t WHERE t.state = 'ready' UNION ALL "
  "SELECT 'held', t.assignee, 1 FROM human_tasks AS t WHERE t.state = 'ready' AND t.assignee IS NOT "
  "NULL UNION ALL SELECT 'unclaimed', t.candidate_group, 1 FROM human_tasks AS t WHERE t.state = "
- "'ready' AND t.assignee IS NULL AND t.candidate_group IS NOT NULL")
+ "'ready' AND t.assignee IS NULL AND t.candidate_group IS NOT NULL UNION ALL SELECT 'ruled', "
+ "t.candidate_group, 1 FROM human_tasks AS t WHERE t.state = 'ready' AND t.assignee IS NULL AND "
+ 't.candidate_group IS NOT NULL AND (t.excludes_workers OR t.exclude_entered_by)')
 
 TRIGGERS = ("task_counts_ai", "task_counts_au", "task_counts_ad")
 HELD_SINCE = "ix_human_tasks_held_since"
