@@ -5,7 +5,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app
 from sqlalchemy import Executable, text
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..exceptions import Conflict
-from ..extensions import SQLITE_BUSY_TIMEOUT_MS, db
+from ..extensions import db
 from ..read_only import WRITE_OPTION
 
 P = ParamSpec("P")
@@ -132,14 +132,15 @@ def write_apart(statement: Executable, wait_ms: int) -> bool:
 
     For a stamp a read makes (a token's last use): the read neither commits its own
     transaction for it nor queues behind a writer. On SQLite the transaction begins
-    ``IMMEDIATE`` even inside a GET, with the busy timeout cut to ``wait_ms`` and put back
-    after; on PostgreSQL it is ``lock_timeout`` for this transaction only."""
+    ``IMMEDIATE`` even inside a GET (the ``WRITE_OPTION``), with the busy timeout cut to
+    ``wait_ms`` and put back after; on PostgreSQL it is ``lock_timeout`` for this transaction only."""
     engine = db.engine
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
-        driver = conn.connection.dbapi_connection
-        if sqlite:  # before BEGIN IMMEDIATE, which is what waits
-            driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")  # type: ignore[union-attr]
+        driver: Any = conn.connection.dbapi_connection
+        if sqlite:  # before BEGIN IMMEDIATE, which is what waits; the pool's value put back after
+            usual = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+            driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
         try:
             with conn.begin():
                 if not sqlite:
@@ -153,4 +154,4 @@ def write_apart(statement: Executable, wait_ms: int) -> bool:
             return False
         finally:
             if sqlite:
-                driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+                driver.execute(f"PRAGMA busy_timeout={int(usual)}")
