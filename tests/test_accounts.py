@@ -244,6 +244,35 @@ def test_a_known_token_costs_no_user_queries_and_last_use_is_written_at_most_eve
     assert used == clock.now()
 
 
+def test_a_read_skips_the_last_use_stamp_rather_than_wait_for_a_lock(app):
+    """Another writer holds the lock the stamp needs (SQLite's write lock; on PostgreSQL
+    the token's row): the GET answers at once without it, and a later one writes it."""
+    cli(app, "users", "add", "sam", "--role", "supervisor", "--group", "intake")
+    token = new_token(app, "sam")
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    other = engine.connect()
+    # Outside a request the transaction begins IMMEDIATE on SQLite (the write lock held);
+    # on PostgreSQL FOR UPDATE locks the token's row.
+    other.execute(select(ApiToken.id).with_for_update())
+    try:
+        started = time.monotonic()
+        response = client.get("/api/tasks", headers=bearer(token))
+        took = time.monotonic() - started
+    finally:
+        other.rollback()
+        other.close()
+    assert response.status_code == 200, response.get_json()
+    assert took < 5  # waiting would have taken the lock's holder's whole time (30 s on SQLite)
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at)) is None
+        db.session.remove()
+    assert client.get("/api/tasks", headers=bearer(token)).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(ApiToken.last_used_at)) is not None
+
+
 def test_a_change_in_another_process_reaches_this_processs_cache_at_once(app):
     """Two apps on one database stand for two gunicorn processes: each has its own cache."""
     cli(app, "users", "add", "sam", "--role", "supervisor", "--group", "intake")

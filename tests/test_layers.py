@@ -20,7 +20,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / PACKAGE
 # each other, except in "foundation", whose small modules may.
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"clock", "config", "exceptions", "extensions", "policy", "status_code", "xml_safety",
-                    "business_calendar", "shipped", "input_limits", "security", "logs", "metrics"}),
+                    "business_calendar", "shipped", "input_limits", "security", "logs", "metrics", "read_only"}),
     ("models", {"models"}),
     ("db", {"db"}),
     ("migrations", {"migrations"}),  # Alembic's env.py; the revisions are not checked

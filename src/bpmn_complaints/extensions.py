@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
+from .read_only import WRITE_OPTION, transaction_reads_only
+
 
 class Base(DeclarativeBase):
     pass
@@ -63,12 +65,18 @@ def _no_jit(engine) -> None:
 
 
 SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a writer queues for the write lock
+QUERY_ONLY = "complaints_query_only"  # connection record info: PRAGMA query_only is ON
 
 
 def _make_sqlite_transactional(engine, synchronous: str) -> None:
     """SQLite's default deferred transactions fail with "database is locked" when two
     writers upgrade read locks at once. Taking the write lock at BEGIN makes concurrent
-    requests queue on the busy timeout instead, and WAL lets readers carry on.
+    writers queue on the busy timeout instead, and WAL lets readers carry on.
+
+    A read (a GET or HEAD request's transaction, :mod:`bpmn_complaints.read_only`) takes
+    no write lock: it begins deferred with ``PRAGMA query_only=ON``, so it never waits for
+    a writer and a write nobody marked ``writes`` fails at once instead of upgrading.
 
     ``synchronous`` is SQLite's durability setting (``SQLITE_SYNCHRONOUS``): FULL, the
     default, syncs the log at every commit, so a complaint answered 201 survives a power
@@ -84,11 +92,33 @@ def _make_sqlite_transactional(engine, synchronous: str) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA synchronous={level}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # The flag lives on the pooled connection's record, so it follows the connection
+        # from checkout to checkout: a write never begins on a connection left query_only.
+        info = conn.connection.info
+        if not conn.get_execution_options().get(WRITE_OPTION) and transaction_reads_only():
+            if not info.get(QUERY_ONLY):
+                conn.exec_driver_sql("PRAGMA query_only=ON")
+                info[QUERY_ONLY] = True
+            conn.exec_driver_sql("BEGIN")
+            return
+        if info.get(QUERY_ONLY):
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
+            info[QUERY_ONLY] = False
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        # Back to the pool writable, for whoever takes it next without a BEGIN of ours.
+        if dbapi_connection is not None and record.info.get(QUERY_ONLY):
+            try:
+                dbapi_connection.execute("PRAGMA query_only=OFF")
+            except Exception:  # a broken connection: the next begin switches it off (or it is discarded)
+                return
+            record.info[QUERY_ONLY] = False

@@ -8,6 +8,7 @@ from ..exceptions import Forbidden
 from ..extensions import limiter
 from ..mail import links
 from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
+from ..read_only import writes
 from ..schemas.resources import (
     ComplaintCreated,
     ComplaintDetail,
@@ -113,6 +114,7 @@ def history(reference):
 
 
 @bp.route("/<reference>/personal-data", methods=["GET"])
+@writes  # the export is an event in the trail
 @bp.response(200, PersonalData)
 @require(EXPORT_PERSONAL_DATA)
 def personal_data(reference):

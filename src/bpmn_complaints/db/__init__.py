@@ -2,6 +2,6 @@
 announcement that wakes sleeping workers."""
 
 from .notify import announce
-from .transaction import run_change
+from .transaction import run_change, write_apart
 
-__all__ = ["announce", "run_change"]
+__all__ = ["announce", "run_change", "write_apart"]

@@ -5,14 +5,16 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Executable, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..exceptions import Conflict
 from ..extensions import db
+from ..read_only import WRITE_OPTION
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -113,3 +115,43 @@ def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
             _after_rollback(error, name)
             raise
     raise Conflict("someone else changed this at the same moment; please try again")
+
+
+def _busy(error: OperationalError) -> bool:
+    """SQLite's write lock held by another connection, or PostgreSQL's lock_timeout."""
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "55P03":  # lock_not_available
+        return True
+    return "database is locked" in str(orig)
+
+
+def write_apart(statement: Executable, wait_ms: int) -> bool:
+    """Run one best-effort statement in a short transaction of its own, on a connection of
+    its own (not the session's), waiting at most ``wait_ms`` for a lock. False, with
+    nothing written, when the database was busy for that long; any other error is raised.
+
+    For a stamp a read makes (a token's last use): the read neither commits its own
+    transaction for it nor queues behind a writer. On SQLite the transaction begins
+    ``IMMEDIATE`` even inside a GET (the ``WRITE_OPTION``), with the busy timeout cut to
+    ``wait_ms`` and put back after; on PostgreSQL it is ``lock_timeout`` for this transaction only."""
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+        driver: Any = conn.connection.dbapi_connection
+        if sqlite:  # before BEGIN IMMEDIATE, which is what waits; the pool's value put back after
+            usual = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+            driver.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            with conn.begin():
+                if not sqlite:
+                    conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'"))
+                conn.execute(statement)
+            return True
+        except OperationalError as error:
+            if not _busy(error):
+                raise
+            log.info("skipped a best-effort write: the database was busy for %d ms", wait_ms)
+            return False
+        finally:
+            if sqlite:
+                driver.execute(f"PRAGMA busy_timeout={int(usual)}")

@@ -26,10 +26,14 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
+from ..db import write_apart
 from ..extensions import db
 from ..models import ApiToken, AuthEpoch, Membership, User, UserSession
+from ..read_only import transaction_reads_only
 
 MAX_ENTRIES = 10_000
+# How long a read waits to stamp a token's last use before it skips the stamp.
+STAMP_WAIT_MS = 50
 _USER_COLUMNS = [c.key for c in inspect(User).column_attrs]
 
 
@@ -150,11 +154,19 @@ def _record_use(entry: _Entry, now: datetime) -> None:
     interval = timedelta(seconds=current_app.config["TOKEN_LAST_USED_INTERVAL_SECONDS"])
     if entry.last_used_at is not None and now - entry.last_used_at < interval:
         return
-    entry.last_used_at = now
-    # A plain statement on the connection (no flush, so no epoch bump), and only when no
-    # other process wrote it lately.
-    db.session.connection().execute(update(ApiToken).where(ApiToken.id == entry.token_id, or_(
-        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - interval)).values(last_used_at=now))
+    before, entry.last_used_at = entry.last_used_at, now
+    # A plain statement (no flush, so no epoch bump), and only when no other process wrote
+    # it lately.
+    stamp = update(ApiToken).where(ApiToken.id == entry.token_id, or_(
+        ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - interval)).values(last_used_at=now)
+    if transaction_reads_only():
+        # A read takes no write lock (read_only): the stamp goes apart, in a short
+        # transaction of its own that does not queue behind a writer. When the database
+        # is busy it is skipped, and the next request tries again.
+        if not write_apart(stamp, STAMP_WAIT_MS):
+            entry.last_used_at = before
+        return
+    db.session.connection().execute(stamp)
     db.session.commit()
 
 

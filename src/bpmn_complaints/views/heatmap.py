@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from ..clock import utcnow
 from ..exceptions import BadRequest
 from ..policy import READ_REPORTS
+from ..read_only import writes
 from ..services import heatmap as service
 from ..services.definitions import get_definition
 from . import vendor
@@ -46,6 +47,7 @@ def duration(seconds: float | None) -> str:
 
 
 @bp.route("/<key>/<int:version>/heatmap")
+@writes  # catches the rollup up to the newest trail event (services.heatmap.catch_up)
 @staff_required(READ_REPORTS)
 def show(key, version):
     definition = get_definition(key, version)
@@ -64,6 +66,7 @@ def show(key, version):
 
 
 @bp.route("/<key>/<int:version>/heatmap/<bpmn_id>")
+@writes  # catches the rollup up, as the page does
 @staff_required(READ_REPORTS)
 def element(key, version, bpmn_id):
     """The complaints at one element in the period (JSON, for the page's click)."""
