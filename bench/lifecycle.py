@@ -192,7 +192,7 @@ def run_backend(label: str, url: str, rounds: int, raw: Raw, trace: bool = False
     ours_t: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     raw_t: dict[str, list[float]] = defaultdict(list)
-    with app.test_request_context():
+    with app.test_request_context(method="POST"):  # a change comes in a POST; a GET would be read-only
         users = {"alice": db.session.scalar(db.select(User).where(User.name == "alice"))}
         worker = Worker(owner="bench")
         counter = Counter(db.engine)
