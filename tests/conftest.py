@@ -2,6 +2,7 @@
 set), a client, and helpers that act through the public API."""
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,13 @@ def app(backend, tmp_path):
     else:
         url = f"sqlite:///{tmp_path / 'test.sqlite'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with with_tables(app):
+        yield app
+
+
+@contextmanager
+def with_tables(app):
+    """The app's tables made for a test, and its session and connections closed after."""
     with app.app_context():
         db.create_all()
     yield app

@@ -19,7 +19,7 @@ from bpmn_complaints.db import run_change
 from bpmn_complaints.extensions import csrf, db
 from bpmn_complaints.models import ApiToken, AuthEpoch
 from bpmn_complaints.read_only import writes
-from conftest import DIAGRAMS, Api
+from conftest import DIAGRAMS, Api, with_tables
 from test_web_staff import Browser, add_user
 
 # How long the app's connections wait for the write lock in these tests: a GET that took
@@ -70,12 +70,8 @@ def app(tmp_path, monkeypatch):
     def marked_write():
         return run_change(_touch_epoch)
 
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with with_tables(app):
+        yield app
 
 
 @pytest.fixture

@@ -100,7 +100,10 @@ def _make_sqlite_transactional(engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # The flag lives on the pooled connection's record, so it follows the connection
-        # from checkout to checkout: a write never begins on a connection left query_only.
+        # from checkout to checkout: a write never begins on a connection left query_only,
+        # and reads one after another on a connection switch it on once. Every statement
+        # of ours runs in a transaction this listener began (SQLAlchemy begins before the
+        # first), so nothing needs it switched off on check-in.
         info = conn.connection.info
         if not conn.get_execution_options().get(WRITE_OPTION) and transaction_reads_only():
             if not info.get(QUERY_ONLY):
@@ -112,13 +115,3 @@ def _make_sqlite_transactional(engine, synchronous: str) -> None:
             conn.exec_driver_sql("PRAGMA query_only=OFF")
             info[QUERY_ONLY] = False
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection, record):
-        # Back to the pool writable, for whoever takes it next without a BEGIN of ours.
-        if dbapi_connection is not None and record.info.get(QUERY_ONLY):
-            try:
-                dbapi_connection.execute("PRAGMA query_only=OFF")
-            except Exception:  # a broken connection: the next begin switches it off (or it is discarded)
-                return
-            record.info[QUERY_ONLY] = False
