@@ -4,11 +4,13 @@ the named unique keys); any other integrity error is raised at once, on both dat
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bpmn_complaints.db.transaction import RACE_KEYS, run_change, violated_unique_key
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import Definition, User
+from conftest import DIAGRAMS
 
 
 def _definition(version: int) -> Definition:
@@ -91,3 +93,65 @@ def test_sqlite_durability_is_the_configured_choice(tmp_path):
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         create_app({"TESTING": True, "SECRET_KEY": "test", "SQLITE_SYNCHRONOUS": "sometimes",
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+def test_a_request_answers_from_what_its_change_wrote(api):
+    """A completion's response is made from the rows its change wrote: no second
+    transaction reads them back (on SQLite a POST's would take the write lock again)."""
+    assert api.deploy(DIAGRAMS / "simple").exit_code == 0
+    api.user("alice", groups=["intake"])
+    reference = api.submit()["reference"]
+    task = api.task_for("alice", reference)
+    assert api.claim("alice", task["id"]).status_code == 200
+    with api.app.app_context():
+        engine = db.engine
+    begins: list[object] = []
+
+    def begun(_conn) -> None:
+        begins.append(_conn)
+
+    event.listen(engine, "begin", begun)
+    try:
+        response = api.complete("alice", task["id"], {"in_scope": True, "severity": "high"})
+    finally:
+        event.remove(engine, "begin", begun)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["state"] == "completed" and body["completed_by"] == "alice"
+    assert body["data"] == {"in_scope": True, "severity": "high"}
+    assert len(begins) == 1
+
+
+def test_a_second_change_in_a_request_reads_its_rows_afresh(app):
+    """What one change left loaded serves the response, never the next change: that one
+    reads the row as it is now, after someone else changed it."""
+    with app.test_request_context(method="POST"):
+        db.session.add(User(name="ann", display_name="Ann", roles=["staff"], created_at=datetime.now(UTC)))
+        db.session.commit()
+
+        def rename(to: str) -> User:
+            user = db.session.scalar(select(User).where(User.name == "ann"))
+            assert user is not None
+            user.display_name = to
+            return user
+
+        user = run_change(rename, "Ann A.")
+        with db.engine.begin() as conn:  # another writer, on a connection of its own
+            conn.execute(update(User).where(User.name == "ann").values(display_name="Ann B."))
+        assert user.display_name == "Ann A."  # kept as written: the response reads no row back
+        assert run_change(lambda: rename("Ann C.").skills) == []
+        assert user.display_name == "Ann C."
+        with db.engine.connect() as conn:
+            assert conn.scalar(select(User.display_name).where(User.name == "ann")) == "Ann C."
+
+    def read_name() -> str:
+        found = db.session.scalar(select(User.display_name).where(User.name == "ann"))
+        assert found is not None
+        return found
+
+    with app.test_request_context(method="POST"):
+        loaded = db.session.scalar(select(User).where(User.name == "ann"))
+        run_change(read_name)
+        with db.engine.begin() as conn:
+            conn.execute(update(User).where(User.name == "ann").values(skills=["billing"]))
+        assert run_change(lambda: db.session.get_one(User, loaded.id).skills) == ["billing"]

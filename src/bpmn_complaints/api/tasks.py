@@ -17,7 +17,8 @@ def _detail(task):
     out = {name: getattr(task, name) for name in Task().fields}
     out.update(instructions=task.instructions, form_schema=schema, form_ui_schema=ui_schema,
                data=task.submitted_data, excluded_users=task.excluded_users or [],
-               independent_of=[element.bpmn_id for element in task.independent_of],
+               # The flag says whether there are rules, so a task without any costs no query.
+               independent_of=[element.bpmn_id for element in task.independent_of] if task.excludes_workers else [],
                exclude_entered_by=task.exclude_entered_by)
     return out
 

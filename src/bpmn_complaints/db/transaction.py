@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import Executable, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..exceptions import Conflict
@@ -82,6 +83,27 @@ def _after_rollback(error: BaseException, name: str) -> None:
         log.exception("change %s failed, and so did recording why", name)
 
 
+# Set on a session whose last commit kept its objects loaded (see ``_commit``).
+_KEPT = "complaints_commit_kept_objects"
+
+
+def _commit(session: Session) -> None:
+    """Commit. In a request the objects the change wrote stay loaded: the response is
+    made from them, and expiring them would cost a second transaction that reads back what
+    was just written (on SQLite a second write lock for a POST). The next ``run_change`` in
+    the request expires them first; the request's session ends with the request. Outside a
+    request (the worker, the CLI) a session lives on, so the commit expires as usual."""
+    if not has_request_context():
+        session.commit()
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    session.info[_KEPT] = True
+
+
 def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call ``change`` and commit. If the commit loses a race (another writer changed the
     same instance version, or took the same unique key, see ``RACE_KEYS``), roll back and
@@ -95,10 +117,13 @@ def run_change(change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """
     attempts: int = current_app.config["CONFLICT_RETRIES"]
     name = getattr(change, "__qualname__", repr(change))
+    session = db.session()
+    if session.info.pop(_KEPT, False):
+        session.expire_all()  # a change reads its rows afresh, never as an earlier change left them
     for attempt in range(1, attempts + 1):
         try:
             result = change(*args, **kwargs)
-            db.session.commit()
+            _commit(session)
             return result
         except (StaleDataError, IntegrityError) as error:
             db.session.rollback()
