@@ -21,8 +21,9 @@ from conftest import DIAGRAMS
 from test_inbox_plans import recorded
 
 TABLES = (HumanTask.__table__, Complaint.__table__)
-# Sorted by name, reversed and shuffled: without the hints at least one of them reads the
-# lane's index (tests/test_sqlite_plans.py was checked against the code before them).
+# Sorted by name, reversed and shuffled. Without the hints (services.tasks, and the count's
+# walk in services.complaints) each of them fails: a group list read the lane's or the
+# holders' index, and the count a covering index in whatever order it was made.
 ORDERS = ["by name", "reversed", 1, 2, 3]
 
 
