@@ -8,7 +8,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 
 from .read_only import WRITE_OPTION, transaction_reads_only
@@ -31,6 +32,19 @@ if TYPE_CHECKING:
         pass
 else:
     Model = db.Model
+
+
+@compiles(Table, "sqlite")
+def _table_with_hint(table, compiler, fromhints=None, **kw):
+    """SQLite's compiler drops a select's table hints (``with_hint(..., dialect_name="sqlite")``);
+    this renders them after the table's name, where SQLite takes ``INDEXED BY <index>``. SQLite
+    keeps no statistics, so where indexes look alike its choice follows the order they were
+    made in; a hint makes the plan the one we chose (services.tasks)."""
+    rendered = compiler.visit_table(table, **kw)
+    hint = (fromhints or {}).get(table)
+    return f"{rendered} {hint}" if rendered and hint else rendered
+
+
 # The web pages: staff sessions, CSRF on every form, and per-IP limits on public forms.
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -121,10 +121,12 @@ ORDERINGS: dict[str, tuple[Any, ...]] = {
 _SCOPES: tuple[tuple[str, tuple[Any, ...], str], ...] = (
     ("open", (), OPEN_SQL), ("mine", (HumanTask.assignee,), OPEN_SQL),
     ("lane", (HumanTask.candidate_group,), OPEN_SQL), ("unclaimed", (HumanTask.candidate_group,), UNCLAIMED_SQL))
+# By (scope, sort): the group tab names its index to SQLite (services.tasks.list_tasks).
+INDEXES: dict[tuple[str, str], Index] = {}
 for _sort, _keys in ORDERINGS.items():
     for _scope, _lead, _where in _SCOPES:
-        Index(f"ix_human_tasks_{_scope}_{_sort}", *_lead, *_keys,
-              sqlite_where=text(_where), postgresql_where=text(_where))
+        INDEXES[_scope, _sort] = Index(f"ix_human_tasks_{_scope}_{_sort}", *_lead, *_keys,
+                                       sqlite_where=text(_where), postgresql_where=text(_where))
 # Counting a group's unclaimed tasks (the group tab) and what each person holds (the
 # workload page) from the index alone: every column those counts read.
 Index("ix_human_tasks_unclaimed_count", HumanTask.candidate_group, HumanTask.excludes_workers,

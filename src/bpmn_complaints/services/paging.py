@@ -119,11 +119,19 @@ def count_bound() -> int:
     return int(current_app.config["INBOX_COUNT_BOUND"])
 
 
-def bounded_count(query: Select, bound: int | None = None) -> tuple[int, bool]:
+def bounded_count(query: Select, bound: int | None = None, walk: Any = None) -> tuple[int, bool]:
     """How many rows ``query`` has, counting no further than ``bound`` (config
-    ``INBOX_COUNT_BOUND``): ``(n, False)``, or ``(bound, True)`` for more than ``bound``."""
+    ``INBOX_COUNT_BOUND``): ``(n, False)``, or ``(bound, True)`` for more than ``bound``.
+
+    :param walk: on SQLite, the order to count the rows in. With no statistics SQLite
+        counts through whichever index covers the query and was made first; when each row
+        looks up others (an ``EXISTS``), walking in the order of the rows it looks up costs
+        a quarter of walking in some unrelated order."""
     bound = count_bound() if bound is None else bound
-    limited = query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None).limit(bound + 1).subquery()
+    counted = query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None)
+    if walk is not None and db.engine.dialect.name == "sqlite":
+        counted = counted.order_by(walk)
+    limited = counted.limit(bound + 1).subquery()
     found = db.session.scalar(select(func.count()).select_from(limited)) or 0
     return (bound, True) if found > bound else (found, False)
 

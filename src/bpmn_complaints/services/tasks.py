@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +21,7 @@ from ..engine.incidents import incident_flag
 from ..exceptions import BadRequest, Conflict, Forbidden, NotFound, ProcessFailed
 from ..extensions import db
 from ..models import AuditEvent, Comment, Complaint, HumanTask, ProcessInstance, TaskDraft, User
-from ..models.task import DUE_KEY, NO_DUE, OPEN, PRIORITY_RANK
+from ..models.task import DUE_KEY, INDEXES, NO_DUE, OPEN, PRIORITY_RANK
 from ..policy import ASSIGN_TASKS, SEE_ALL_TASKS, WORK_OUTSIDE_GROUPS, allows
 from . import case_text, comments, complaints, forms, independence, notifications, paging, task_counts
 from .users import get_user
@@ -88,25 +88,45 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
         # The older offset paging over several groups: one query, sorted and skipped in SQL.
         ranges = [_one_range(user, ranges)]
     parts = [select(HumanTask).options(*_LISTED).where(*conditions, *filters) for conditions in ranges]
+    if scope == "group" and state == "ready":
+        parts = [_unclaimed_index(part, sort) for part in parts]
     if not parts:
         return paging.Page([], 0, False)
     items, after, before = paging.seek(parts, SORTS[sort], cursor, limit, offset)
-    total, capped = count_tasks(user, scope, state, filters) if count else (0, False)
+    by = "priority" if priority else "due"
+    total, capped = count_tasks(user, scope, state, filters, by) if count else (0, False)
     return paging.Page(items, total, capped, next=after, prev=before)
 
 
+def _unclaimed_index(query: Select, sort: str) -> Select:
+    """``query`` (open unclaimed tasks of the person's groups) read by the groups' index of
+    unclaimed tasks in ``sort`` order, on SQLite. With no statistics SQLite cannot tell
+    that index from the lane's (which holds the claimed tasks too, so it reads them to skip
+    them) or from the holders' (``assignee IS NULL`` leads it: every group's unclaimed
+    tasks) and takes whichever was made first: 1 ms or 110 ms for the same page. The
+    query bounds that index's group, and every filter (and a cursor's seek) is a column of
+    it or a check on the rows it finds, so the hinted index always gives a plan."""
+    index = INDEXES["unclaimed", sort.lstrip("-")].name
+    return query.with_hint(HumanTask, f"INDEXED BY {index}", dialect_name="sqlite")
+
+
 def count_tasks(user: User, scope: str, state: str = "ready",
-                filters: list[ColumnElement[bool]] | None = None) -> tuple[int, bool]:
+                filters: list[ColumnElement[bool]] | None = None, by: str = "due") -> tuple[int, bool]:
     """How many tasks ``scope`` holds: a tab's open tasks from the counts the database
     keeps (exact, whatever is open), a filtered list up to the bound, in one count over
-    all its ranges."""
+    all its ranges.
+
+    :param by: the sort whose index of unclaimed tasks a filtered group count reads on
+        SQLite: "priority" when a filter fixes the priority (it leads that index), else
+        "due" (an overdue filter is a range of it)."""
     parts = _scope_parts(user, scope, state)
     if not parts:
         return 0, False
     if state == "ready" and not filters:
         return tab_counts(user, [scope])[scope]
     shared = _one_range(user, parts) if scope == "group" else parts[0]
-    return paging.bounded_count(select(HumanTask.id).where(*shared, *(filters or [])))
+    query = select(HumanTask.id).where(*shared, *(filters or []))
+    return paging.bounded_count(_unclaimed_index(query, by) if scope == "group" and state == "ready" else query)
 
 
 def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
