@@ -9,6 +9,7 @@ from ..extensions import limiter
 from ..mail import links
 from ..policy import ERASE_PERSONAL_DATA, EXPORT_PERSONAL_DATA, READ_COMPLAINTS, allows
 from ..read_only import writes
+from ..schemas.flat import flat_dumper
 from ..schemas.resources import (
     ComplaintCreated,
     ComplaintDetail,
@@ -16,6 +17,7 @@ from ..schemas.resources import (
     ComplaintList,
     ComplaintPublic,
     ComplaintQuery,
+    ComplaintSummary,
     EraseIn,
     EraseOut,
     History,
@@ -27,9 +29,10 @@ from ..services import complaints as service
 from ..services.tasks import list_tasks_for_complaint
 from .auth import STATUS_TOKEN_PARAMETER, current_user, require, status_credential
 from .blueprint import Blueprint
-from .paging import listing
+from .paging import listing_response
 
 bp = Blueprint("complaints", __name__, url_prefix="/api/complaints", description="Complaints")
+COMPLAINT_ROW = flat_dumper(ComplaintSummary)
 
 
 def _submit_limit() -> str:
@@ -79,7 +82,7 @@ def list_complaints(query):
     """Complaints the caller may see, newest first. ``total`` stops at ``INBOX_COUNT_BOUND``
     (with ``q``: at 1,000) and ``total_capped`` says there are more. Follow ``links.next``
     and ``links.prev`` (cursors; a search's links page by offset)."""
-    return listing(service.list_complaints(current_user(), **query))
+    return listing_response(service.list_complaints(current_user(), **query), COMPLAINT_ROW)
 
 
 @bp.route("/<reference>", methods=["GET"])

@@ -1,9 +1,10 @@
 """A keyset page as the API answers it: the rows, the bounded count, and links to the pages
 beside it (the same query with the page's cursor in place of any ``offset``)."""
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import request, url_for
+from flask import Response, jsonify, request, url_for
 
 from ..services.paging import Page
 
@@ -24,3 +25,12 @@ def listing(page: Page) -> dict:
     else:
         links = {"next": _link(cursor=page.next), "prev": _link(cursor=page.prev)}
     return {"items": page.items, "total": page.total, "total_capped": page.capped, "links": links}
+
+
+def listing_response(page: Page, row: Callable[[Any], dict]) -> Response:
+    """:func:`listing` as the finished response, each item dumped by ``row``
+    (:func:`..schemas.flat.flat_dumper` of the item schema the route documents), so the
+    route's response schema does not dump the rows again."""
+    body = listing(page)
+    body["items"] = [row(item) for item in body["items"]]
+    return jsonify(body)

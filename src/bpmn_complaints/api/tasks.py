@@ -2,14 +2,16 @@
 
 from ..db import run_change
 from ..policy import ASSIGN_TASKS, WORK_TASKS
+from ..schemas.flat import flat_dumper
 from ..schemas.resources import AssignIn, CommentIn, CommentOut, CompleteIn, Task, TaskDetail, TaskList, TaskQuery
 from ..services import forms
 from ..services import tasks as service
 from .auth import current_user, require
 from .blueprint import Blueprint
-from .paging import listing
+from .paging import listing_response
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human tasks")
+TASK_ROW = flat_dumper(Task)
 
 
 def _detail(task):
@@ -32,7 +34,7 @@ def list_tasks(query):
     (supervisors), with filters and sorting. Pages by keyset: follow ``links.next`` and
     ``links.prev``; ``total`` is exact up to ``INBOX_COUNT_BOUND`` and ``total_capped`` says
     there are more."""
-    return listing(service.list_tasks(current_user(), **query))
+    return listing_response(service.list_tasks(current_user(), **query), TASK_ROW)
 
 
 @bp.route("/<task_id>", methods=["GET"])
