@@ -76,17 +76,23 @@ def recorded(app, fn):
     return [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT") and "human_tasks" in s]
 
 
-def plans(app, statements):
+def explained(app, statements, explain="EXPLAIN"):
+    """Each statement with the rows ``explain`` gives for it, sent with its own parameters."""
     with app.app_context():
         raw = db.engine.raw_connection()
         try:
             cursor = raw.cursor()
             for statement, parameters in statements:
-                cursor.execute("EXPLAIN " + statement, parameters)
-                yield statement, "\n".join(row[0] for row in cursor.fetchall())
+                cursor.execute(f"{explain} {statement}", parameters)
+                yield statement, cursor.fetchall()
         finally:
             raw.rollback()
             raw.close()
+
+
+def plans(app, statements):
+    for statement, rows in explained(app, statements):
+        yield statement, "\n".join(row[0] for row in rows)
 
 
 def test_no_inbox_request_scans_the_task_table(seeded, app):

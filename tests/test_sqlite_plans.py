@@ -18,7 +18,7 @@ from bpmn_complaints.clock import utcnow
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import Complaint, HumanTask
 from conftest import DIAGRAMS
-from test_inbox_plans import recorded
+from test_inbox_plans import explained, recorded
 
 TABLES = (HumanTask.__table__, Complaint.__table__)
 # Sorted by name, reversed and shuffled. Without the hints (services.tasks, and the count's
@@ -67,15 +67,8 @@ def remade(app, order):
 
 
 def plans(app, statements):
-    with app.app_context():
-        raw = db.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for statement, parameters in statements:
-                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-                yield statement, [row[-1] for row in cursor.fetchall()]
-        finally:
-            raw.close()
+    for statement, rows in explained(app, statements, "EXPLAIN QUERY PLAN"):
+        yield statement, [row[-1] for row in rows]
 
 
 def group_paths(api, references):

@@ -95,9 +95,8 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     if offset and len(ranges) > 1:
         # The older offset paging over several groups: one query, sorted and skipped in SQL.
         ranges = [_one_range(user, ranges)]
-    parts = [select(HumanTask).options(*_LISTED).where(*conditions, *filters) for conditions in ranges]
-    if scope == "group" and state == "ready":
-        parts = [_unclaimed_index(part, sort) for part in parts]
+    parts = [_unclaimed_index(select(HumanTask).options(*_LISTED).where(*conditions, *filters), scope, state, sort)
+             for conditions in ranges]
     if not parts:
         return paging.Page([], 0, False)
     items, after, before = paging.seek(parts, SORTS[sort], cursor, limit, offset)
@@ -106,14 +105,17 @@ def list_tasks(user: User, scope="mine", priority=None, overdue=None, lane=None,
     return paging.Page(items, total, capped, next=after, prev=before)
 
 
-def _unclaimed_index(query: Select, sort: str) -> Select:
-    """``query`` (open unclaimed tasks of the person's groups) read by the groups' index of
-    unclaimed tasks in ``sort`` order, on SQLite. With no statistics SQLite cannot tell
-    that index from the lane's (which holds the claimed tasks too, so it reads them to skip
-    them) or from the holders' (``assignee IS NULL`` leads it: every group's unclaimed
-    tasks) and takes whichever was made first: 1 ms or 110 ms for the same page. The
-    query bounds that index's group, and every filter (and a cursor's seek) is a column of
-    it or a check on the rows it finds, so the hinted index always gives a plan."""
+def _unclaimed_index(query: Select, scope: str, state: str, sort: str) -> Select:
+    """``query`` read by the groups' index of unclaimed tasks in ``sort`` order, on SQLite,
+    when it reads the group tab (open unclaimed tasks of the person's groups); any other
+    query as it is. With no statistics SQLite cannot tell that index from the lane's (which
+    holds the claimed tasks too, so it reads them to skip them) or from the holders'
+    (``assignee IS NULL`` leads it: every group's unclaimed tasks) and takes whichever was
+    made first: 1 ms or 110 ms for the same page. The query bounds that index's group, and
+    every filter (and a cursor's seek) is a column of it or a check on the rows it finds,
+    so the hinted index always gives a plan."""
+    if scope != "group" or state != "ready":
+        return query
     index = INDEXES["unclaimed", sort.lstrip("-")].name
     return query.with_hint(HumanTask, f"INDEXED BY {index}", dialect_name="sqlite")
 
@@ -134,7 +136,7 @@ def count_tasks(user: User, scope: str, state: str = "ready",
         return 0, False
     shared = _one_range(user, parts) if scope == "group" else parts[0]
     query = select(HumanTask.id).where(*shared, *(filters or []))
-    return paging.bounded_count(_unclaimed_index(query, by) if scope == "group" and state == "ready" else query)
+    return paging.bounded_count(_unclaimed_index(query, scope, state, by))
 
 
 def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
