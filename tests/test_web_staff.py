@@ -196,6 +196,24 @@ def test_inbox_filters_sorting_and_pages(staff, api, app):
     assert alice.get("/inbox?sort=sideways").status_code == 400
 
 
+def test_the_lane_filter_offers_every_open_lane_to_a_supervisor_and_their_own_to_staff(staff, api):
+    api.user("alice2", groups=["intake"])
+    api.user("ivan2", groups=["investigators"])
+    first, second = api.submit()["reference"], api.submit()["reference"]
+    api.work("alice2", first, {"in_scope": True, "severity": "high"})  # its next task is the investigators'
+
+    def lanes(page):
+        return re.findall(r'<option value="([^"]+)"', page.split('id="f-lane"')[1].split("</select>")[0])
+
+    assert lanes(text(staff("sam").get("/inbox?scope=all"))) == ["intake", "investigators"]
+    assert lanes(text(staff("alice").get("/inbox?scope=group"))) == ["intake"]
+    # A lane whose tasks are all done is no longer offered.
+    api.work("alice2", second, {"in_scope": True, "severity": "high"})
+    for reference in (first, second):
+        api.work("ivan2", reference, {"findings": "Charged twice; refunded."})
+    assert lanes(text(staff("sam").get("/inbox?scope=all"))) == ["intake"]
+
+
 # -- task page -------------------------------------------------------------------------
 
 def test_task_page_form_errors_keep_the_data_then_complete(staff, api):

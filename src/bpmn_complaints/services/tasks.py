@@ -173,14 +173,21 @@ def lanes_for(user: User, chosen: str | None = None) -> list[str]:
     task, every lane with an open task."""
     lanes = set(user.groups) | ({chosen} if chosen else set())
     if allows(user, SEE_ALL_TASKS):
-        # One index probe per lane (the next lane after the last one), not a DISTINCT over
-        # every open task.
-        lane = db.session.scalar(select(func.min(HumanTask.candidate_group)).where(OPEN))
-        while lane is not None:
-            lanes.add(lane)
-            lane = db.session.scalar(select(func.min(HumanTask.candidate_group))
-                                     .where(OPEN, HumanTask.candidate_group > lane))
+        lanes.update(db.session.scalars(_OPEN_LANES))
     return sorted(lanes)
+
+
+def _open_lanes() -> Select:
+    """Every lane with an open task, in one statement: a recursive walk that probes the
+    lanes' index once per lane (the next lane after the last one found), not a DISTINCT
+    over every open task, nor a round trip per lane."""
+    walk = select(func.min(HumanTask.candidate_group).label("lane")).where(OPEN).cte("lanes", recursive=True)
+    following = select(func.min(HumanTask.candidate_group)).where(OPEN, HumanTask.candidate_group > walk.c.lane)
+    walk = walk.union_all(select(following.scalar_subquery().label("lane")).where(walk.c.lane.is_not(None)))
+    return select(walk.c.lane).where(walk.c.lane.is_not(None))
+
+
+_OPEN_LANES = _open_lanes()
 
 
 def summaries(tasks: list[HumanTask]) -> dict[int, dict[str, str | None]]:
