@@ -169,6 +169,33 @@ def test_the_group_tab_counts_tasks_with_an_independence_rule_for_who_asks(api, 
     assert (api.tasks("anna", "group")["total"], api.tasks("bert", "group")["total"]) == (2, 3)
 
 
+def test_a_filtered_group_list_counts_what_it_lists_for_who_asks(api, app):
+    assert api.deploy(DIAGRAMS / "independence.bpmn").exit_code == 0
+    for name in ("anna", "bert"):
+        api.user(name, groups=["team"])
+    refs = [api.submit()["reference"] for _ in range(3)]
+    for ref in refs[:2]:  # anna does Check A of two complaints: their Check B is not hers to take
+        check_a = {t["bpmn_id"]: t["id"] for t in api.tasks("anna", "group", reference=ref)["items"]}["Task_a"]
+        assert api.claim("anna", check_a).status_code == 200
+        assert api.complete("anna", check_a, {}).status_code == 200
+    filters = [{"reference": refs[0]}, {"reference": refs[2]}, {"overdue": "false"}, {"lane": "team"},
+               {"priority": "normal"}, {"priority": "urgent"}]
+    for who, params in [(who, params) for who in ("anna", "bert") for params in filters]:
+        body = api.tasks(who, "group", limit=100, **params)
+        assert (body["total"], body["total_capped"]) == (len(body["items"]), False), (who, params)
+    assert api.tasks("anna", "group", reference=refs[0])["total"] == 0
+    assert api.tasks("bert", "group", reference=refs[0])["total"] == 1
+    assert (api.tasks("anna", "group", overdue="false")["total"],
+            api.tasks("bert", "group", overdue="false")["total"]) == (2, 4)
+    # Past the bound: the tasks barred to anna are among those counted, so the bound still holds.
+    app.config["INBOX_COUNT_BOUND"] = 2
+    for who in ("anna", "bert"):
+        body = api.tasks(who, "group", overdue="false")
+        assert (body["total"], body["total_capped"]) == (2, who == "bert"), who
+    app.config["INBOX_COUNT_BOUND"] = 1
+    assert api.tasks("anna", "group", overdue="false")["total_capped"] is True
+
+
 BOTH_RULES = (DIAGRAMS / "independence.bpmn").read_text().replace(
     '<spiffworkflow:property name="excludeWorkersOf" value="Task_a"/>',
     '<spiffworkflow:property name="excludeWorkersOf" value="Task_a"/>'

@@ -131,6 +131,8 @@ def count_tasks(user: User, scope: str, state: str = "ready",
         "due" (an overdue filter is a range of it)."""
     if state == "ready" and not filters and scope in TABS:
         return tab_counts(user, [scope])[scope]  # no conditions to build: the kept counts answer
+    if state == "ready" and scope == "group":
+        return _group_count(user, filters or [], by)
     parts = _scope_parts(user, scope, state)
     if not parts:
         return 0, False
@@ -158,6 +160,26 @@ def tab_counts(user: User, scopes) -> dict[str, tuple[int, bool]]:
         found["group"] -= independence.barred_count(user.name, OPEN, HumanTask.assignee.is_(None),
                                                     HumanTask.candidate_group.in_(ruled))
     return {scope: (n, False) for scope, n in found.items()}
+
+
+def _group_count(user: User, filters: list[ColumnElement[bool]], by: str) -> tuple[int, bool]:
+    """A filtered group list's count, as :func:`tab_counts` takes the group tab's: the
+    matching unclaimed tasks counted from the index alone, less those whose independence
+    rule bars this person (found from what they did, only in groups with a task under a
+    rule). Checking each counted row's rule instead reads every row: 8,000 overdue tasks
+    cost 14 ms of SQL on PostgreSQL. Exact up to the bound: the rows are counted up to the
+    bound plus the barred ones, which are among them."""
+    groups = sorted(set(user.groups or []))
+    if not groups:
+        return 0, False
+    where = [OPEN, HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(groups), *filters]
+    sums = task_counts.sums([(task_counts.RULED, groups)])
+    ruled = [group for group in groups if sums.get((task_counts.RULED, group))]
+    barred = independence.barred_count(user.name, *where, HumanTask.candidate_group.in_(ruled)) if ruled else 0
+    bound = paging.count_bound()
+    found, capped = paging.bounded_count(_unclaimed_index(select(HumanTask.id).where(*where), "group", "ready", by),
+                                         bound + barred)
+    return (bound, True) if capped else (found - barred, False)
 
 
 def _one_range(user: User, parts: list[list[ColumnElement[bool]]]) -> list[ColumnElement[bool]]:
