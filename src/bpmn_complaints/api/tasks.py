@@ -14,6 +14,18 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Human ta
 TASK_ROW = flat_dumper(Task)
 
 
+def _changed(change, *args):
+    """Run the task ``change`` and make its answer in the same transaction: the answer's
+    form schemas come from the version the instance runs, which a claim does not load,
+    and reading it after the commit took a second transaction (on SQLite a second
+    ``BEGIN IMMEDIATE``)."""
+    def answered():
+        return _detail(change(*args))
+
+    answered.__qualname__ = change.__qualname__  # the logs name the change, not this wrapper
+    return run_change(answered)
+
+
 def _detail(task):
     schema, ui_schema = forms.schemas_for(task)
     out = {name: getattr(task, name) for name in Task().fields}
@@ -51,7 +63,7 @@ def get_task(task_id):
 def claim(task_id):
     """Claim a task. 409 names the holder if someone else has it; claiming your own again
     is a no-op."""
-    return _detail(run_change(service.claim, task_id, current_user()))
+    return _changed(service.claim, task_id, current_user())
 
 
 @bp.route("/<task_id>/unclaim", methods=["POST"])
@@ -59,7 +71,7 @@ def claim(task_id):
 @require(WORK_TASKS)
 def unclaim(task_id):
     """Hand a task back to its group."""
-    return _detail(run_change(service.unclaim, task_id, current_user()))
+    return _changed(service.unclaim, task_id, current_user())
 
 
 @bp.route("/<task_id>/assign", methods=["POST"])
@@ -68,7 +80,7 @@ def unclaim(task_id):
 @require(ASSIGN_TASKS)
 def assign(body, task_id):
     """A supervisor assigns the task to someone."""
-    return _detail(run_change(service.assign, task_id, current_user(), body["assignee"]))
+    return _changed(service.assign, task_id, current_user(), body["assignee"])
 
 
 @bp.route("/<task_id>/comments", methods=["POST"])
@@ -87,4 +99,4 @@ def add_comment(body, task_id):
 def complete(body, task_id):
     """Complete a task you hold. 400 with per-field errors if the data does not match the
     form; 409 if you are not the assignee."""
-    return _detail(run_change(service.complete, task_id, current_user(), body["data"]))
+    return _changed(service.complete, task_id, current_user(), body["data"])

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import jsonschema
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from ..engine import camunda_forms
 from ..engine.definitions import bundle_files
@@ -35,8 +37,19 @@ def _load(definition: Definition, path: str | None) -> dict | None:
 
 def schemas_for(task: HumanTask) -> tuple[dict | None, dict | None]:
     """The JSON Schema and UI schema of a task, from the version its instance runs."""
-    instance = db.session.get_one(ProcessInstance, task.instance_id)
-    return _load(instance.definition, task.form_schema), _load(instance.definition, task.form_ui_schema)
+    definition = _version_of(task)
+    return _load(definition, task.form_schema), _load(definition, task.form_ui_schema)
+
+
+def _version_of(task: HumanTask) -> Definition:
+    """The version ``task``'s instance runs: from the instance when the change has it
+    loaded (a completion), else read alone, without the instance's workflow state (a claim,
+    a task page)."""
+    instance = db.session.identity_map.get(identity_key(ProcessInstance, task.instance_id))
+    if instance is not None and "definition" not in inspect(instance).unloaded:
+        return instance.definition
+    return db.session.scalars(select(Definition).join(ProcessInstance, ProcessInstance.definition_id == Definition.id)
+                              .where(ProcessInstance.id == task.instance_id)).one()
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[jsonschema.ValidationError]:
