@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, inspect, select, text, update
 
-from bpmn_complaints.clock import get_clock, utcnow
+from bpmn_complaints.clock import utcnow
 from bpmn_complaints.extensions import db
 from bpmn_complaints.models import HumanTask, Job, ProcessInstance, TaskCount
 from bpmn_complaints.models.task import DUE_KEY, OPEN

@@ -13,7 +13,7 @@ task (one index seek)."""
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import String, func, literal, literal_column, select, union_all
 
 from ..clock import utcnow
 from ..extensions import db
@@ -69,20 +69,22 @@ def _figures(names: list[str], now: datetime, today: datetime, since: datetime,
     (``ix_human_tasks_held``), since when they hold the oldest (``ix_human_tasks_held_since``)
     and how many tasks they completed from ``since`` to the end of its day
     (``ix_human_tasks_completed_by_at``): three index ranges of their own each, none
-    longer than a day, counted by the database, for up to 100 people a statement."""
+    longer than a day, counted by the database, for up to 100 people a statement. The
+    names are a derived table the three subqueries refer to, so PostgreSQL plans three
+    subqueries however many people there are (a column of its own per person cost 0.15 ms
+    of planning each)."""
     found = {}
     for start in range(0, len(names), PEOPLE_PER_STATEMENT):
         chunk = names[start:start + PEOPLE_PER_STATEMENT]
-        columns = []
-        for name in chunk:
-            mine = (OPEN, HumanTask.assignee == name)
-            columns += [select(func.count()).where(*mine, DUE_KEY >= today, DUE_KEY < now).scalar_subquery(),
-                        select(func.min(HELD_SINCE)).where(*mine).scalar_subquery(),
-                        select(func.count()).where(HumanTask.state == literal_column("'completed'"),
-                                                   HumanTask.completed_by == name, HumanTask.completed_at >= since,
-                                                   HumanTask.completed_at < first_day_ends).scalar_subquery()]
-        row = db.session.execute(select(*columns)).one()
-        for i, name in enumerate(chunk):
-            due_today, oldest, completed = row[3 * i:3 * i + 3]
+        person = union_all(*(select(literal(name, String).label("name")) for name in chunk)).subquery("people").c.name
+        mine = (OPEN, HumanTask.assignee == person)
+        rows = db.session.execute(select(
+            person,
+            select(func.count()).where(*mine, DUE_KEY >= today, DUE_KEY < now).scalar_subquery(),
+            select(func.min(HELD_SINCE)).where(*mine).scalar_subquery(),
+            select(func.count()).where(HumanTask.state == literal_column("'completed'"),
+                                       HumanTask.completed_by == person, HumanTask.completed_at >= since,
+                                       HumanTask.completed_at < first_day_ends).scalar_subquery()))
+        for name, due_today, oldest, completed in rows:
             found[name] = (int(due_today or 0), oldest, int(completed or 0))
     return found
