@@ -424,3 +424,22 @@ def test_the_workload_migration_counts_the_tasks_already_there(desk, app, runner
     # The new triggers came with it.
     set_due(app, items[2]["id"], datetime(2026, 12, 2, tzinfo=UTC))
     assert agree(app)[("due 2026-12-02", "alice")] == 1
+
+
+def test_todays_overdue_is_exact_from_either_side_of_noon(desk, app):
+    """Before noon today's overdue tasks are counted from midnight to now, after it as
+    today's kept count less those due from now to midnight: the same figure either way."""
+    clock = app.extensions["complaints_clock"]
+    day = datetime(2026, 12, 3, tzinfo=UTC)
+    clock.set(day + timedelta(hours=7))
+    for _ in range(4):
+        submit(desk)
+    items = desk.tasks("alice", "group")["items"]
+    for task, hours in zip(items, (9, 13, 18, None), strict=True):
+        set_due(app, task["id"], day + timedelta(hours=hours) if hours is not None else None)
+        assert desk.claim("alice", task["id"]).status_code == 200
+    for moment, overdue in ((timedelta(hours=8), 0), (timedelta(hours=11, minutes=59), 1), (timedelta(hours=12), 1),
+                            (timedelta(hours=13), 1), (timedelta(hours=13, microseconds=1), 2),
+                            (timedelta(hours=23, minutes=59, seconds=59), 3), (timedelta(days=1), 3)):
+        clock.set(day + moment)
+        assert same_figures(desk, app)["alice"] == (4, overdue, 0), moment

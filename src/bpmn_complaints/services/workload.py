@@ -6,9 +6,9 @@ deserializes a workflow.
 Its cost does not grow with how many tasks people hold or finish. The held count, the
 tasks due on a day before today and the completions on the days after the first of the
 last seven are kept counts, read in one statement; what is left is counted from the rows
-in a second one, per person: today's tasks due before now, and the first day's
-completions from that moment on (an index range of one day each), and the oldest held
-task (one index seek)."""
+in a second one, per person: today's tasks due before now (or, after noon, today's kept
+count less those due later today), and the first day's completions from that moment on
+(an index range within one day each), and the oldest held task (one index seek)."""
 
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -17,8 +17,9 @@ from sqlalchemy import String, func, literal, literal_column, select, union_all
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import HumanTask, User
+from ..models import HumanTask, TaskCount, User
 from ..models.task import DUE_KEY, HELD_SINCE, OPEN
+from ..models.task_counts import DUE
 from ..policy import WORK_TASKS, roles_for
 from . import task_counts
 
@@ -63,10 +64,24 @@ def _midnight(moment: datetime) -> datetime:
 PEOPLE_PER_STATEMENT = 100
 
 
+def _due_today(person: Any, mine: tuple[Any, ...], now: datetime, today: datetime) -> Any:
+    """How many of ``person``'s open tasks are due today before ``now``, from the shorter
+    part of the day: before noon the range from midnight to now, after it today's kept
+    count less the range from now to midnight (both in the one statement, so on one
+    snapshot)."""
+    tomorrow = today + timedelta(days=1)
+    if now - today < tomorrow - now:
+        return select(func.count()).where(*mine, DUE_KEY >= today, DUE_KEY < now).scalar_subquery()
+    kept = (select(func.coalesce(func.sum(TaskCount.n), 0))
+            .where(TaskCount.kind == f"{DUE}{today.date().isoformat()}", TaskCount.key == person).scalar_subquery())
+    later = select(func.count()).where(*mine, DUE_KEY >= now, DUE_KEY < tomorrow).scalar_subquery()
+    return kept - later
+
+
 def _figures(names: list[str], now: datetime, today: datetime, since: datetime,
              first_day_ends: datetime) -> dict[str, tuple[int, datetime | None, int]]:
     """Per person: how many of their open tasks are due today before ``now``
-    (``ix_human_tasks_held``), since when they hold the oldest (``ix_human_tasks_held_since``)
+    (``_due_today``, ``ix_human_tasks_held``), since when they hold the oldest (``ix_human_tasks_held_since``)
     and how many tasks they completed from ``since`` to the end of its day
     (``ix_human_tasks_completed_by_at``): three index ranges of their own each, none
     longer than a day, counted by the database, for up to 100 people a statement. The
@@ -80,7 +95,7 @@ def _figures(names: list[str], now: datetime, today: datetime, since: datetime,
         mine = (OPEN, HumanTask.assignee == person)
         rows = db.session.execute(select(
             person,
-            select(func.count()).where(*mine, DUE_KEY >= today, DUE_KEY < now).scalar_subquery(),
+            _due_today(person, mine, now, today),
             select(func.min(HELD_SINCE)).where(*mine).scalar_subquery(),
             select(func.count()).where(HumanTask.state == literal_column("'completed'"),
                                        HumanTask.completed_by == person, HumanTask.completed_at >= since,
