@@ -2,7 +2,8 @@
 a site has run a while; each row carries instructions, as the shipped diagram's do) and
 VACUUM ANALYZE run, so that the planner's choice is its own and means something, no inbox
 request reads ``human_tasks`` by a sequential scan: every tab, filter and sort of the API
-and the pages, a deep cursor, the last page and the complaints list. The statements
+and the pages, a deep cursor, the last page, the complaints list and the workload page
+(API and /team). The statements
 checked are the ones the requests send (recorded on the engine), each explained with the
 parameters it was sent with."""
 
@@ -128,7 +129,7 @@ def test_no_inbox_page_scans_the_task_table(seeded, app):
     sue = Browser(app).login("sue")
     paths = ["/inbox?scope=mine", "/inbox?scope=group", "/inbox?scope=all&sort=priority",
              "/inbox?scope=all&overdue=true&sort=priority", "/inbox?scope=group&lane=intake&sort=-created",
-             "/complaints", "/complaints?state=open"]
+             "/complaints", "/complaints?state=open", "/team"]
     first = sue.get("/inbox?scope=all").get_data(as_text=True)
     paths.append(html.unescape(re.search(r'href="([^"]+)">Last »', first).group(1)))
     for path in paths:

@@ -4,7 +4,8 @@ makes them in the order of a set that changes from one process to the next. So t
 are checked with the indexes of ``human_tasks`` and ``complaints`` made again in several
 orders: every group list (each sort, a person in two groups, a cursor page, each filter,
 and its count) reads the groups' index of unclaimed tasks, never the lane's, the holders'
-or a scan of the table, and the ``visible_to`` complaints count walks complaints by id. The
+or a scan of the table, the ``visible_to`` complaints count walks complaints by id, and the
+workload page's ranges over each person's tasks are searches bounded to a day. The
 statements checked are the ones the requests send (recorded on the engine), each explained
 with the parameters it was sent with."""
 
@@ -117,3 +118,35 @@ def test_the_visible_to_count_walks_complaints_by_id_whatever_the_index_order(de
         assert len(counts) == 1, statements
         for statement, plan in plans(app, counts):
             assert walk in [line.split(" (")[0] for line in plan], f"{order}: {path}\n{statement}\n{plan}"
+
+
+# The workload page's ranges over each person's tasks (services/workload.py), each bounded
+# on both sides where it counts: today's tasks due before now (in ix_human_tasks_held or
+# ix_human_tasks_mine_due, the same range), the oldest held, and the first day's completions.
+WORKLOAD_RANGES = ("(assignee=? AND due_key>? AND due_key<?)", "ix_human_tasks_held_since (assignee=?)",
+                   "ix_human_tasks_completed_by_at (completed_by=? AND completed_at>? AND completed_at<?)")
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_workload_page_seeks_each_persons_ranges_whatever_the_index_order(desk, app, order):
+    """Each of its three ranges per person is a search of an index bounded to a day (or
+    the first entry), in one statement: none reads every task, nor all of a person's."""
+    api, _references = desk
+    from test_web_staff import Browser, add_user
+
+    api.user("sue", groups=["intake"], roles=("staff", "supervisor"))
+    add_user(api.runner, "sid", ["intake"], roles=("staff", "supervisor"))
+    remade(app, order)
+    browser = Browser(app).login("sid")
+    for path, get in (("/api/workload", lambda: api.get("/api/workload", "sue")),
+                      ("/team", lambda: browser.get("/team"))):
+        response: list = []
+        statements = recorded(app, lambda g=get, r=response: r.append(g()))
+        assert response[0].status_code == 200, path
+        figures = [(s, p) for s, p in statements if "FROM human_tasks" in s]
+        assert len(figures) == 1, statements
+        for statement, plan in plans(app, figures):
+            read = [line for line in plan if line.startswith(("SEARCH human_tasks", "SCAN human_tasks"))]
+            assert len(read) == 3 and all(line.startswith("SEARCH") and line.endswith(bounds)
+                                          for line, bounds in zip(read, WORKLOAD_RANGES, strict=True)), \
+                f"{order}: {path}\n{statement}\n{plan}"
