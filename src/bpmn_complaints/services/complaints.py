@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, exists, func, or_, select
 
 from .. import status_code
 from ..clock import utcnow
@@ -17,9 +17,9 @@ from ..exceptions import AppError, BadRequest, Conflict, NotFound
 from ..extensions import db
 from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, OutboxMessage, ProcessInstance, User
-from ..models.task import INDEXES, OPEN
+from ..models.task import OPEN
 from ..policy import SEE_ALL_COMPLAINTS, allows
-from . import paging, search, task_counts
+from . import paging, search, visible_count
 from .process_events import ComplaintObserver
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
@@ -144,7 +144,9 @@ def instance_of(complaint: Complaint, *options) -> ProcessInstance:
 
 def visible_to(user: User):
     """A filter for the complaints ``user`` may see (ISO 10002 4.10): supervisors,
-    auditors and admins see all; other staff see those they work on or could claim."""
+    auditors and admins see all; other staff see those they work on or could claim. The
+    list's count reads the same rule from the tasks' side (:mod:`.visible_count`): a change
+    to the rule is a change there too (tests/test_visible_count.py compares them)."""
     if allows(user, SEE_ALL_COMPLAINTS):
         return None
     # Asked of each complaint through its own few task rows (the complaint_id index), so
@@ -202,90 +204,12 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
         offsets = (max(0, offset - limit) if offset else None, offset + limit if more else None)
         return paging.Page(items, total, capped, extra={"offsets": offsets})
     items, after, before = paging.seek([query], NEWEST_FIRST, cursor, limit, offset)
-    counted = _count_visible(user, filters) if condition is not None else None
+    counted = visible_count.count(user, filters) if condition is not None else None
     if counted is None:
         # Counted by id, as the complaints' tasks are indexed (ix_human_tasks_complaint_id):
         # by receipt, the order of an index SQLite may pick, each EXISTS seeks far from the last.
         counted = paging.bounded_count(query, walk=Complaint.id if condition is not None else None)
     return paging.Page(items, *counted, next=after, prev=before)
-
-
-def _first(index: str, bound: int, *where):
-    """The first ``bound + 1`` distinct complaint ids of the tasks ``where`` admits, read from
-    ``index`` in complaint order (named to SQLite, which has no statistics to tell it from
-    the other indexes that cover it, services.tasks)."""
-    query = (select(HumanTask.complaint_id).where(*where, HumanTask.complaint_id.is_not(None))
-             .distinct().order_by(HumanTask.complaint_id).limit(bound + 1))
-    return query.with_hint(HumanTask, f"INDEXED BY {index}", dialect_name="sqlite").subquery()
-
-
-def _groups(user: User) -> list[str]:
-    return user.groups or [""]  # as visible_to asks
-
-
-def _visible_ranges(user: User, bound: int) -> list:
-    """The complaints ``visible_to(user)`` admits through index ranges of ``human_tasks``
-    read from the index alone in complaint order: each group's open unclaimed tasks, one
-    range per value of the two independence flags that lead the complaint id in
-    ``ix_human_tasks_unclaimed_count``, and the tasks the person held
-    (``ix_human_tasks_assignee_complaint``) and completed (``ix_human_tasks_completed_by``).
-    The rest of the rule, the groups' open tasks someone holds, no index has by complaint."""
-    ranges = [_first("ix_human_tasks_unclaimed_count", bound, OPEN, HumanTask.assignee.is_(None),
-                     HumanTask.candidate_group == group, HumanTask.excludes_workers == literal(workers),
-                     HumanTask.exclude_entered_by == literal(entered))
-              for group in _groups(user) for workers in (False, True) for entered in (False, True)]
-    return ranges + [_first("ix_human_tasks_assignee_complaint", bound, HumanTask.assignee == user.name),
-                     _first("ix_human_tasks_completed_by", bound, HumanTask.completed_by == user.name)]
-
-
-def _held_in(group: str):
-    """The open tasks of ``group`` someone holds (by the lane's index on SQLite)."""
-    return (select(HumanTask.complaint_id)
-            .where(OPEN, HumanTask.assignee.is_not(None), HumanTask.candidate_group == group,
-                   HumanTask.complaint_id.is_not(None))
-            .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'due'].name}", dialect_name="sqlite"))
-
-
-def _count_visible(user: User, filters: list) -> tuple[int, bool] | None:
-    """The bounded count of the complaints ``user`` may see (and ``filters`` keep), from
-    the tasks' side, or None when only walking the complaints can tell.
-
-    Walking the complaints and asking each for its tasks (``paging.bounded_count`` over
-    ``visible_to``) reads 2.5 complaints for each one counted when a person sees 40% of
-    them, and every complaint when they see fewer than the bound. Here one statement reads
-    each range of :func:`_visible_ranges` up to the bound from its index alone, and stops
-    at the first range over it: without filters that is "10,000+" (every complaint in a
-    range is visible). Otherwise it counts the groups' held tasks from the lane's index
-    alone (its open tasks up to the bound past the unclaimed ones the database keeps
-    counted); within the bound, the ranges and those tasks are every complaint the rule
-    admits, and a second statement counts their union (with the filters) exactly. A range
-    over the bound under filters, or more held tasks than the bound, is left to the walk."""
-    bound = paging.count_bound()
-    kept = task_counts.sums([(task_counts.UNCLAIMED, _groups(user))])
-    unclaimed = {group: kept.get((task_counts.UNCLAIMED, group), 0) for group in _groups(user)}
-    if filters and any(n > bound for n in unclaimed.values()):
-        return None  # a group's range is over the bound (the kept counts say): the walk it is
-    ranges = _visible_ranges(user, bound)
-
-    def size(rows):
-        return select(func.count()).select_from(rows.subquery()).scalar_subquery()
-
-    over = or_(*(size(select(ids.c.complaint_id)) > bound for ids in ranges))
-    opened = [size(select(literal(1)).where(OPEN, HumanTask.candidate_group == group).limit(n + bound + 1)
-                   .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'created'].name}", dialect_name="sqlite"))
-              for group, n in unclaimed.items()]
-    held = sum(opened[1:], opened[0]) - sum(unclaimed.values())
-    verdict = db.session.scalar(select(case((over, 1), (held > bound, 2), else_=0)))
-    if verdict == 1 and not filters:
-        return bound, True
-    if verdict:
-        return None
-    everything = union_all(*(select(ids.c.complaint_id) for ids in ranges),
-                           *(_held_in(group) for group in _groups(user))).subquery()
-    found = db.session.scalar(select(func.count()).select_from(
-        select(Complaint.id).where(Complaint.id.in_(select(everything.c.complaint_id)), *filters)
-        .limit(bound + 1).subquery()))
-    return (bound, True) if found > bound else (found, False)
 
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:
