@@ -43,28 +43,20 @@ def _visible_ranges(user: User, bound: int) -> list:
                      _first("ix_human_tasks_completed_by", bound, HumanTask.completed_by == user.name)]
 
 
-def _held_in(group: str):
-    """The open tasks of ``group`` someone holds (by the lane's index on SQLite)."""
-    return (select(HumanTask.complaint_id)
-            .where(OPEN, HumanTask.assignee.is_not(None), HumanTask.candidate_group == group,
-                   HumanTask.complaint_id.is_not(None))
-            .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'due'].name}", dialect_name="sqlite"))
-
-
 def count(user: User, filters: list) -> tuple[int, bool] | None:
     """The bounded count of the complaints ``user`` may see (and ``filters`` keep), from
     the tasks' side, or None when only walking the complaints can tell.
 
-    Walking the complaints and asking each for its tasks (``paging.bounded_count`` over
-    ``complaints.visible_to``) reads 2.5 complaints for each one counted when a person sees 40% of
-    them, and every complaint when they see fewer than the bound. Here one statement reads
-    each range of :func:`_visible_ranges` up to the bound from its index alone, and stops
-    at the first range over it: without filters that is "10,000+" (every complaint in a
-    range is visible). Otherwise it counts the groups' held tasks from the lane's index
-    alone (its open tasks up to the bound past the unclaimed ones the database keeps
-    counted); within the bound, the ranges and those tasks are every complaint the rule
+    One statement reads each range of :func:`_visible_ranges` up to the bound from its index
+    alone and stops at the first range over it: without filters that is "10,000+" (every
+    complaint in a range is visible). Otherwise it asks whether anyone holds an open task of
+    the person's groups (the lane's index alone, read up to one past the unclaimed tasks the
+    database keeps counted). When no one does, the ranges are every complaint the rule
     admits, and a second statement counts their union (with the filters) exactly. A range
-    over the bound under filters, or more held tasks than the bound, is left to the walk."""
+    over the bound under filters, or a held task in a group (no index has those by
+    complaint, and reading them from the table cost more than the walk), is left to the walk.
+    The two statements may see different moments: a claim between them can move a task out
+    of the ranges, as one between the page and its count can."""
     bound = paging.count_bound()
     kept = task_counts.sums([(task_counts.UNCLAIMED, _groups(user))])
     unclaimed = {group: kept.get((task_counts.UNCLAIMED, group), 0) for group in _groups(user)}
@@ -76,17 +68,16 @@ def count(user: User, filters: list) -> tuple[int, bool] | None:
         return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
     over = or_(*(size(select(ids.c.complaint_id)) > bound for ids in ranges))
-    opened = [size(select(literal(1)).where(OPEN, HumanTask.candidate_group == group).limit(n + bound + 1)
-                   .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'created'].name}", dialect_name="sqlite"))
-              for group, n in unclaimed.items()]
-    held = sum(opened[1:], opened[0]) - sum(unclaimed.values())
-    verdict = db.session.scalar(select(case((over, 1), (held > bound, 2), else_=0)))
+    held = or_(*(size(select(literal(1)).where(OPEN, HumanTask.candidate_group == group).limit(n + 1)
+                      .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'created'].name}",
+                                 dialect_name="sqlite")) > n
+                 for group, n in unclaimed.items()))
+    verdict = db.session.scalar(select(case((over, 1), (held, 2), else_=0)))
     if verdict == 1 and not filters:
         return bound, True
     if verdict:
         return None
-    everything = union_all(*(select(ids.c.complaint_id) for ids in ranges),
-                           *(_held_in(group) for group in _groups(user))).subquery()
+    everything = union_all(*(select(ids.c.complaint_id) for ids in ranges)).subquery()
     found = db.session.scalar(select(func.count()).select_from(
         select(Complaint.id).where(Complaint.id.in_(select(everything.c.complaint_id)), *filters)
         .limit(bound + 1).subquery()))
