@@ -4,8 +4,9 @@ makes them in the order of a set that changes from one process to the next. So t
 are checked with the indexes of ``human_tasks`` and ``complaints`` made again in several
 orders: every group list (each sort, a person in two groups, a cursor page, each filter,
 and its count) reads the groups' index of unclaimed tasks, never the lane's, the holders'
-or a scan of the table, the ``visible_to`` complaints count walks complaints by id, and the
-workload page's ranges over each person's tasks are searches bounded to a day. The
+or a scan of the table, the ``visible_to`` complaints count reads each of its task ranges by
+the index it names (and walks complaints by id when it must walk), and the workload page's
+ranges over each person's tasks are searches bounded to a day. The
 statements checked are the ones the requests send (recorded on the engine), each explained
 with the parameters it was sent with."""
 
@@ -99,21 +100,56 @@ def test_group_lists_read_the_unclaimed_index_whatever_the_index_order(desk, app
         for statement, plan in plans(app, ranges):
             read = [line for line in plan if line.startswith(("SEARCH human_tasks ", "SCAN human_tasks"))]
             assert read and all(" INDEX ix_human_tasks_unclaimed_" in line and line.startswith("SEARCH")
-                                for line in read), f"{order}: {path}\n{statement}\n{plan}"
+                                for line in read), f"{order}: {who} {path}\n{statement}\n{plan}"
             checked += 1
     assert checked >= 8 * 2 + 7 + 8 * 2
 
 
+# What the visible_to count may read: each range of tasks by the index it names.
+RANGES = ("ix_human_tasks_unclaimed_count", "ix_human_tasks_assignee_complaint", "ix_human_tasks_completed_by",
+          "ix_human_tasks_lane_created", "ix_human_tasks_lane_due")
+
+
 @pytest.mark.parametrize("order", ORDERS)
-def test_the_visible_to_count_walks_complaints_by_id_whatever_the_index_order(desk, app, order):
+def test_the_visible_to_count_reads_its_ranges_by_their_indexes_whatever_the_index_order(desk, app, order):
     api, _references = desk
     remade(app, order)
-    for path, walk in (("/api/complaints", "SCAN complaints"),
-                       ("/api/complaints?state=open", "SEARCH complaints USING COVERING INDEX ix_complaints_state")):
+    api.user("ivy", groups=["supervisors"])  # a group no one holds a task of: the ranges' union counts
+    for who, path, total in (("alice", "/api/complaints", 3), ("alice", "/api/complaints?state=open", 3),
+                             ("alice", "/api/complaints?priority=high&category=billing", 0),
+                             ("ivy", "/api/complaints", 0), ("ivy", "/api/complaints?state=open", 0)):
+        response: list = []
+        statements = recorded(app, lambda w=who, p=path, r=response: r.append(api.get(p, w)))
+        assert response[0].status_code == 200, response[0].get_json()
+        assert response[0].get_json()["total"] == total, (who, path)
+        # The ranges, and their union when no one holds a task of the groups (alice's group: someone does).
+        counts = [(s, p) for s, p in statements if s.startswith("SELECT CASE") or "UNION ALL" in s]
+        assert [s.split()[1] for s, _p in counts] == ["CASE"] + ["count(*)"] * (who == "ivy"), statements
+        for statement, plan in plans(app, counts):
+            tasks = [line for line in plan if " human_tasks" in line]
+            assert tasks and all(line.startswith("SEARCH human_tasks USING ") and line.split(" (")[0].split()[-1]
+                                 in RANGES for line in tasks), f"{order}: {who} {path}\n{statement}\n{plan}"
+            assert not [line for line in plan if "TEMP B-TREE" in line], f"{order}: {path}\n{plan}"  # index order
+            complaints = [line for line in plan if " complaints" in line]
+            # Each complaint the ranges found, looked up by its id (in the filter's index or the table).
+            assert all(line.startswith("SEARCH complaints ") and ("INTEGER PRIMARY KEY" in line or "rowid=?" in line)
+                       for line in complaints), f"{order}: {path}\n{plan}"
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_visible_to_walk_goes_by_complaint_id_whatever_the_index_order(desk, app, order):
+    """What the ranges cannot tell (here a group's range over the bound, under a filter)
+    is counted by walking complaints, by id."""
+    api, _references = desk
+    remade(app, order)
+    app.config["INBOX_COUNT_BOUND"] = 2
+    for path, index in (("/api/complaints?state=open", "ix_complaints_state"),
+                        ("/api/complaints?category=billing", "ix_complaints_category")):
+        walk = f"SEARCH complaints USING COVERING INDEX {index}"
         response: list = []
         statements = recorded(app, lambda p=path, r=response: r.append(api.get(p, "alice")))
         assert response[0].status_code == 200, response[0].get_json()
-        assert response[0].get_json()["total"] == 3
+        assert (response[0].get_json()["total"], response[0].get_json()["total_capped"]) == (2, True)
         counts = [(s, p) for s, p in statements if s.startswith("SELECT count(*)") and "FROM complaints" in s]
         assert len(counts) == 1, statements
         for statement, plan in plans(app, counts):

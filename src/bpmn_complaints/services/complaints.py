@@ -19,7 +19,7 @@ from ..mail.links import verify_feedback_signature
 from ..models import AuditEvent, Comment, Complaint, HumanTask, Incident, OutboxMessage, ProcessInstance, User
 from ..models.task import OPEN
 from ..policy import SEE_ALL_COMPLAINTS, allows
-from . import paging, search
+from . import paging, search, visible_count
 from .process_events import ComplaintObserver
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: references are read aloud
@@ -144,7 +144,9 @@ def instance_of(complaint: Complaint, *options) -> ProcessInstance:
 
 def visible_to(user: User):
     """A filter for the complaints ``user`` may see (ISO 10002 4.10): supervisors,
-    auditors and admins see all; other staff see those they work on or could claim."""
+    auditors and admins see all; other staff see those they work on or could claim. The
+    list's count reads the same rule from the tasks' side (:mod:`.visible_count`): a change
+    to the rule is a change there too (tests/test_visible_count.py compares them)."""
     if allows(user, SEE_ALL_COMPLAINTS):
         return None
     # Asked of each complaint through its own few task rows (the complaint_id index), so
@@ -189,16 +191,12 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
     """A page of the complaints ``user`` may see, newest first, from ``cursor`` (keyset,
     see :mod:`.paging`), with the count up to the bound. A search (``q``) pages by offset
     within its at most :data:`.search.CAP` matches; its page says so in ``offsets``."""
-    query = select(Complaint)
+    filters = [column == value for column, value in ((Complaint.state, state), (Complaint.priority, priority),
+                                                     (Complaint.category, category)) if value]
+    query = select(Complaint).where(*filters)
     condition = visible_to(user)
     if condition is not None:
         query = query.where(condition)
-    if state:
-        query = query.where(Complaint.state == state)
-    if priority:
-        query = query.where(Complaint.priority == priority)
-    if category:
-        query = query.where(Complaint.category == category)
     found = search.search(query, q, limit, offset) if q else None
     if found is not None:
         items, total, capped = found
@@ -206,10 +204,12 @@ def list_complaints(user: User, state=None, priority=None, category=None, limit=
         offsets = (max(0, offset - limit) if offset else None, offset + limit if more else None)
         return paging.Page(items, total, capped, extra={"offsets": offsets})
     items, after, before = paging.seek([query], NEWEST_FIRST, cursor, limit, offset)
-    # Counted by id, as the complaints' tasks are indexed (ix_human_tasks_complaint_id):
-    # by receipt, the order of an index SQLite may pick, each EXISTS seeks far from the last.
-    walk = Complaint.id if condition is not None else None
-    return paging.Page(items, *paging.bounded_count(query, walk=walk), next=after, prev=before)
+    counted = visible_count.count(user, filters) if condition is not None else None
+    if counted is None:
+        # Counted by id, as the complaints' tasks are indexed (ix_human_tasks_complaint_id):
+        # by receipt, the order of an index SQLite may pick, each EXISTS seeks far from the last.
+        counted = paging.bounded_count(query, walk=Complaint.id if condition is not None else None)
+    return paging.Page(items, *counted, next=after, prev=before)
 
 
 def history(complaint: Complaint) -> tuple[list[AuditEvent], list[str]]:
