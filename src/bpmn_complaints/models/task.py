@@ -148,6 +148,10 @@ Index("ix_human_tasks_ruled", HumanTask.complaint_id, HumanTask.candidate_group,
 # Whose complaints a person may open (services.complaints.visible_to) over the whole
 # history: the tasks they held or completed.
 Index("ix_human_tasks_assignee_complaint", HumanTask.assignee, HumanTask.complaint_id)
+# ... and each group's open tasks, held or not, by complaint (the count of what a person's
+# groups may open, services.visible_count).
+Index("ix_human_tasks_open_group_complaint", HumanTask.candidate_group, HumanTask.complaint_id,
+      sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL))
 Index("ix_human_tasks_completed_by", HumanTask.completed_by, HumanTask.complaint_id)
 # What each person finished lately (the workload page): each person's completions by date.
 Index("ix_human_tasks_completed_by_at", HumanTask.completed_by, HumanTask.completed_at,

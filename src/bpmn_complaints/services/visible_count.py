@@ -7,12 +7,14 @@ the page and ``may_see`` ask it), a count up to the bound reads 2.5 complaints f
 it counts when a person sees 40% of them, and every complaint when they see fewer than the
 bound. The ranges here read only what they count."""
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from typing import Any
+
+from sqlalchemy import case, func, or_, select, union_all
 
 from ..extensions import db
 from ..models import Complaint, HumanTask, User
-from ..models.task import INDEXES, OPEN
-from . import paging, task_counts
+from ..models.task import OPEN
+from . import paging
 
 
 def _first(index: str, bound: int, *where):
@@ -28,18 +30,15 @@ def _groups(user: User) -> list[str]:
     return user.groups or [""]  # as visible_to asks
 
 
-def _visible_ranges(user: User, bound: int) -> list:
-    """The complaints ``visible_to(user)`` admits through index ranges of ``human_tasks``
-    read from the index alone in complaint order: each group's open unclaimed tasks, one
-    range per value of the two independence flags that lead the complaint id in
-    ``ix_human_tasks_unclaimed_count``, and the tasks the person held
+def _visible_ranges(user: User, bound: int) -> list[Any]:
+    """The complaints ``visible_to(user)`` admits, as index ranges of ``human_tasks`` read
+    from the index alone in complaint order: each group's open tasks, held or not
+    (``ix_human_tasks_open_group_complaint``), and the tasks the person held
     (``ix_human_tasks_assignee_complaint``) and completed (``ix_human_tasks_completed_by``).
-    The rest of the rule, the groups' open tasks someone holds, no index has by complaint."""
-    ranges = [_first("ix_human_tasks_unclaimed_count", bound, OPEN, HumanTask.assignee.is_(None),
-                     HumanTask.candidate_group == group, HumanTask.excludes_workers == literal(workers),
-                     HumanTask.exclude_entered_by == literal(entered))
-              for group in _groups(user) for workers in (False, True) for entered in (False, True)]
-    return ranges + [_first("ix_human_tasks_assignee_complaint", bound, HumanTask.assignee == user.name),
+    Together they are the whole rule."""
+    groups = [_first("ix_human_tasks_open_group_complaint", bound, OPEN, HumanTask.candidate_group == group)
+              for group in _groups(user)]
+    return groups + [_first("ix_human_tasks_assignee_complaint", bound, HumanTask.assignee == user.name),
                      _first("ix_human_tasks_completed_by", bound, HumanTask.completed_by == user.name)]
 
 
@@ -47,38 +46,23 @@ def count(user: User, filters: list) -> tuple[int, bool] | None:
     """The bounded count of the complaints ``user`` may see (and ``filters`` keep), from
     the tasks' side, or None when only walking the complaints can tell.
 
-    One statement reads each range of :func:`_visible_ranges` up to the bound from its index
-    alone and stops at the first range over it: without filters that is "10,000+" (every
-    complaint in a range is visible). Otherwise it asks whether anyone holds an open task of
-    the person's groups (the lane's index alone, read up to one past the unclaimed tasks the
-    database keeps counted). When no one does, the ranges are every complaint the rule
-    admits, and a second statement counts their union (with the filters) exactly. A range
-    over the bound under filters, or a held task in a group (no index has those by
-    complaint, and reading them from the table cost more than the walk), is left to the walk.
-    The two statements may see different moments: a claim between them can move a task out
-    of the ranges, as one between the page and its count can."""
+    The ranges of :func:`_visible_ranges`, each cut at the bound, are the rule: without
+    filters, a range over the bound means "10,000+" (every complaint in it is visible), and
+    otherwise the count of their union is exact; so is the union's count with the filters
+    when no range was cut. Under filters, a range cut at the bound leaves out complaints
+    the filters might keep: that is left to the walk. One statement, whatever the case:
+    the ranges' sizes decide, in SQL, between the capped answer and the union's count."""
     bound = paging.count_bound()
-    kept = task_counts.sums([(task_counts.UNCLAIMED, _groups(user))])
-    unclaimed = {group: kept.get((task_counts.UNCLAIMED, group), 0) for group in _groups(user)}
-    if filters and any(n > bound for n in unclaimed.values()):
-        return None  # a group's range is over the bound (the kept counts say): the walk it is
     ranges = _visible_ranges(user, bound)
 
     def size(rows):
         return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
     over = or_(*(size(select(ids.c.complaint_id)) > bound for ids in ranges))
-    held = or_(*(size(select(literal(1)).where(OPEN, HumanTask.candidate_group == group).limit(n + 1)
-                      .with_hint(HumanTask, f"INDEXED BY {INDEXES['lane', 'created'].name}",
-                                 dialect_name="sqlite")) > n
-                 for group, n in unclaimed.items()))
-    verdict = db.session.scalar(select(case((over, 1), (held, 2), else_=0)))
-    if verdict == 1 and not filters:
-        return bound, True
-    if verdict:
-        return None
     everything = union_all(*(select(ids.c.complaint_id) for ids in ranges)).subquery()
-    found = db.session.scalar(select(func.count()).select_from(
-        select(Complaint.id).where(Complaint.id.in_(select(everything.c.complaint_id)), *filters)
-        .limit(bound + 1).subquery()))
+    union = size(select(Complaint.id).where(Complaint.id.in_(select(everything.c.complaint_id)), *filters)
+                 .limit(bound + 1))
+    found = db.session.scalar(select(case((over, -1), else_=union)))
+    if found is None or found < 0:
+        return None if filters else (bound, True)
     return (bound, True) if found > bound else (found, False)
